@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages graphcerts needs to build, run and test, when any is missing.
+# Usage: scripts/deps.sh [build|test|bench]   (each level includes the ones before it)
+set -euo pipefail
+level=${1:-build}
+pkgs=(cmake make gcc pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libpq-dev)
+case "$level" in
+  test|bench) pkgs+=(libcmocka-dev python3 openssl) ;;
+esac
+case "$level" in
+  bench) pkgs+=(wrk nginx-light) ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# python3 may come from elsewhere (pyenv); only ask apt for it when none is on PATH.
+if command -v python3 >/dev/null 2>&1; then
+  missing=("${missing[@]/python3}")
+fi
+read -r -a missing <<<"${missing[*]:-}"
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "graphcerts: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null || $sudo apt-get update
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

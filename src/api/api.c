@@ -1,0 +1,514 @@
+/* The request pipeline: route → auth → permission → operation → response (see api.h). Every
+ * entity type goes through the same code, driven by its schema table. */
+#include "api/api.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "odata/path.h"
+#include "odata/serialize.h"
+#include "odata/value.h"
+
+#define JSON_CT "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+#define UPDATE_RETRIES 8
+
+struct gc_api {
+    gc_api_config cfg;
+    char *public_url;
+};
+
+typedef struct req_ctx {
+    gc_api *api;
+    const gc_http_req *req;
+    gc_http_resp *resp;
+    gc_arena *a;
+    gc_route route;
+    gc_principal who;
+    const char *base; /* "https://host" without a trailing slash */
+    const char *client_request_id;
+} req_ctx;
+
+/* ---- responses ---- */
+
+static void set_body(req_ctx *c, int status, const char *content_type, char *body, size_t len)
+{
+    c->resp->status = status;
+    c->resp->content_type = content_type;
+    c->resp->body = body;
+    c->resp->body_len = len;
+}
+
+static void send_json(req_ctx *c, int status, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    if (!s) {
+        set_body(c, 500, NULL, NULL, 0);
+        return;
+    }
+    gc_arena_defer(c->a, free, s);
+    set_body(c, status, JSON_CT, s, strlen(s));
+}
+
+static json_t *error_json(const gc_http_req *req, const char *client_request_id, gc_errkind kind,
+                          const char *message)
+{
+    char date[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    return json_pack("{s:{s:s,s:s,s:{s:s,s:s,s:s}}}", "error", "code", gc_err_graph_code(kind),
+                     "message", message, "innerError", "date", date, "request-id", req->request_id,
+                     "client-request-id", client_request_id);
+}
+
+static void send_error(req_ctx *c, const gc_err *err)
+{
+    gc_errkind kind = err->kind == GC_OK ? GC_E_INTERNAL : err->kind;
+    if (kind == GC_E_INTERNAL)
+        gc_log(GC_LOG_ERROR, c->req->request_id, "internal error: %s", err->message);
+    send_json(c, gc_err_http_status(kind),
+              error_json(c->req, c->client_request_id, kind,
+                         err->message[0] ? err->message : "An internal error occurred."));
+}
+
+static void common_headers(req_ctx *c)
+{
+    const char *crid = gc_http_req_header(c->req, "client-request-id");
+    /* echo only a sane value: printable ASCII, bounded */
+    bool ok = crid && *crid && strlen(crid) <= 128;
+    for (const char *p = crid; ok && *p; p++)
+        ok = *p > 0x20 && *p < 0x7f;
+    c->client_request_id = ok ? crid : c->req->request_id;
+    gc_http_resp_header(c->resp, "request-id", c->req->request_id);
+    gc_http_resp_header(c->resp, "client-request-id", c->client_request_id);
+    gc_http_resp_header(c->resp, "OData-Version", "4.0");
+}
+
+static const char *request_base(req_ctx *c)
+{
+    if (c->api->public_url)
+        return c->api->public_url;
+    const char *host = c->req->host && *c->req->host ? c->req->host : "localhost";
+    return gc_arena_printf(c->a, "%s://%s", c->req->scheme, host);
+}
+
+static const char *context_url(req_ctx *c, bool entity)
+{
+    return gc_arena_printf(c->a, "%s/%s/$metadata#%s%s", c->base, c->route.version_name,
+                           c->route.type->set_path, entity ? "/$entity" : "");
+}
+
+static const char *entity_url(req_ctx *c, const char *id)
+{
+    return gc_arena_printf(c->a, "%s/%s/%s/%s", c->base, c->route.version_name,
+                           c->route.type->set_path, gc_odata_encode_segment(c->a, id));
+}
+
+static void send_entity(req_ctx *c, int status, const gc_record *rec)
+{
+    json_t *o = gc_odata_entity(c->a, c->route.type, rec->obj, rec->version, context_url(c, true));
+    gc_http_resp_header(c->resp, "ETag", gc_odata_etag(c->a, rec->version));
+    send_json(c, status, o);
+}
+
+/* ---- preconditions ---- */
+
+/* True when the header's list of entity tags names version (or is "*"). Weak and strong forms
+ * compare equal: our tags are weak, and clients send them back either way. */
+static bool etag_list_matches(gc_arena *a, const char *header, int64_t version)
+{
+    char want[32];
+    snprintf(want, sizeof want, "\"%" PRId64 "\"", version);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n == 1 && *p == '*')
+            return true;
+        const char *tag = p;
+        if (n > 2 && strncmp(tag, "W/", 2) == 0) {
+            tag += 2;
+            n -= 2;
+        }
+        if (n == strlen(want) && strncmp(tag, want, n) == 0)
+            return true;
+        p += e ? (size_t)(e - p) : strlen(p);
+    }
+    (void)a;
+    return false;
+}
+
+/* ---- operations ---- */
+
+static int require_json_body(req_ctx *c, json_t **body, gc_err *err)
+{
+    const char *ct = gc_http_req_header(c->req, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+        return gc_err_set(err, GC_E_MEDIA_TYPE, "Content-Type",
+                          "The request body must be sent with Content-Type: application/json.");
+    return gc_odata_parse_body(c->a, c->req->body, c->req->body_len, body, err);
+}
+
+static int make_id(req_ctx *c, const json_t *rec, char **id, gc_err *err)
+{
+    if (c->route.type->id_kind == GC_ID_GUID) {
+        char g[GC_GUID_LEN + 1];
+        gc_guid_v4(g);
+        *id = gc_arena_strdup(c->a, g);
+        return 0;
+    }
+    /* {v5 user id without dashes}-{lowercase thumbprint} */
+    const char *upn = json_string_value(json_object_get(rec, "userPrincipalName"));
+    const char *thumb = json_string_value(json_object_get(rec, "thumbprint"));
+    if (!upn || !thumb)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The id cannot be made without user and thumbprint.");
+    char *lower = gc_arena_strdup(c->a, upn);
+    gc_str_lower(lower);
+    char user[GC_GUID_LEN + 1], compact[33];
+    if (gc_guid_v5(c->who.tenant, lower, strlen(lower), user) < 0)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The tenant id is not a GUID.");
+    size_t k = 0;
+    for (const char *p = user; *p; p++)
+        if (*p != '-')
+            compact[k++] = *p;
+    compact[k] = '\0';
+    *id = gc_arena_printf(c->a, "%s-%s", compact, thumb);
+    return 0;
+}
+
+/* Sets server-stamped dates and runs the type's hook. */
+static int finish_record(req_ctx *c, const json_t *old, const json_t *body, json_t *next, gc_err *err)
+{
+    const gc_entity_type *t = c->route.type;
+    int64_t now = gc_now_ticks();
+    char stamp[32];
+    gc_datetime_format(now, stamp);
+    for (size_t i = 0; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        if ((p->flags & GC_P_STAMP_WRITE) || ((p->flags & GC_P_STAMP_CREATE) && !old))
+            json_object_set_new(next, p->name, json_string(stamp));
+        else if ((p->flags & GC_P_STAMP_CREATE) && old)
+            json_object_set(next, p->name, json_object_get(old, p->name));
+    }
+    if (t->hook && t->hook(t, old, body, next, now, c->a, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int op_create(req_ctx *c, gc_err *err)
+{
+    const gc_entity_type *t = c->route.type;
+    json_t *body;
+    if (require_json_body(c, &body, err) < 0)
+        return -1;
+    json_t *rec = gc_arena_json(c->a, json_object());
+    if (gc_odata_apply_body(t, body, rec, true, NULL, c->a, err) < 0)
+        return -1;
+    if (finish_record(c, NULL, body, rec, err) < 0)
+        return -1;
+    char *id;
+    if (make_id(c, rec, &id, err) < 0)
+        return -1;
+    /* the key goes first, as in the schema order */
+    json_t *ordered = gc_arena_json(c->a, json_object());
+    json_object_set_new(ordered, gc_schema_key(t)->name, json_string(id));
+    json_object_update(ordered, rec);
+    gc_record out = {.obj = ordered};
+    if (gc_store_insert(c->api->cfg.store, t, c->who.tenant, ordered, &out.version, err) < 0) {
+        if (err->kind == GC_E_CONFLICT)
+            gc_err_set(err, GC_E_CONFLICT, "id", "A %s with id '%s' already exists.", t->name, id);
+        return -1;
+    }
+    gc_http_resp_header(c->resp, "Location", entity_url(c, id));
+    send_entity(c, 201, &out);
+    return 0;
+}
+
+static int op_get(req_ctx *c, gc_err *err)
+{
+    gc_record rec;
+    if (gc_store_get(c->api->cfg.store, c->a, c->route.type, c->who.tenant, c->route.key, &rec, err) < 0)
+        return -1;
+    const char *inm = gc_http_req_header(c->req, "If-None-Match");
+    if (inm && etag_list_matches(c->a, inm, rec.version)) {
+        gc_http_resp_header(c->resp, "ETag", gc_odata_etag(c->a, rec.version));
+        set_body(c, 304, NULL, NULL, 0);
+        return 0;
+    }
+    send_entity(c, 200, &rec);
+    return 0;
+}
+
+static int check_if_match(req_ctx *c, const gc_record *cur, gc_err *err)
+{
+    const char *im = gc_http_req_header(c->req, "If-Match");
+    if (im && !etag_list_matches(c->a, im, cur->version))
+        return gc_err_set(err, GC_E_PRECONDITION, "If-Match",
+                          "The entity has changed: its ETag is %s, not the one given in If-Match.",
+                          gc_odata_etag(c->a, cur->version));
+    return 0;
+}
+
+static int op_update(req_ctx *c, gc_err *err)
+{
+    const gc_entity_type *t = c->route.type;
+    json_t *body;
+    if (require_json_body(c, &body, err) < 0)
+        return -1;
+    for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
+        gc_record cur;
+        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, &cur, err) < 0)
+            return -1;
+        if (check_if_match(c, &cur, err) < 0)
+            return -1;
+        const char *id = json_string_value(json_object_get(cur.obj, gc_schema_key(t)->name));
+        json_t *next = gc_arena_json(c->a, json_deep_copy(cur.obj));
+        if (gc_odata_apply_body(t, body, next, false, id, c->a, err) < 0)
+            return -1;
+        if (finish_record(c, cur.obj, body, next, err) < 0)
+            return -1;
+        gc_record out = {.obj = next};
+        if (gc_store_update(c->api->cfg.store, t, c->who.tenant, id, cur.version, next, &out.version, err) == 0) {
+            send_entity(c, 200, &out);
+            return 0;
+        }
+        if (err->kind != GC_E_STALE)
+            return -1;
+        /* a concurrent write won: with If-Match that is the client's conflict, otherwise merge
+         * onto the newer version */
+        if (gc_http_req_header(c->req, "If-Match"))
+            return gc_err_set(err, GC_E_PRECONDITION, "If-Match",
+                              "The entity was changed by another request; read it again and retry.");
+    }
+    return gc_err_set(err, GC_E_UNAVAILABLE, "", "The entity is being changed by many requests at once; retry.");
+}
+
+static int op_delete(req_ctx *c, gc_err *err)
+{
+    const gc_entity_type *t = c->route.type;
+    int64_t expect = 0;
+    if (gc_http_req_header(c->req, "If-Match")) {
+        gc_record cur;
+        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, &cur, err) < 0)
+            return -1;
+        if (check_if_match(c, &cur, err) < 0)
+            return -1;
+        expect = cur.version;
+    }
+    if (gc_store_remove(c->api->cfg.store, t, c->who.tenant, c->route.key, expect, err) < 0) {
+        if (err->kind == GC_E_STALE)
+            gc_err_set(err, GC_E_PRECONDITION, "If-Match",
+                       "The entity was changed by another request; read it again and retry.");
+        return -1;
+    }
+    set_body(c, 204, NULL, NULL, 0);
+    return 0;
+}
+
+static int op_list(req_ctx *c, gc_err *err)
+{
+    const gc_entity_type *t = c->route.type;
+    gc_store_query q = {.limit = c->api->cfg.max_page_size};
+    gc_record *rows;
+    size_t n;
+    if (gc_store_list(c->api->cfg.store, c->a, t, c->who.tenant, &q, &rows, &n, err) < 0)
+        return -1;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, gc_odata_entity(c->a, t, rows[i].obj, rows[i].version, NULL));
+    json_t *o = json_object();
+    json_object_set_new(o, "@odata.context", json_string(context_url(c, false)));
+    json_object_set_new(o, "value", arr);
+    send_json(c, 200, o);
+    return 0;
+}
+
+static int op_count(req_ctx *c, gc_err *err)
+{
+    gc_store_query q = {0};
+    int64_t n;
+    if (gc_store_count(c->api->cfg.store, c->route.type, c->who.tenant, &q, &n, err) < 0)
+        return -1;
+    char *s = gc_arena_printf(c->a, "%" PRId64, n);
+    set_body(c, 200, "text/plain;charset=utf-8", s, strlen(s));
+    return 0;
+}
+
+static int op_service_root(req_ctx *c, gc_err *err)
+{
+    (void)err;
+    json_t *value = json_array();
+    const char *seen[8];
+    size_t n_seen = 0;
+    for (size_t i = 0; i < gc_schema_n_types; i++) {
+        const gc_entity_type *t = gc_schema_types[i];
+        if (!(t->versions & c->route.version))
+            continue;
+        const char *name = t->container ? t->container : t->set_name;
+        bool dup = false;
+        for (size_t k = 0; k < n_seen; k++)
+            dup |= strcmp(seen[k], name) == 0;
+        if (dup || n_seen == 8)
+            continue;
+        seen[n_seen++] = name;
+        json_array_append_new(value, json_pack("{s:s,s:s,s:s}", "name", name, "kind",
+                                               t->container ? "Singleton" : "EntitySet", "url", name));
+    }
+    send_json(c, 200, json_pack("{s:s,s:o}", "@odata.context",
+                                gc_arena_printf(c->a, "%s/%s/$metadata", c->base, c->route.version_name),
+                                "value", value));
+    return 0;
+}
+
+/* ---- dispatch ---- */
+
+typedef int (*op_fn)(req_ctx *c, gc_err *err);
+
+typedef struct route_ops {
+    const char *allow; /* the Allow header */
+    op_fn get, post, patch, del;
+} route_ops;
+
+static const route_ops ops_by_route[] = {
+    [GC_ROUTE_HEALTH] = {"GET", NULL, NULL, NULL, NULL},
+    [GC_ROUTE_ROOT] = {"GET", op_service_root, NULL, NULL, NULL},
+    [GC_ROUTE_METADATA] = {"GET", NULL, NULL, NULL, NULL},
+    [GC_ROUTE_BATCH] = {"POST", NULL, NULL, NULL, NULL},
+    [GC_ROUTE_USERS] = {"GET", NULL, NULL, NULL, NULL},
+    [GC_ROUTE_COLLECTION] = {"GET, POST", op_list, op_create, NULL, NULL},
+    [GC_ROUTE_COUNT] = {"GET", op_count, NULL, NULL, NULL},
+    [GC_ROUTE_ENTITY] = {"GET, PATCH, DELETE", op_get, NULL, op_update, op_delete},
+};
+
+static int method_not_allowed(req_ctx *c, const route_ops *ro, gc_err *err)
+{
+    gc_http_resp_header(c->resp, "Allow", ro->allow);
+    if (c->route.kind == GC_ROUTE_COLLECTION && strcmp(c->req->method, "PATCH") == 0)
+        return gc_err_set(err, GC_E_METHOD, "",
+                          "PATCH updates one entity: address it by id, e.g. PATCH /%s/%s/{id}.",
+                          c->route.version_name, c->route.type->set_path);
+    return gc_err_set(err, GC_E_METHOD, "", "The method %s is not allowed here; allowed: %s.",
+                      c->req->method, ro->allow);
+}
+
+static int authorise(req_ctx *c, bool write, gc_err *err)
+{
+    if (gc_auth_verify(c->api->cfg.auth, c->a,
+                       gc_http_req_header(c->req, "Authorization"), (int64_t)time(NULL), &c->who, err) < 0)
+        return -1;
+    c->resp->tenant = gc_arena_strdup(c->a, c->who.tenant);
+    const gc_entity_type *t = c->route.type;
+    if (!t)
+        return 0;
+    const char *const *need = write ? t->write_perms : t->read_perms;
+    if (gc_auth_has_any(&c->who, need))
+        return 0;
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; need[i] && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", need[i]);
+    return gc_err_set(err, GC_E_FORBIDDEN, "",
+                      "Application must have one of the following scopes: %s", list);
+}
+
+static int dispatch(req_ctx *c, gc_err *err)
+{
+    if (gc_odata_parse_path(c->a, c->req->path, &c->route, err) < 0)
+        return -1;
+    if (c->route.kind == GC_ROUTE_HEALTH) {
+        if (strcmp(c->req->method, "GET") != 0 && strcmp(c->req->method, "HEAD") != 0)
+            return method_not_allowed(c, &ops_by_route[GC_ROUTE_HEALTH], err);
+        char *ok = gc_arena_strdup(c->a, "{\"status\":\"ok\"}");
+        set_body(c, 200, "application/json", ok, strlen(ok));
+        return 0;
+    }
+    c->base = request_base(c);
+    const route_ops *ro = &ops_by_route[c->route.kind];
+    const char *m = c->req->method;
+    op_fn fn = NULL;
+    bool write = false;
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        fn = ro->get;
+    else if (strcmp(m, "POST") == 0)
+        fn = ro->post, write = true;
+    else if (strcmp(m, "PATCH") == 0)
+        fn = ro->patch, write = true;
+    else if (strcmp(m, "DELETE") == 0)
+        fn = ro->del, write = true;
+    if (!fn) {
+        bool known = ro->get || ro->post || ro->patch || ro->del;
+        if (!known)
+            return gc_err_set(err, GC_E_BAD_REQUEST, "", "This endpoint is not supported yet.");
+        return method_not_allowed(c, ro, err);
+    }
+    if (authorise(c, write, err) < 0)
+        return -1;
+    return fn(c, err);
+}
+
+static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp)
+{
+    req_ctx c = {.api = ctx, .req = req, .resp = resp, .a = req->arena};
+    common_headers(&c);
+    gc_err err;
+    gc_err_clear(&err);
+    if (dispatch(&c, &err) < 0)
+        send_error(&c, &err);
+}
+
+static void handle_error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
+                         gc_http_resp *resp)
+{
+    req_ctx c = {.api = ctx, .req = req, .resp = resp, .a = req->arena};
+    common_headers(&c);
+    gc_err err;
+    gc_err_set(&err, kind, "", "%s", message);
+    send_error(&c, &err);
+}
+
+int gc_api_new(const gc_api_config *cfg, gc_api **out, gc_err *err)
+{
+    gc_api *api = calloc(1, sizeof *api);
+    if (!api)
+        return gc_err_set(err, GC_E_INTERNAL, "", "Out of memory.");
+    api->cfg = *cfg;
+    if (!api->cfg.max_page_size)
+        api->cfg.max_page_size = 1000;
+    if (cfg->public_url && *cfg->public_url) {
+        api->public_url = strdup(cfg->public_url);
+        size_t n = strlen(api->public_url);
+        while (n && api->public_url[n - 1] == '/')
+            api->public_url[--n] = '\0';
+    }
+    api->cfg.public_url = api->public_url;
+    *out = api;
+    return 0;
+}
+
+void gc_api_free(gc_api *api)
+{
+    if (!api)
+        return;
+    free(api->public_url);
+    free(api);
+}
+
+gc_http_handler gc_api_http_handler(gc_api *api)
+{
+    return (gc_http_handler){.ctx = api, .handle = handle, .error = handle_error};
+}

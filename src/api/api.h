@@ -1,0 +1,28 @@
+/* The generic API: one pipeline for every entity type — route, authenticate, authorise, read or
+ * validate, store, serialise — with no per-entity code. It plugs into the HTTP adapter as a
+ * gc_http_handler. */
+#ifndef GC_API_API_H
+#define GC_API_API_H
+
+#include <stddef.h>
+
+#include "auth/auth.h"
+#include "core/err.h"
+#include "http/http.h"
+#include "store/store.h"
+
+typedef struct gc_api_config {
+    gc_store *store;        /* not owned */
+    gc_auth *auth;          /* not owned */
+    const char *public_url; /* base of @odata.context, Location, nextLink; NULL: from the request */
+    size_t max_page_size;   /* entities per page; default 1000 */
+} gc_api_config;
+
+typedef struct gc_api gc_api;
+
+int gc_api_new(const gc_api_config *cfg, gc_api **out, gc_err *err);
+void gc_api_free(gc_api *api);
+/* The handler to give gc_http_start; valid while api lives. */
+gc_http_handler gc_api_http_handler(gc_api *api);
+
+#endif

@@ -1,0 +1,58 @@
+/* Bearer-token authentication: verifies a JWT (HS256 with a shared secret; RS256 and ES256 with
+ * keys from a JWKS file, matched by kid) and yields who is calling: the tenant (tid) and the
+ * permissions granted by scp (delegated, space-separated) or roles (application, array).
+ * Signatures are verified with OpenSSL. Never accepts alg "none" or a token whose alg differs
+ * from its key's. Error messages never contain the token. */
+#ifndef GC_AUTH_AUTH_H
+#define GC_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+typedef struct gc_auth gc_auth;
+
+typedef struct gc_auth_config {
+    const char *secret_file;   /* HS256 shared secret (raw file bytes, trailing newline trimmed), or NULL */
+    const char *jwks_file;     /* JWKS JSON with RSA and EC P-256 keys, or NULL */
+    const char *const *audiences; /* NULL-terminated accepted aud values; NULL: the Graph defaults */
+    int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
+} gc_auth_config;
+
+#define GC_AUTH_MAX_PERMS 64
+
+typedef struct gc_principal {
+    char tenant[37];             /* tid, lower case GUID */
+    size_t n_perms;
+    const char *perms[GC_AUTH_MAX_PERMS]; /* arena-owned permission names */
+} gc_principal;
+
+/* At least one of secret_file / jwks_file must be given. A missing, unreadable or malformed
+ * file → -1 with a message naming the file (and for JWKS, which key is wrong). */
+int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err);
+void gc_auth_close(gc_auth *auth);
+
+/* Verifies the value of an Authorization header ("Bearer <jwt>"; the scheme is matched
+ * case-insensitively). header may be NULL (missing). now is Unix seconds.
+ * Failure → GC_E_UNAUTHENTICATED with a message saying what is wrong (missing header, not a
+ * JWT, unsupported or mismatched alg, unknown kid, bad signature, expired, not yet valid,
+ * wrong audience, missing or malformed tid). */
+int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
+                   gc_principal *out, gc_err *err);
+
+/* True when p holds any one of the NULL-terminated permission names (case-insensitive). */
+bool gc_auth_has_any(const gc_principal *p, const char *const *perms);
+
+/* Mints an HS256 token for local use: aud https://graph.microsoft.com, tid tenant, iat/nbf now,
+ * exp now+ttl, and scp (space-separated, when scopes != NULL) or roles (array, split from a
+ * space-separated roles string). Returns a malloc'd string the caller frees, or NULL. */
+char *gc_auth_mint_hs256(const unsigned char *secret, size_t secret_len, const char *tenant,
+                         const char *scopes, const char *roles, int64_t now, int64_t ttl);
+
+/* Reads a secret file (trailing CR/LF trimmed) into a malloc'd buffer. */
+int gc_auth_read_secret(const char *path, unsigned char **out, size_t *len, gc_err *err);
+
+#endif

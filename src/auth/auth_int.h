@@ -1,0 +1,64 @@
+/* Internals shared by the files of the auth module (not for use outside src/auth): the verified
+ * key set loaded from a JWKS file, the JWS signature primitives, strict base64url, and bounded
+ * file reading. Everything here is read-only once built, so one gc_auth serves many threads. */
+#ifndef GC_AUTH_AUTH_INT_H
+#define GC_AUTH_AUTH_INT_H
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth/auth.h"
+
+#define GC_AUTH_MAX_TOKEN (16 * 1024)     /* bytes of the compact JWT */
+#define GC_AUTH_MAX_SECRET (64 * 1024)    /* bytes of the shared-secret file */
+#define GC_AUTH_MAX_JWKS (1024 * 1024)    /* bytes of the JWKS file */
+#define GC_AUTH_MAX_KEYS 256              /* keys in the JWKS */
+#define GC_AUTH_RSA_MIN_BITS 2048
+#define GC_AUTH_RSA_MAX_BITS 8192
+
+typedef enum gc_jwk_type { GC_JWK_RSA, GC_JWK_EC } gc_jwk_type;
+
+typedef struct gc_jwk {
+    gc_jwk_type type;
+    char *kid;      /* NULL when the key has none */
+    EVP_PKEY *pkey; /* public key, owned */
+} gc_jwk;
+
+typedef struct gc_jwks {
+    gc_jwk *keys;
+    size_t n;
+} gc_jwks;
+
+/* Loads the RSA and EC P-256 signing keys of a JWKS file. Keys of other types or curves, keys
+ * whose "use" is not "sig" and keys restricted to another "alg" are skipped; a malformed key is
+ * an error naming the file and the key. -1 also when no usable key remains. */
+int gc_auth_jwks_load(const char *path, gc_jwks *out, gc_err *err);
+void gc_auth_jwks_free(gc_jwks *ks);
+
+/* Strict base64url without padding: only [A-Za-z0-9_-], no '=', no stray trailing bits.
+ * Returns 0 and a malloc'd, NUL-terminated buffer (*out_len excludes the NUL) or -1. */
+int gc_auth_b64url_decode(const char *s, size_t len, unsigned char **out, size_t *out_len);
+/* base64url without padding, malloc'd and NUL-terminated; NULL when out of memory. */
+char *gc_auth_b64url_encode(const unsigned char *data, size_t len);
+
+/* Reads a whole file of at most limit bytes into a malloc'd, NUL-terminated buffer. Errors
+ * name the file as "<what> file '<path>'". */
+int gc_auth_read_file(const char *path, const char *what, size_t limit, unsigned char **out,
+                      size_t *len, gc_err *err);
+
+/* HMAC-SHA-256 of msg into out; 0 or -1. */
+int gc_auth_hs256_sign(const unsigned char *key, size_t key_len, const unsigned char *msg,
+                       size_t msg_len, unsigned char out[32]);
+/* True when sig is the HMAC-SHA-256 of msg (compared in constant time). */
+bool gc_auth_hs256_ok(const unsigned char *key, size_t key_len, const unsigned char *msg,
+                      size_t msg_len, const unsigned char *sig, size_t sig_len);
+/* True when sig is a valid RS256 (RSA) or ES256 (EC, raw r||s) signature of msg by pkey.
+ * Creates its own contexts: safe to call from many threads with the same pkey. */
+bool gc_auth_pkey_ok(EVP_PKEY *pkey, gc_jwk_type type, const unsigned char *msg, size_t msg_len,
+                     const unsigned char *sig, size_t sig_len);
+
+/* True for the 8-4-4-4-12 hex GUID form (either case). */
+bool gc_auth_guid_ok(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,170 @@
+/* `graphcerts serve`: opens the store, loads the token keys, starts the HTTP server and waits
+ * for SIGTERM/SIGINT, then stops accepting, finishes requests in flight and closes the store. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "core/log.h"
+
+typedef struct serve_config {
+    const char *listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
+    long long max_body, max_page_size, io_threads, workers;
+} serve_config;
+
+#define OPT(name, type, deflt, min, max, metavar, help, field)                                     \
+    {name, type, deflt, min, max, metavar, help, offsetof(serve_config, field), 1}
+
+static const gc_opt serve_opts[] = {
+    OPT("listen", GC_OPT_STRING, "127.0.0.1:8080", 0, 0, "HOST:PORT",
+        "address to serve on ([::1]:8080 for IPv6; port 0 picks a free one)", listen),
+    OPT("db", GC_OPT_STRING, "sqlite:./var/graphcerts.db", 0, 0, "DSN", "store: sqlite:PATH", db),
+    OPT("jwt-secret-file", GC_OPT_STRING, NULL, 0, 0, "FILE",
+        "shared secret for HS256 tokens", jwt_secret_file),
+    OPT("jwks", GC_OPT_STRING, NULL, 0, 0, "FILE", "JWKS with RS256/ES256 token keys", jwks),
+    OPT("tls-cert", GC_OPT_STRING, NULL, 0, 0, "FILE", "PEM certificate: serve https", tls_cert),
+    OPT("tls-key", GC_OPT_STRING, NULL, 0, 0, "FILE", "PEM private key for --tls-cert", tls_key),
+    OPT("public-url", GC_OPT_STRING, NULL, 0, 0, "URL",
+        "base URL of @odata.context and links (default: the request's scheme and Host)", public_url),
+    OPT("max-body", GC_OPT_INT, "4194304", 1024, 1073741824LL, "BYTES", "largest request body",
+        max_body),
+    OPT("max-page-size", GC_OPT_INT, "1000", 1, 100000, "N", "most entities in one page",
+        max_page_size),
+    OPT("log-level", GC_OPT_STRING, "info", 0, 0, "LEVEL", "debug, info, warn, error or off",
+        log_level),
+    OPT("io-threads", GC_OPT_INT, "0", 0, 256, "N", "HTTP I/O threads (0: one per core)", io_threads),
+    OPT("workers", GC_OPT_INT, "64", 1, 4096, "N", "threads that run writes", workers),
+};
+
+static const char serve_usage[] =
+    "usage: graphcerts serve [--listen HOST:PORT] [--db sqlite:PATH] [--jwt-secret-file F] [--jwks F]\n"
+    "                        [--tls-cert F --tls-key F] [--public-url URL] [--max-body BYTES]\n"
+    "                        [--log-level L]\n\n"
+    "Serves the Microsoft Graph certificate API. Every option can also be set in the environment\n"
+    "as GRAPHCERTS_<NAME> (e.g. GRAPHCERTS_MAX_BODY); a flag wins over the environment.";
+
+/* "127.0.0.1:8080", "[::1]:8080", "localhost:0" → host and port. */
+static int split_listen(const char *s, char *host, size_t host_len, unsigned short *port)
+{
+    const char *colon;
+    const char *h = s;
+    size_t hn;
+    if (*s == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        h = s + 1;
+        hn = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return -1;
+        hn = (size_t)(colon - s);
+    }
+    if (hn == 0 || hn >= host_len)
+        return -1;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    errno = 0;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
+        return -1;
+    *port = (unsigned short)p;
+    return 0;
+}
+
+static int serve_run(int argc, char **argv)
+{
+    serve_config cfg = {0};
+    int rc = gc_cli_parse(serve_opts, sizeof serve_opts / sizeof serve_opts[0], &cfg, argc, argv,
+                          serve_usage);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    gc_log_level level;
+    if (gc_log_parse_level(cfg.log_level, &level) < 0) {
+        fprintf(stderr, "graphcerts: --log-level must be debug, info, warn, error or off, got '%s'\n",
+                cfg.log_level);
+        return 2;
+    }
+    gc_log_set_level(level);
+    char host[256];
+    unsigned short port;
+    if (split_listen(cfg.listen, host, sizeof host, &port) < 0) {
+        fprintf(stderr, "graphcerts: --listen must be HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080), got '%s'\n",
+                cfg.listen);
+        return 2;
+    }
+    if (!cfg.jwt_secret_file && !cfg.jwks) {
+        fprintf(stderr, "graphcerts: give --jwt-secret-file and/or --jwks: tokens must be verifiable\n");
+        return 2;
+    }
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        fprintf(stderr, "graphcerts: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+
+    /* Signals are taken by sigwait below; block them before any thread starts. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int result = 1;
+    gc_err err;
+    gc_err_clear(&err);
+    gc_store *store = NULL;
+    gc_auth *auth = NULL;
+    gc_api *api = NULL;
+    gc_http_server *srv = NULL;
+
+    gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks};
+    if (gc_auth_open(&acfg, &auth, &err) < 0)
+        goto fail;
+    if (gc_store_open(cfg.db, &store, &err) < 0)
+        goto fail;
+    gc_api_config apicfg = {.store = store, .auth = auth, .public_url = cfg.public_url,
+                            .max_page_size = (size_t)cfg.max_page_size};
+    if (gc_api_new(&apicfg, &api, &err) < 0)
+        goto fail;
+    gc_http_config hcfg = {.listen_host = host, .port = port, .tls_cert_file = cfg.tls_cert,
+                           .tls_key_file = cfg.tls_key, .max_body = (size_t)cfg.max_body,
+                           .io_threads = (unsigned)cfg.io_threads, .workers = (unsigned)cfg.workers};
+    gc_http_handler handler = gc_api_http_handler(api);
+    if (gc_http_start(&hcfg, &handler, &srv, &err) < 0)
+        goto fail;
+    int v6 = strchr(host, ':') != NULL;
+    gc_log(GC_LOG_INFO, NULL, "listening on %s://%s%s%s:%u", cfg.tls_cert ? "https" : "http",
+           v6 ? "[" : "", host, v6 ? "]" : "", gc_http_port(srv));
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    gc_log(GC_LOG_INFO, NULL, "received %s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    result = 0;
+    goto done;
+fail:
+    fprintf(stderr, "graphcerts: %s\n", err.message);
+    gc_log(GC_LOG_ERROR, NULL, "%s", err.message);
+done:
+    if (srv)
+        gc_http_stop(srv);
+    gc_api_free(api);
+    gc_store_close(store);
+    if (auth)
+        gc_auth_close(auth);
+    if (result == 0)
+        gc_log(GC_LOG_INFO, NULL, "stopped");
+    return result;
+}
+
+const gc_cli_cmd gc_cli_cmd_serve = {"serve", "serve the Graph certificate API", serve_run};

@@ -1,0 +1,110 @@
+/* The option-table parser shared by every subcommand (see cli.h). */
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int set_value(const gc_opt *o, void *cfg, const char *value, const char *source)
+{
+    char *field = (char *)cfg + o->offset;
+    if (o->type == GC_OPT_STRING) {
+        *(const char **)field = value;
+        return 0;
+    }
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(value, &end, 10);
+    if (errno || end == value || *end != '\0' || v < o->min || v > o->max) {
+        fprintf(stderr, "graphcerts: %s for --%s must be a whole number from %lld to %lld, got '%s'\n",
+                source, o->name, o->min, o->max, value);
+        return -1;
+    }
+    *(long long *)field = v;
+    return 0;
+}
+
+static void env_name(const char *name, char *out, size_t n)
+{
+    size_t k = (size_t)snprintf(out, n, "GRAPHCERTS_");
+    for (const char *p = name; *p && k + 1 < n; p++)
+        out[k++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+    out[k] = '\0';
+}
+
+void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage)
+{
+    printf("%s\n\nOptions:\n", usage);
+    for (size_t i = 0; i < n_opts; i++) {
+        const gc_opt *o = &opts[i];
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "");
+        printf("  %-28s %s", flag, o->help);
+        if (o->deflt)
+            printf(" (default: %s)", o->deflt);
+        if (o->env) {
+            char env[64];
+            env_name(o->name, env, sizeof env);
+            printf(" [env %s]", env);
+        }
+        printf("\n");
+    }
+    printf("  %-28s %s\n", "--help", "show this help");
+}
+
+int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
+                 const char *usage)
+{
+    for (size_t i = 0; i < n_opts; i++)
+        if (opts[i].deflt && set_value(&opts[i], cfg, opts[i].deflt, "the default") < 0)
+            return 2;
+    for (size_t i = 0; i < n_opts; i++) {
+        if (!opts[i].env)
+            continue;
+        char env[64];
+        env_name(opts[i].name, env, sizeof env);
+        const char *v = getenv(env);
+        if (v && *v) {
+            char src[96];
+            snprintf(src, sizeof src, "the value of %s", env);
+            if (set_value(&opts[i], cfg, v, src) < 0)
+                return 2;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            gc_cli_print_help(opts, n_opts, usage);
+            return 1;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "graphcerts: unexpected argument '%s' (see --help)\n", arg);
+            return 2;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const gc_opt *o = NULL;
+        for (size_t k = 0; k < n_opts; k++)
+            if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
+                o = &opts[k];
+        if (!o) {
+            fprintf(stderr, "graphcerts: unknown option '--%.*s' (see --help)\n", (int)nlen, name);
+            return 2;
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "graphcerts: option '--%s' needs a value (%s)\n", o->name,
+                        o->metavar ? o->metavar : "VALUE");
+                return 2;
+            }
+            value = argv[++i];
+        }
+        if (set_value(o, cfg, value, "the value") < 0)
+            return 2;
+    }
+    return 0;
+}

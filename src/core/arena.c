@@ -1,0 +1,150 @@
+/* Chunked bump allocator with a cleanup list; see arena.h. */
+#include "core/arena.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_SIZE 8192
+#define ALIGN 16
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    _Alignas(ALIGN) unsigned char data[];
+} chunk;
+
+typedef struct cleanup {
+    struct cleanup *next;
+    void (*fn)(void *);
+    void *p;
+} cleanup;
+
+struct gc_arena {
+    chunk *head;
+    cleanup *cleanups;
+};
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) {
+        fputs("graphcerts: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+gc_arena *gc_arena_new(void)
+{
+    gc_arena *a = xmalloc(sizeof *a);
+    a->head = NULL;
+    a->cleanups = NULL;
+    return a;
+}
+
+void gc_arena_free(gc_arena *a)
+{
+    if (!a)
+        return;
+    for (cleanup *c = a->cleanups; c;) {
+        cleanup *next = c->next;
+        c->fn(c->p);
+        c = next;
+    }
+    for (chunk *c = a->head; c;) {
+        chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(a);
+}
+
+void *gc_arena_alloc(gc_arena *a, size_t size)
+{
+    if (size > SIZE_MAX / 2) {
+        fputs("graphcerts: allocation too large\n", stderr);
+        abort();
+    }
+    size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (need == 0)
+        need = ALIGN;
+    chunk *c = a->head;
+    if (!c || c->cap - c->used < need) {
+        size_t cap = need > CHUNK_SIZE / 2 ? need : CHUNK_SIZE;
+        chunk *n = xmalloc(sizeof *n + cap);
+        n->used = 0;
+        n->cap = cap;
+        if (cap == need && c) {
+            /* a large block: keep the current chunk at the head for small allocations */
+            n->next = c->next;
+            c->next = n;
+        } else {
+            n->next = c;
+            a->head = n;
+        }
+        c = n;
+    }
+    void *p = c->data + c->used;
+    c->used += need;
+    memset(p, 0, size);
+    return p;
+}
+
+char *gc_arena_strndup(gc_arena *a, const char *s, size_t n)
+{
+    char *d = gc_arena_alloc(a, n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *gc_arena_strdup(gc_arena *a, const char *s)
+{
+    return gc_arena_strndup(a, s, strlen(s));
+}
+
+char *gc_arena_vprintf(gc_arena *a, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        n = 0;
+    char *d = gc_arena_alloc(a, (size_t)n + 1);
+    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    return d;
+}
+
+char *gc_arena_printf(gc_arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *d = gc_arena_vprintf(a, fmt, ap);
+    va_end(ap);
+    return d;
+}
+
+void gc_arena_defer(gc_arena *a, void (*fn)(void *), void *p)
+{
+    cleanup *c = gc_arena_alloc(a, sizeof *c);
+    c->fn = fn;
+    c->p = p;
+    c->next = a->cleanups;
+    a->cleanups = c;
+}
+
+static void json_cleanup(void *p)
+{
+    json_decref((json_t *)p);
+}
+
+struct json_t *gc_arena_json(gc_arena *a, struct json_t *j)
+{
+    if (j)
+        gc_arena_defer(a, json_cleanup, j);
+    return j;
+}

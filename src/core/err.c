@@ -1,0 +1,73 @@
+/* The one table from error kinds to HTTP status and Graph error code. */
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    int status;
+    const char *code;
+} err_table[GC_E__COUNT] = {
+    [GC_OK] = {200, ""},
+    [GC_E_BAD_REQUEST] = {400, "BadRequest"},
+    [GC_E_UNAUTHENTICATED] = {401, "InvalidAuthenticationToken"},
+    [GC_E_FORBIDDEN] = {403, "Forbidden"},
+    [GC_E_NOT_FOUND] = {404, "ResourceNotFound"},
+    [GC_E_METHOD] = {405, "MethodNotAllowed"},
+    [GC_E_CONFLICT] = {409, "Conflict"},
+    [GC_E_PRECONDITION] = {412, "PreconditionFailed"},
+    [GC_E_TOO_LARGE] = {413, "RequestEntityTooLarge"},
+    [GC_E_URI_TOO_LONG] = {414, "RequestUriTooLong"},
+    [GC_E_MEDIA_TYPE] = {415, "UnsupportedMediaType"},
+    [GC_E_FAILED_DEPENDENCY] = {424, "FailedDependency"},
+    [GC_E_HEADERS_TOO_LARGE] = {431, "RequestHeaderFieldsTooLarge"},
+    [GC_E_TOO_MANY] = {429, "TooManyRequests"},
+    [GC_E_INTERNAL] = {500, "InternalServerError"},
+    [GC_E_UNAVAILABLE] = {503, "ServiceUnavailable"},
+    [GC_E_STALE] = {412, "PreconditionFailed"},
+};
+
+int gc_err_set(gc_err *err, gc_errkind kind, const char *target, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    err->kind = kind;
+    snprintf(err->target, sizeof err->target, "%s", target ? target : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void gc_err_clear(gc_err *err)
+{
+    if (!err)
+        return;
+    err->kind = GC_OK;
+    err->target[0] = '\0';
+    err->message[0] = '\0';
+}
+
+int gc_err_http_status(gc_errkind kind)
+{
+    if ((unsigned)kind >= GC_E__COUNT)
+        return 500;
+    return err_table[kind].status;
+}
+
+const char *gc_err_graph_code(gc_errkind kind)
+{
+    if ((unsigned)kind >= GC_E__COUNT)
+        return "InternalServerError";
+    return err_table[kind].code;
+}
+
+gc_errkind gc_err_kind_for_status(int status)
+{
+    for (int k = GC_E_BAD_REQUEST; k < GC_E__COUNT; k++)
+        if (k != GC_E_STALE && err_table[k].status == status)
+            return (gc_errkind)k;
+    return GC_E_INTERNAL;
+}

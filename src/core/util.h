@@ -1,0 +1,64 @@
+/* Small value codecs shared by every layer: base64, hex, GUIDs (v4 random, v5 name-based),
+ * RFC 3339 date-times, and a growable byte buffer with a hard limit. No allocation here
+ * outlives its caller's arena except gc_buf, which the caller frees. */
+#ifndef GC_CORE_UTIL_H
+#define GC_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+
+/* ---- base64 ---- */
+/* Standard padded base64 of data, NUL-terminated, in the arena. */
+char *gc_base64_encode(gc_arena *a, const unsigned char *data, size_t len);
+/* Decodes standard or URL-safe base64, padded or not; whitespace is not allowed.
+ * Returns 0 and the bytes (NUL-terminated for convenience, *out_len excludes it) or -1. */
+int gc_base64_decode(gc_arena *a, const char *s, size_t slen, unsigned char **out, size_t *out_len);
+/* base64url without padding (JWT segments). */
+char *gc_base64url_encode(gc_arena *a, const unsigned char *data, size_t len);
+
+/* ---- hex ---- */
+void gc_hex_lower(const unsigned char *data, size_t len, char *out /* 2*len+1 */);
+bool gc_is_hex(const char *s, size_t len);
+
+/* ---- GUIDs ---- */
+#define GC_GUID_LEN 36
+/* A random (v4) GUID, lower case 8-4-4-4-12, into out[37]. */
+void gc_guid_v4(char out[GC_GUID_LEN + 1]);
+/* RFC 9562 v5 (SHA-1, name-based) GUID of name in namespace ns (a GUID string); -1 if ns is
+ * not a GUID. */
+int gc_guid_v5(const char *ns, const char *name, size_t name_len, char out[GC_GUID_LEN + 1]);
+/* True for the 8-4-4-4-12 hex form (either case). */
+bool gc_guid_valid(const char *s, size_t len);
+
+/* ---- date-times ---- */
+/* Parses RFC 3339 / ISO 8601 as OData uses it: YYYY-MM-DDTHH:MM[:SS[.f{1,7}]](Z|±HH:MM).
+ * Also accepts a lower-case 't'/'z'. On success stores the instant as 100-nanosecond ticks
+ * since 0001-01-01T00:00:00Z (always >= 0 for valid input) and returns 0; -1 otherwise. */
+int gc_datetime_parse(const char *s, size_t len, int64_t *ticks);
+/* Formats ticks as UTC "YYYY-MM-DDTHH:MM:SS.fffffffZ" with trailing zero digits (and the dot)
+ * dropped; out needs 32 bytes. */
+void gc_datetime_format(int64_t ticks, char out[32]);
+/* Current time as ticks. */
+int64_t gc_now_ticks(void);
+/* Unix seconds <-> ticks. */
+int64_t gc_ticks_from_unix(int64_t seconds);
+
+/* ---- strings ---- */
+bool gc_str_ieq(const char *a, const char *b);
+void gc_str_lower(char *s);
+
+/* ---- growable buffer ---- */
+typedef struct gc_buf {
+    char *data; /* NUL-terminated while len < cap */
+    size_t len, cap, limit;
+} gc_buf;
+void gc_buf_init(gc_buf *b, size_t limit);
+/* 0, or -1 when the limit would be passed (the buffer is left unchanged). */
+int gc_buf_append(gc_buf *b, const void *data, size_t len);
+int gc_buf_appendf(gc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gc_buf_free(gc_buf *b);
+
+#endif

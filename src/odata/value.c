@@ -1,0 +1,307 @@
+/* Validation and canonicalisation of client JSON against the schema tables (see value.h). */
+#include "odata/value.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+
+/* Nesting depth of a JSON text, counted outside strings; stops early past the limit. */
+static int json_depth_ok(const unsigned char *p, size_t n)
+{
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > GC_JSON_MAX_DEPTH)
+                return 0;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 1;
+}
+
+int gc_odata_parse_body(gc_arena *a, const unsigned char *data, size_t len, json_t **out,
+                        gc_err *err)
+{
+    if (!data || len == 0)
+        return gc_err_set(err, GC_E_BAD_REQUEST, "", "The request body is empty; a JSON object is required.");
+    if (!json_depth_ok(data, len))
+        return gc_err_set(err, GC_E_BAD_REQUEST, "",
+                          "The request body is nested more than %d levels deep.", GC_JSON_MAX_DEPTH);
+    json_error_t je;
+    json_t *j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        /* jansson's text names the position and the problem but quotes no input bytes beyond
+         * a token; keep only the position to be safe with secrets. */
+        if (strstr(je.text, "duplicate object key"))
+            return gc_err_set(err, GC_E_BAD_REQUEST, "",
+                              "The request body is not valid JSON: a property appears twice (line %d, column %d).",
+                              je.line, je.column);
+        return gc_err_set(err, GC_E_BAD_REQUEST, "",
+                          "The request body is not valid JSON (line %d, column %d).", je.line, je.column);
+    }
+    gc_arena_json(a, j);
+    if (!json_is_object(j))
+        return gc_err_set(err, GC_E_BAD_REQUEST, "", "The request body must be a JSON object.");
+    *out = j;
+    return 0;
+}
+
+static const char *edm_name(const gc_prop *p)
+{
+    switch (p->type) {
+    case GC_EDM_STRING: return "Edm.String";
+    case GC_EDM_INT32: return "Edm.Int32";
+    case GC_EDM_BOOLEAN: return "Edm.Boolean";
+    case GC_EDM_GUID: return "Edm.Guid";
+    case GC_EDM_DATETIME: return "Edm.DateTimeOffset";
+    case GC_EDM_BINARY: return "Edm.Binary";
+    case GC_EDM_ENUM: return p->enum_type->name;
+    }
+    return "?";
+}
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "a number";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "a value";
+}
+
+static int wrong_type(const gc_entity_type *t, const gc_prop *p, const json_t *in, const char *expects,
+                      gc_err *err)
+{
+    return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                      "Invalid value for property '%s' of type 'microsoft.graph.%s': expected %s (%s), got %s.",
+                      p->name, t->name, expects, edm_name(p), json_kind(in));
+}
+
+static int canonical_enum(const gc_entity_type *t, const gc_prop *p, const json_t *in, json_t **out,
+                          gc_err *err)
+{
+    const gc_enum_type *e = p->enum_type;
+    const gc_enum_member *m = NULL;
+    if (json_is_string(in)) {
+        const char *s = json_string_value(in);
+        size_t n = json_string_length(in);
+        /* allow the qualified form microsoft.graph.enumType'name' too */
+        char prefix[128];
+        int k = snprintf(prefix, sizeof prefix, "microsoft.graph.%s'", e->name);
+        if (k > 0 && (size_t)k < n && strncasecmp(s, prefix, (size_t)k) == 0 && s[n - 1] == '\'')
+            m = gc_enum_by_name(e, s + k, n - (size_t)k - 1);
+        else
+            m = gc_enum_by_name(e, s, n);
+    } else if (json_is_integer(in)) {
+        m = gc_enum_by_value(e, (long)json_integer_value(in));
+    } else {
+        return wrong_type(t, p, in, "a member name", err);
+    }
+    if (!m) {
+        char names[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < e->n_members && used < sizeof names; i++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                     e->members[i].name);
+        if (json_is_string(in))
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "Invalid value '%.64s' for property '%s': expected one of the %s members %s.",
+                              json_string_value(in), p->name, e->name, names);
+        return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                          "Invalid value %lld for property '%s': expected one of the %s members %s.",
+                          (long long)json_integer_value(in), p->name, e->name, names);
+    }
+    for (const int *r = p->refused; r && *r >= 0; r++)
+        if (*r == m->value)
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "The value '%s' of property '%s' %s.",
+                              m->name, p->name, p->refused_why ? p->refused_why : "is not supported");
+    *out = json_string(m->name);
+    return 0;
+}
+
+int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const json_t *in,
+                             gc_arena *a, json_t **out, gc_err *err)
+{
+    if (json_is_null(in)) {
+        if (!(p->flags & GC_P_NULLABLE))
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%s' of type 'microsoft.graph.%s' cannot be null (%s).",
+                              p->name, t->name, edm_name(p));
+        *out = json_null();
+        return 0;
+    }
+    switch (p->type) {
+    case GC_EDM_STRING: {
+        if (!json_is_string(in))
+            return wrong_type(t, p, in, "a string", err);
+        size_t n = json_string_length(in);
+        if (n > GC_STRING_MAX_BYTES)
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%s' is longer than the limit of %d bytes.", p->name,
+                              GC_STRING_MAX_BYTES);
+        if (p->flags & GC_P_THUMBPRINT) {
+            if (n != 40 || !gc_is_hex(json_string_value(in), n))
+                return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                                  "The property '%s' must be a SHA-1 thumbprint: exactly 40 hexadecimal digits.",
+                                  p->name);
+        }
+        if (p->flags & GC_P_LOWER) {
+            char *s = gc_arena_strndup(a, json_string_value(in), n);
+            gc_str_lower(s);
+            *out = json_stringn(s, n);
+        } else {
+            *out = json_copy((json_t *)in);
+        }
+        return *out ? 0 : gc_err_set(err, GC_E_BAD_REQUEST, p->name, "The property '%s' is not valid UTF-8.", p->name);
+    }
+    case GC_EDM_INT32: {
+        if (json_is_real(in)) {
+            double d = json_real_value(in);
+            if (d != (double)(int64_t)d)
+                return wrong_type(t, p, in, "a whole number", err);
+            if (d < INT32_MIN || d > INT32_MAX)
+                goto out_of_range;
+            *out = json_integer((json_int_t)d);
+            return 0;
+        }
+        if (!json_is_integer(in))
+            return wrong_type(t, p, in, "a whole number", err);
+        json_int_t v = json_integer_value(in);
+        if (v < INT32_MIN || v > INT32_MAX)
+            goto out_of_range;
+        *out = json_integer(v);
+        return 0;
+    out_of_range:
+        return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                          "The property '%s' must be a whole number from -2147483648 to 2147483647 (Edm.Int32).",
+                          p->name);
+    }
+    case GC_EDM_BOOLEAN:
+        if (!json_is_boolean(in))
+            return wrong_type(t, p, in, "true or false", err);
+        *out = json_copy((json_t *)in);
+        return 0;
+    case GC_EDM_GUID: {
+        if (!json_is_string(in) || !gc_guid_valid(json_string_value(in), json_string_length(in)))
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%s' must be a GUID in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (Edm.Guid).",
+                              p->name);
+        char s[GC_GUID_LEN + 1];
+        memcpy(s, json_string_value(in), sizeof s);
+        gc_str_lower(s);
+        *out = json_string(s);
+        return 0;
+    }
+    case GC_EDM_DATETIME: {
+        int64_t ticks;
+        if (!json_is_string(in) || gc_datetime_parse(json_string_value(in), json_string_length(in), &ticks) < 0)
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%s' must be a date and time with an offset, e.g. "
+                              "2024-05-01T12:30:00Z or 2024-05-01T12:30:00.1234567-08:00 (Edm.DateTimeOffset).",
+                              p->name);
+        *out = json_copy((json_t *)in);
+        return 0;
+    }
+    case GC_EDM_BINARY: {
+        unsigned char *bytes;
+        size_t n;
+        if (!json_is_string(in) ||
+            gc_base64_decode(a, json_string_value(in), json_string_length(in), &bytes, &n) < 0)
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%s' must be base64-encoded bytes (Edm.Binary).", p->name);
+        *out = json_string(gc_base64_encode(a, bytes, n));
+        return 0;
+    }
+    case GC_EDM_ENUM:
+        return canonical_enum(t, p, in, out, err);
+    }
+    return gc_err_set(err, GC_E_INTERNAL, p->name, "Unknown property type.");
+}
+
+/* "#microsoft.graph.T", "microsoft.graph.T" or the alias, compared case-insensitively. */
+static bool type_matches(const gc_entity_type *t, const char *s)
+{
+    if (*s == '#')
+        s++;
+    if (strncasecmp(s, "microsoft.graph.", 16) == 0 && strcasecmp(s + 16, t->name) == 0)
+        return true;
+    return t->type_alias && strcasecmp(s, t->type_alias) == 0;
+}
+
+int gc_odata_apply_body(const gc_entity_type *t, const json_t *body, json_t *rec, bool create,
+                        const char *url_id, gc_arena *a, gc_err *err)
+{
+    const char *key;
+    json_t *in;
+    json_object_foreach((json_t *)body, key, in) {
+        if (strcmp(key, "@odata.type") == 0) {
+            if (!json_is_string(in) || !type_matches(t, json_string_value(in)))
+                return gc_err_set(err, GC_E_BAD_REQUEST, "@odata.type",
+                                  "The @odata.type '%.128s' does not match this set's type '#microsoft.graph.%s'.",
+                                  json_is_string(in) ? json_string_value(in) : "(not a string)", t->name);
+            continue;
+        }
+        if (key[0] == '@' || strchr(key, '@'))
+            continue; /* instance and property annotations carry no data */
+        const gc_prop *p = gc_schema_find_prop(t, key);
+        if (!p)
+            return gc_err_set(err, GC_E_BAD_REQUEST, key,
+                              "The property '%.128s' does not exist on type 'microsoft.graph.%s'.", key,
+                              t->name);
+        if (p->flags & GC_P_KEY) {
+            if (create)
+                continue; /* the server makes ids */
+            if (!json_is_string(in) || strcasecmp(json_string_value(in), url_id) != 0)
+                return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                                  "The property 'id' in the body does not match the id in the URL.");
+            continue;
+        }
+        if (p->flags & GC_P_SERVER)
+            continue;
+        json_t *v = NULL;
+        if (gc_odata_canonical_value(t, p, in, a, &v, err) < 0)
+            return -1;
+        if (!create && (p->flags & GC_P_IMMUTABLE) && !json_equal(v, json_object_get(rec, p->name))) {
+            json_decref(v);
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%s' is part of the id and cannot be changed; delete the entity and create it again.",
+                              p->name);
+        }
+        json_object_set_new(rec, p->name, v);
+    }
+    if (!create)
+        return 0;
+    for (size_t i = 0; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        if (p->flags & GC_P_KEY)
+            continue;
+        json_t *v = json_object_get(rec, p->name);
+        if ((p->flags & GC_P_REQUIRED) && (!v || json_is_null(v)))
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%s' is required to create a %s.", p->name, t->name);
+        if (!v) {
+            json_t *d = p->deflt ? json_loads(p->deflt, JSON_DECODE_ANY, NULL) : json_null();
+            json_object_set_new(rec, p->name, d ? d : json_null());
+        }
+    }
+    return 0;
+}

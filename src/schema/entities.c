@@ -1,0 +1,262 @@
+/* The four certificate entity types of the contract (§1), as data. Property order is the order
+ * of the wire (and of the doc pages' examples). Everything else — DDL, validation, responses,
+ * $metadata, permissions — is derived from these tables. */
+#include "schema/schema.h"
+
+#include <stddef.h>
+
+#define N(arr) (sizeof(arr) / sizeof((arr)[0]))
+#define MIN_DATE "\"0001-01-01T00:00:00Z\""
+
+/* ---- enums ---- */
+
+static const gc_enum_member pfx_purpose_members[] = {
+    {"unassigned", 0}, {"smimeEncryption", 1}, {"smimeSigning", 2}, {"vpn", 4}, {"wifi", 8},
+};
+static const gc_enum_type pfx_purpose = {"userPfxIntendedPurpose", pfx_purpose_members,
+                                         N(pfx_purpose_members)};
+
+static const gc_enum_member pfx_padding_members[] = {
+    {"none", 0},       {"pkcs1", 1},      {"oaepSha1", 2},
+    {"oaepSha256", 3}, {"oaepSha384", 4}, {"oaepSha512", 5},
+};
+static const gc_enum_type pfx_padding = {"userPfxPaddingScheme", pfx_padding_members,
+                                         N(pfx_padding_members)};
+static const int pfx_padding_refused[] = {1, 2, -1};
+
+static const gc_enum_member revocation_members[] = {
+    {"none", 0}, {"pending", 1}, {"issued", 2}, {"failed", 3}, {"revoked", 4},
+};
+static const gc_enum_type revocation_status = {"certificateRevocationStatus", revocation_members,
+                                               N(revocation_members)};
+
+static const gc_enum_member cert_status_members[] = {{"notProvisioned", 0}, {"provisioned", 1}};
+static const gc_enum_type cert_status = {"certificateStatus", cert_status_members,
+                                         N(cert_status_members)};
+
+const gc_enum_type *const gc_schema_enums[] = {&pfx_purpose, &pfx_padding, &revocation_status,
+                                               &cert_status};
+const size_t gc_schema_n_enums = N(gc_schema_enums);
+
+/* ---- permissions ---- */
+
+static const char *const config_read[] = {"DeviceManagementConfiguration.Read.All",
+                                          "DeviceManagementConfiguration.ReadWrite.All", NULL};
+static const char *const config_write[] = {"DeviceManagementConfiguration.ReadWrite.All", NULL};
+static const char *const apps_read[] = {"DeviceManagementApps.Read.All",
+                                        "DeviceManagementApps.ReadWrite.All",
+                                        "DeviceManagementConfiguration.Read.All",
+                                        "DeviceManagementConfiguration.ReadWrite.All", NULL};
+static const char *const apps_write[] = {"DeviceManagementApps.ReadWrite.All", NULL};
+
+/* Flag sets used below. */
+#define QRY (GC_P_FILTER | GC_P_SORT)
+#define KEY (GC_P_KEY | GC_P_SERVER | QRY)
+#define OPT_STR (GC_P_NULLABLE | QRY)
+
+/* ---- userPFXCertificate (§1.1) ---- */
+
+static const gc_prop user_pfx_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
+    {.name = "thumbprint", .column = "thumbprint", .type = GC_EDM_STRING,
+     .flags = GC_P_REQUIRED | OPT_STR | GC_P_INDEX | GC_P_LOWER | GC_P_THUMBPRINT | GC_P_IMMUTABLE},
+    {.name = "intendedPurpose", .column = "intended_purpose", .type = GC_EDM_ENUM,
+     .enum_type = &pfx_purpose, .flags = QRY, .deflt = "\"unassigned\""},
+    {.name = "userPrincipalName", .column = "user_principal_name", .type = GC_EDM_STRING,
+     .flags = GC_P_REQUIRED | OPT_STR | GC_P_INDEX | GC_P_IMMUTABLE},
+    {.name = "startDateTime", .column = "start_date_time", .type = GC_EDM_DATETIME,
+     .flags = QRY, .deflt = MIN_DATE},
+    {.name = "expirationDateTime", .column = "expiration_date_time", .type = GC_EDM_DATETIME,
+     .flags = QRY | GC_P_INDEX, .deflt = MIN_DATE},
+    {.name = "providerName", .column = "provider_name", .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "keyName", .column = "key_name", .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "paddingScheme", .column = "padding_scheme", .type = GC_EDM_ENUM,
+     .enum_type = &pfx_padding, .flags = QRY, .deflt = "\"none\"", .refused = pfx_padding_refused,
+     .refused_why = "is no longer supported; use oaepSha256, oaepSha384, oaepSha512 or none"},
+    {.name = "encryptedPfxBlob", .column = "encrypted_pfx_blob", .type = GC_EDM_BINARY,
+     .flags = GC_P_REQUIRED | GC_P_NULLABLE | GC_P_SECRET, .masked = "\"AA==\""},
+    {.name = "encryptedPfxPassword", .column = "encrypted_pfx_password", .type = GC_EDM_STRING,
+     .flags = GC_P_REQUIRED | GC_P_NULLABLE | GC_P_SECRET, .masked = "\"\""},
+    {.name = "createdDateTime", .column = "created_date_time", .type = GC_EDM_DATETIME,
+     .flags = GC_P_SERVER | GC_P_STAMP_CREATE | QRY | GC_P_INDEX},
+    {.name = "lastModifiedDateTime", .column = "last_modified_date_time", .type = GC_EDM_DATETIME,
+     .flags = GC_P_SERVER | GC_P_STAMP_WRITE | QRY | GC_P_INDEX},
+};
+
+static const gc_entity_type user_pfx = {
+    .name = "userPFXCertificate",
+    .set_path = "deviceManagement/userPfxCertificates",
+    .container = "deviceManagement",
+    .set_name = "userPfxCertificates",
+    .table = "user_pfx_certificates",
+    .versions = GC_V_BETA,
+    .props = user_pfx_props,
+    .n_props = N(user_pfx_props),
+    .id_kind = GC_ID_USER_THUMB,
+    .read_perms = config_read,
+    .write_perms = config_write,
+    .type_alias = "microsoft.management.services.api.userPFXCertificate",
+};
+
+/* ---- managedAllDeviceCertificateState (§1.2) ---- */
+
+static int revoke_status_hook(const gc_entity_type *t, const struct json_t *old,
+                              const struct json_t *body, struct json_t *next, int64_t now_ticks,
+                              gc_arena *a, gc_err *err);
+
+static const gc_prop device_cert_state_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
+    {.name = "certificateRevokeStatus", .column = "certificate_revoke_status",
+     .type = GC_EDM_ENUM, .enum_type = &revocation_status, .flags = QRY | GC_P_INDEX,
+     .deflt = "\"none\""},
+    {.name = "certificateRevokeStatusLastChangeDateTime",
+     .column = "certificate_revoke_status_last_change_date_time", .type = GC_EDM_DATETIME,
+     .flags = QRY, .deflt = MIN_DATE},
+    {.name = "managedDeviceDisplayName", .column = "managed_device_display_name",
+     .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "userPrincipalName", .column = "user_principal_name", .type = GC_EDM_STRING,
+     .flags = OPT_STR | GC_P_INDEX},
+    {.name = "certificateExpirationDateTime", .column = "certificate_expiration_date_time",
+     .type = GC_EDM_DATETIME, .flags = QRY | GC_P_INDEX, .deflt = MIN_DATE},
+    {.name = "certificateIssuerName", .column = "certificate_issuer_name", .type = GC_EDM_STRING,
+     .flags = OPT_STR},
+    {.name = "certificateThumbprint", .column = "certificate_thumbprint", .type = GC_EDM_STRING,
+     .flags = OPT_STR | GC_P_INDEX},
+    {.name = "certificateSerialNumber", .column = "certificate_serial_number",
+     .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "certificateSubjectName", .column = "certificate_subject_name",
+     .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "certificateKeyUsages", .column = "certificate_key_usages", .type = GC_EDM_INT32,
+     .flags = GC_P_NULLABLE | QRY},
+    {.name = "certificateExtendedKeyUsages", .column = "certificate_extended_key_usages",
+     .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "certificateIssuanceDateTime", .column = "certificate_issuance_date_time",
+     .type = GC_EDM_DATETIME, .flags = QRY, .deflt = MIN_DATE},
+};
+
+static const gc_entity_type device_cert_state = {
+    .name = "managedAllDeviceCertificateState",
+    .set_path = "deviceManagement/deviceConfigurationsAllManagedDeviceCertificateStates",
+    .container = "deviceManagement",
+    .set_name = "deviceConfigurationsAllManagedDeviceCertificateStates",
+    .table = "managed_all_device_certificate_states",
+    .versions = GC_V_BETA,
+    .props = device_cert_state_props,
+    .n_props = N(device_cert_state_props),
+    .id_kind = GC_ID_GUID,
+    .read_perms = config_read,
+    .write_perms = config_write,
+    .hook = revoke_status_hook,
+};
+
+/* ---- enterpriseCodeSigningCertificate (§1.3) ---- */
+
+static const gc_prop code_signing_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
+    {.name = "content", .column = "content", .type = GC_EDM_BINARY, .flags = GC_P_NULLABLE},
+    {.name = "status", .column = "status", .type = GC_EDM_ENUM, .enum_type = &cert_status,
+     .flags = QRY | GC_P_INDEX, .deflt = "\"notProvisioned\""},
+    {.name = "subjectName", .column = "subject_name", .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "subject", .column = "subject", .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "issuerName", .column = "issuer_name", .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "issuer", .column = "issuer", .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "expirationDateTime", .column = "expiration_date_time", .type = GC_EDM_DATETIME,
+     .flags = QRY | GC_P_INDEX, .deflt = MIN_DATE},
+    {.name = "uploadDateTime", .column = "upload_date_time", .type = GC_EDM_DATETIME,
+     .flags = QRY, .deflt = MIN_DATE},
+};
+
+static const gc_entity_type code_signing = {
+    .name = "enterpriseCodeSigningCertificate",
+    .set_path = "deviceAppManagement/enterpriseCodeSigningCertificates",
+    .container = "deviceAppManagement",
+    .set_name = "enterpriseCodeSigningCertificates",
+    .table = "enterprise_code_signing_certificates",
+    .versions = GC_V_BETA | GC_V_V1,
+    .props = code_signing_props,
+    .n_props = N(code_signing_props),
+    .id_kind = GC_ID_GUID,
+    .read_perms = apps_read,
+    .write_perms = apps_write,
+    /* X.509 parsing of content (derive subject, issuer, dates; status provisioned) plugs in
+     * here as .hook when the cert/ module lands. */
+};
+
+/* ---- pfxUserCertificate (§1.4, the older form at the version root) ---- */
+
+static const gc_prop pfx_user_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
+    {.name = "tenantId", .column = "tenant_id", .type = GC_EDM_GUID, .flags = QRY,
+     .deflt = "\"00000000-0000-0000-0000-000000000000\""},
+    {.name = "userId", .column = "user_id", .type = GC_EDM_GUID, .flags = QRY | GC_P_INDEX,
+     .deflt = "\"00000000-0000-0000-0000-000000000000\""},
+    {.name = "thumbprint", .column = "thumbprint", .type = GC_EDM_STRING, .flags = OPT_STR | GC_P_INDEX},
+    {.name = "userUpn", .column = "user_upn", .type = GC_EDM_STRING, .flags = OPT_STR | GC_P_INDEX},
+    {.name = "encryptedPfxBlob", .column = "encrypted_pfx_blob", .type = GC_EDM_STRING,
+     .flags = GC_P_NULLABLE},
+    {.name = "encryptedPfxPassword", .column = "encrypted_pfx_password", .type = GC_EDM_STRING,
+     .flags = GC_P_NULLABLE},
+    {.name = "certStartDate", .column = "cert_start_date", .type = GC_EDM_DATETIME, .flags = QRY,
+     .deflt = MIN_DATE},
+    {.name = "certExpirationDate", .column = "cert_expiration_date", .type = GC_EDM_DATETIME,
+     .flags = QRY | GC_P_INDEX, .deflt = MIN_DATE},
+    {.name = "providerName", .column = "provider_name", .type = GC_EDM_STRING, .flags = OPT_STR},
+    {.name = "encryptionKeyName", .column = "encryption_key_name", .type = GC_EDM_STRING,
+     .flags = OPT_STR},
+    {.name = "paddingScheme", .column = "padding_scheme", .type = GC_EDM_INT32, .flags = QRY,
+     .deflt = "0"},
+    {.name = "status", .column = "status", .type = GC_EDM_INT32, .flags = QRY, .deflt = "0"},
+    {.name = "intendedPurpose", .column = "intended_purpose", .type = GC_EDM_INT32, .flags = QRY,
+     .deflt = "0"},
+    {.name = "createdTime", .column = "created_time", .type = GC_EDM_DATETIME,
+     .flags = GC_P_SERVER | GC_P_STAMP_CREATE | QRY},
+    {.name = "isDeleted", .column = "is_deleted", .type = GC_EDM_BOOLEAN, .flags = QRY,
+     .deflt = "false"},
+    {.name = "lastModifiedTime", .column = "last_modified_time", .type = GC_EDM_DATETIME,
+     .flags = GC_P_SERVER | GC_P_STAMP_WRITE | QRY},
+    {.name = "eTag", .column = "e_tag", .type = GC_EDM_STRING,
+     .flags = GC_P_SERVER | GC_P_NULLABLE | GC_P_VERSION},
+};
+
+static const gc_entity_type pfx_user = {
+    .name = "pfxUserCertificate",
+    .set_path = "pfxUserCertificates",
+    .container = NULL,
+    .set_name = "pfxUserCertificates",
+    .table = "pfx_user_certificates",
+    .versions = GC_V_BETA,
+    .props = pfx_user_props,
+    .n_props = N(pfx_user_props),
+    .id_kind = GC_ID_GUID,
+    .read_perms = config_read,
+    .write_perms = config_write,
+};
+
+const gc_entity_type *const gc_schema_types[] = {&user_pfx, &device_cert_state, &code_signing,
+                                                 &pfx_user};
+const size_t gc_schema_n_types = N(gc_schema_types);
+
+/* ---- hooks ---- */
+
+#include <jansson.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* The revoke status's change time is the server's "now" when the status changes and the
+ * client did not send a time of its own. */
+static int revoke_status_hook(const gc_entity_type *t, const struct json_t *old,
+                              const struct json_t *body, struct json_t *next, int64_t now_ticks,
+                              gc_arena *a, gc_err *err)
+{
+    (void)t, (void)a, (void)err;
+    const char *status = json_string_value(json_object_get(next, "certificateRevokeStatus"));
+    const char *was = old ? json_string_value(json_object_get(old, "certificateRevokeStatus")) : "none";
+    bool client_sent_time = json_object_get(body, "certificateRevokeStatusLastChangeDateTime") != NULL;
+    if (status && was && strcmp(status, was) != 0 && !client_sent_time) {
+        char buf[32];
+        gc_datetime_format(now_ticks, buf);
+        json_object_set_new(next, "certificateRevokeStatusLastChangeDateTime", json_string(buf));
+    }
+    return 0;
+}

@@ -1,0 +1,46 @@
+/* Lookups over the schema tables. */
+#include "schema/schema.h"
+
+#include <string.h>
+#include <strings.h>
+
+const gc_entity_type *gc_schema_find_set(const char *container, const char *set_name)
+{
+    for (size_t i = 0; i < gc_schema_n_types; i++) {
+        const gc_entity_type *t = gc_schema_types[i];
+        bool same_container = container ? (t->container && strcasecmp(t->container, container) == 0)
+                                        : t->container == NULL;
+        if (same_container && strcasecmp(t->set_name, set_name) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_props; i++)
+        if (strcmp(t->props[i].name, name) == 0)
+            return &t->props[i];
+    return NULL;
+}
+
+const gc_prop *gc_schema_key(const gc_entity_type *t)
+{
+    return &t->props[0];
+}
+
+const gc_enum_member *gc_enum_by_name(const gc_enum_type *e, const char *name, size_t len)
+{
+    for (size_t i = 0; i < e->n_members; i++)
+        if (strlen(e->members[i].name) == len && strncasecmp(e->members[i].name, name, len) == 0)
+            return &e->members[i];
+    return NULL;
+}
+
+const gc_enum_member *gc_enum_by_value(const gc_enum_type *e, long value)
+{
+    for (size_t i = 0; i < e->n_members; i++)
+        if (e->members[i].value == value)
+            return &e->members[i];
+    return NULL;
+}

@@ -1,0 +1,115 @@
+/* Entities as data. Each entity type is one table of properties with their EDM type, JSON name,
+ * storage column and flags; $metadata, DDL, validation and serialization are all derived from
+ * these tables. Adding an entity type means adding one table in entities.c and its tests. */
+#ifndef GC_SCHEMA_SCHEMA_H
+#define GC_SCHEMA_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+typedef enum gc_edm {
+    GC_EDM_STRING,
+    GC_EDM_INT32,
+    GC_EDM_BOOLEAN,
+    GC_EDM_GUID,
+    GC_EDM_DATETIME, /* DateTimeOffset: stored as given (TEXT) plus its instant (ticks) */
+    GC_EDM_BINARY,   /* base64 on the wire, bytes in storage */
+    GC_EDM_ENUM,     /* member name on the wire, member value in storage */
+} gc_edm;
+
+typedef struct gc_enum_member {
+    const char *name;
+    int value;
+} gc_enum_member;
+
+typedef struct gc_enum_type {
+    const char *name; /* e.g. "userPfxPaddingScheme" */
+    const gc_enum_member *members;
+    size_t n_members;
+} gc_enum_type;
+
+enum gc_prop_flags {
+    GC_P_KEY = 1u << 0,        /* the entity key ("id") */
+    GC_P_REQUIRED = 1u << 1,   /* must be present (non-null) on create */
+    GC_P_SERVER = 1u << 2,     /* server-set: client values are ignored */
+    GC_P_SECRET = 1u << 3,     /* write-only: responses carry prop->masked instead */
+    GC_P_NULLABLE = 1u << 4,   /* JSON null allowed */
+    GC_P_FILTER = 1u << 5,     /* usable in $filter */
+    GC_P_SORT = 1u << 6,       /* usable in $orderby */
+    GC_P_INDEX = 1u << 7,      /* gets a (tenant, column) index */
+    GC_P_LOWER = 1u << 8,      /* stored lower case (thumbprints) */
+    GC_P_THUMBPRINT = 1u << 9, /* must be 40 hex digits */
+    GC_P_IMMUTABLE = 1u << 10, /* part of the server-made id: a PATCH may not change it */
+    GC_P_STAMP_CREATE = 1u << 11, /* server sets it to the current time on create */
+    GC_P_STAMP_WRITE = 1u << 12,  /* server sets it to the current time on every write */
+    GC_P_VERSION = 1u << 13,      /* server-managed; answered as the record's ETag */
+};
+
+typedef struct gc_prop {
+    const char *name;   /* JSON name */
+    const char *column; /* SQL column (quoted by the store) */
+    gc_edm type;
+    const gc_enum_type *enum_type; /* for GC_EDM_ENUM */
+    unsigned flags;
+    const char *masked;  /* GC_P_SECRET: the JSON text answered instead, e.g. "\"AA==\"" */
+    const char *deflt;   /* JSON text of the default on create when omitted, or NULL */
+    const int *refused;  /* GC_EDM_ENUM: -1-terminated member values refused on input */
+    const char *refused_why; /* message tail for refused members */
+} gc_prop;
+
+struct json_t;
+struct gc_entity_type;
+
+/* Hooks run by the api layer inside a create or update, after validation and before the
+ * write. old is NULL on create; body is the client's JSON as sent. next is the full record
+ * about to be stored (canonical wire form); a hook may change it (derive fields) or refuse
+ * with an error. */
+typedef int (*gc_entity_hook)(const struct gc_entity_type *t, const struct json_t *old,
+                              const struct json_t *body, struct json_t *next, int64_t now_ticks,
+                              gc_arena *a, gc_err *err);
+
+/* How ids are made on create. */
+typedef enum gc_id_kind {
+    GC_ID_GUID,        /* a random GUID */
+    GC_ID_USER_THUMB,  /* {v5 user id without dashes}-{lowercase thumbprint} */
+} gc_id_kind;
+
+enum gc_version_bits { GC_V_BETA = 1u << 0, GC_V_V1 = 1u << 1 };
+
+typedef struct gc_entity_type {
+    const char *name;        /* type name, e.g. "userPFXCertificate" */
+    const char *set_path;    /* path under the version, e.g. "deviceManagement/userPfxCertificates" */
+    const char *container;   /* "deviceManagement", "deviceAppManagement", or NULL (root set) */
+    const char *set_name;    /* last path segment, e.g. "userPfxCertificates" */
+    const char *table;       /* SQL table */
+    unsigned versions;       /* GC_V_* */
+    const gc_prop *props;    /* props[0] is the key */
+    size_t n_props;
+    gc_id_kind id_kind;
+    const char *const *read_perms;  /* NULL-terminated: any one grants read */
+    const char *const *write_perms; /* NULL-terminated: any one grants write */
+    gc_entity_hook hook;            /* may be NULL */
+    const char *type_alias;         /* also accepted as @odata.type, e.g. the internal namespace */
+} gc_entity_type;
+
+/* All entity types, in a stable order. */
+extern const gc_entity_type *const gc_schema_types[];
+extern const size_t gc_schema_n_types;
+/* All enum types (for $metadata). */
+extern const gc_enum_type *const gc_schema_enums[];
+extern const size_t gc_schema_n_enums;
+
+/* The type whose set is container/set_name (container NULL for a root set), or NULL. */
+const gc_entity_type *gc_schema_find_set(const char *container, const char *set_name);
+const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name);
+const gc_prop *gc_schema_key(const gc_entity_type *t);
+
+/* Enum lookups: by member name (case-insensitive) or value. NULL when not a member. */
+const gc_enum_member *gc_enum_by_name(const gc_enum_type *e, const char *name, size_t len);
+const gc_enum_member *gc_enum_by_value(const gc_enum_type *e, long value);
+
+#endif

@@ -1,0 +1,516 @@
+/* SQL text and column values made from the schema tables, shared by every SQL backend: the
+ * one identifier-quoting function, DDL, the store's statements, and the mapping between wire
+ * records and column values (DATETIME = text as given + ticks, BINARY = bytes, ENUM = value). */
+#include "store/sql.h"
+
+#include <assert.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <string.h>
+
+const gc_sql_dialect gc_sql_dialect_sqlite = {
+    .text_type = "TEXT",
+    .int32_type = "INTEGER",
+    .int64_type = "INTEGER",
+    .blob_type = "BLOB",
+    .numbered_params = false,
+};
+
+int gc_sql_ident(gc_buf *b, const char *name, const char *suffix)
+{
+    const char *parts[2] = {name, suffix ? suffix : ""};
+    if (gc_buf_append(b, "\"", 1) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++)
+        for (const char *c = parts[i]; *c; c++)
+            if (gc_buf_append(b, c, 1) != 0 || (*c == '"' && gc_buf_append(b, "\"", 1) != 0))
+                return -1;
+    return gc_buf_append(b, "\"", 1);
+}
+
+size_t gc_sql_n_values(const gc_entity_type *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_props; i++)
+        n += t->props[i].type == GC_EDM_DATETIME ? 2 : 1;
+    return n;
+}
+
+/* ---- statement text ---- */
+
+typedef struct sqlw {
+    gc_buf *b;
+    const gc_sql_dialect *d;
+    int n_params;
+    bool failed;
+} sqlw;
+
+static void w_str(sqlw *w, const char *s)
+{
+    if (!w->failed && gc_buf_append(w->b, s, strlen(s)) != 0)
+        w->failed = true;
+}
+
+static void w_ident(sqlw *w, const char *name, const char *suffix)
+{
+    if (!w->failed && gc_sql_ident(w->b, name, suffix) != 0)
+        w->failed = true;
+}
+
+static void w_param(sqlw *w)
+{
+    w->n_params++;
+    if (w->d->numbered_params) {
+        if (!w->failed && gc_buf_appendf(w->b, "$%d", w->n_params) != 0)
+            w->failed = true;
+    } else {
+        w_str(w, "?");
+    }
+}
+
+/* `"col" = ?` */
+static void w_eq(sqlw *w, const char *name, const char *suffix)
+{
+    w_ident(w, name, suffix);
+    w_str(w, " = ");
+    w_param(w);
+}
+
+static const gc_prop *key_of(const gc_entity_type *t)
+{
+    assert(t->n_props > 0 && (t->props[0].flags & GC_P_KEY));
+    assert(t->props[0].type == GC_EDM_STRING || t->props[0].type == GC_EDM_GUID);
+    return &t->props[0];
+}
+
+static int w_done(sqlw *w, const gc_entity_type *t, gc_err *err)
+{
+    if (w->failed)
+        return gc_err_set(err, GC_E_INTERNAL, "", "SQL for table %s exceeds %d bytes.", t->table,
+                          GC_SQL_MAX_LEN);
+    return 0;
+}
+
+static sqlw w_start(gc_buf *b, const gc_sql_dialect *d)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+    return (sqlw){.b = b, .d = d};
+}
+
+/* Every value column then version, comma-separated. */
+static void w_cols(sqlw *w, const gc_entity_type *t)
+{
+    for (size_t i = 0; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        w_ident(w, p->column, NULL);
+        w_str(w, ", ");
+        if (p->type == GC_EDM_DATETIME) {
+            w_ident(w, p->column, GC_SQL_TICKS_SUFFIX);
+            w_str(w, ", ");
+        }
+    }
+    w_ident(w, GC_SQL_VERSION_COL, NULL);
+}
+
+/* ` WHERE "tenant" = ? AND "key" = ?` */
+static void w_where_id(sqlw *w, const gc_entity_type *t)
+{
+    w_str(w, " WHERE ");
+    w_eq(w, GC_SQL_TENANT_COL, NULL);
+    w_str(w, " AND ");
+    w_eq(w, key_of(t)->column, NULL);
+}
+
+static const char *col_type(const gc_sql_dialect *d, gc_edm type)
+{
+    switch (type) {
+    case GC_EDM_STRING:
+    case GC_EDM_GUID:
+    case GC_EDM_DATETIME:
+        return d->text_type;
+    case GC_EDM_INT32:
+    case GC_EDM_BOOLEAN:
+    case GC_EDM_ENUM:
+        return d->int32_type;
+    case GC_EDM_BINARY:
+        return d->blob_type;
+    }
+    return d->text_type;
+}
+
+static bool reserved_column(const char *c)
+{
+    return strcmp(c, GC_SQL_TENANT_COL) == 0 || strcmp(c, GC_SQL_VERSION_COL) == 0;
+}
+
+int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    sqlw w = w_start(b, d);
+    w_str(&w, "CREATE TABLE IF NOT EXISTS ");
+    w_ident(&w, t->table, NULL);
+    w_str(&w, " (");
+    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    w_str(&w, " ");
+    w_str(&w, d->text_type);
+    w_str(&w, " NOT NULL, ");
+    for (size_t i = 0; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        if (reserved_column(p->column))
+            return gc_err_set(err, GC_E_INTERNAL, p->name,
+                              "Column name %s of table %s is reserved by the store.", p->column,
+                              t->table);
+        w_ident(&w, p->column, NULL);
+        w_str(&w, " ");
+        w_str(&w, col_type(d, p->type));
+        if (i == 0)
+            w_str(&w, " NOT NULL");
+        w_str(&w, ", ");
+        if (p->type == GC_EDM_DATETIME) {
+            w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+            w_str(&w, " ");
+            w_str(&w, d->int64_type);
+            w_str(&w, ", ");
+        }
+    }
+    w_ident(&w, GC_SQL_VERSION_COL, NULL);
+    w_str(&w, " ");
+    w_str(&w, d->int64_type);
+    w_str(&w, " NOT NULL, PRIMARY KEY (");
+    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    w_str(&w, ", ");
+    w_ident(&w, key_of(t)->column, NULL);
+    w_str(&w, "))");
+    return w_done(&w, t, err);
+}
+
+int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                        const gc_prop *p, gc_err *err)
+{
+    const char *suffix = p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL;
+    char name[256];
+    int n = snprintf(name, sizeof name, "%s_%s%s_idx", t->table, p->column, suffix ? suffix : "");
+    if (n < 0 || (size_t)n >= sizeof name)
+        return gc_err_set(err, GC_E_INTERNAL, p->name, "Index name for %s.%s is too long.",
+                          t->table, p->column);
+    sqlw w = w_start(b, d);
+    w_str(&w, "CREATE INDEX IF NOT EXISTS ");
+    w_ident(&w, name, NULL);
+    w_str(&w, " ON ");
+    w_ident(&w, t->table, NULL);
+    w_str(&w, " (");
+    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    w_str(&w, ", ");
+    w_ident(&w, p->column, suffix);
+    w_str(&w, ")");
+    return w_done(&w, t, err);
+}
+
+int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    sqlw w = w_start(b, d);
+    w_str(&w, "SELECT ");
+    w_cols(&w, t);
+    w_str(&w, " FROM ");
+    w_ident(&w, t->table, NULL);
+    w_where_id(&w, t);
+    return w_done(&w, t, err);
+}
+
+int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    sqlw w = w_start(b, d);
+    w_str(&w, "SELECT ");
+    w_ident(&w, GC_SQL_VERSION_COL, NULL);
+    w_str(&w, " FROM ");
+    w_ident(&w, t->table, NULL);
+    w_where_id(&w, t);
+    return w_done(&w, t, err);
+}
+
+static bool prop_of(const gc_entity_type *t, const gc_prop *p)
+{
+    for (size_t i = 0; i < t->n_props; i++)
+        if (&t->props[i] == p)
+            return true;
+    return false;
+}
+
+static int check_query(const gc_entity_type *t, const gc_store_query *q, gc_err *err)
+{
+    if (!q)
+        return 0;
+    if (q->filter)
+        return gc_err_set(err, GC_E_INTERNAL, "", "Filtered reads are not supported by the store yet.");
+    for (size_t i = 0; i < q->n_order; i++)
+        if (!prop_of(t, q->order[i].prop))
+            return gc_err_set(err, GC_E_INTERNAL, "", "Sort key is not a property of %s.", t->name);
+    return 0;
+}
+
+int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                       const gc_store_query *q, gc_err *err)
+{
+    if (check_query(t, q, err) != 0)
+        return -1;
+    sqlw w = w_start(b, d);
+    w_str(&w, "SELECT ");
+    w_cols(&w, t);
+    w_str(&w, " FROM ");
+    w_ident(&w, t->table, NULL);
+    w_str(&w, " WHERE ");
+    w_eq(&w, GC_SQL_TENANT_COL, NULL);
+    w_str(&w, " ORDER BY ");
+    for (size_t i = 0; q && i < q->n_order; i++) {
+        const gc_prop *p = q->order[i].prop;
+        w_ident(&w, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
+        w_str(&w, q->order[i].desc ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
+    }
+    w_ident(&w, key_of(t)->column, NULL);
+    w_str(&w, " ASC LIMIT ");
+    w_param(&w);
+    w_str(&w, " OFFSET ");
+    w_param(&w);
+    return w_done(&w, t, err);
+}
+
+int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                 const gc_store_query *q, gc_err *err)
+{
+    if (check_query(t, q, err) != 0)
+        return -1;
+    sqlw w = w_start(b, d);
+    w_str(&w, "SELECT count(*) FROM ");
+    w_ident(&w, t->table, NULL);
+    w_str(&w, " WHERE ");
+    w_eq(&w, GC_SQL_TENANT_COL, NULL);
+    return w_done(&w, t, err);
+}
+
+int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    sqlw w = w_start(b, d);
+    w_str(&w, "INSERT INTO ");
+    w_ident(&w, t->table, NULL);
+    w_str(&w, " (");
+    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    w_str(&w, ", ");
+    w_cols(&w, t);
+    w_str(&w, ") VALUES (");
+    size_t n = gc_sql_n_values(t) + 2;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            w_str(&w, ", ");
+        w_param(&w);
+    }
+    w_str(&w, ")");
+    return w_done(&w, t, err);
+}
+
+int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    sqlw w = w_start(b, d);
+    w_str(&w, "UPDATE ");
+    w_ident(&w, t->table, NULL);
+    w_str(&w, " SET ");
+    for (size_t i = 1; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        w_eq(&w, p->column, NULL);
+        w_str(&w, ", ");
+        if (p->type == GC_EDM_DATETIME) {
+            w_eq(&w, p->column, GC_SQL_TICKS_SUFFIX);
+            w_str(&w, ", ");
+        }
+    }
+    w_eq(&w, GC_SQL_VERSION_COL, NULL);
+    w_where_id(&w, t);
+    w_str(&w, " AND ");
+    w_eq(&w, GC_SQL_VERSION_COL, NULL);
+    return w_done(&w, t, err);
+}
+
+int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, bool check_version,
+                  gc_err *err)
+{
+    sqlw w = w_start(b, d);
+    w_str(&w, "DELETE FROM ");
+    w_ident(&w, t->table, NULL);
+    w_where_id(&w, t);
+    if (check_version) {
+        w_str(&w, " AND ");
+        w_eq(&w, GC_SQL_VERSION_COL, NULL);
+    }
+    return w_done(&w, t, err);
+}
+
+/* ---- values ---- */
+
+static int bad_value(const gc_prop *p, const char *what, gc_err *err)
+{
+    return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "Property '%s' %s.", p->name, what);
+}
+
+static gc_sql_value text_value(const char *s, size_t len)
+{
+    return (gc_sql_value){.kind = GC_SQL_TEXT, .p = s, .len = len};
+}
+
+static gc_sql_value int_value(int64_t i)
+{
+    return (gc_sql_value){.kind = GC_SQL_INT, .i = i};
+}
+
+/* One property's values (two for DATETIME) from its JSON value v (not null). */
+static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
+                          gc_err *err)
+{
+    switch (p->type) {
+    case GC_EDM_STRING:
+    case GC_EDM_GUID:
+        if (!json_is_string(v))
+            return bad_value(p, "must be a string", err);
+        out[0] = text_value(json_string_value(v), json_string_length(v));
+        return 0;
+    case GC_EDM_INT32: {
+        if (!json_is_integer(v))
+            return bad_value(p, "must be an integer", err);
+        json_int_t i = json_integer_value(v);
+        if (i < INT32_MIN || i > INT32_MAX)
+            return bad_value(p, "is out of range for Edm.Int32", err);
+        out[0] = int_value((int64_t)i);
+        return 0;
+    }
+    case GC_EDM_BOOLEAN:
+        if (!json_is_boolean(v))
+            return bad_value(p, "must be true or false", err);
+        out[0] = int_value(json_is_true(v) ? 1 : 0);
+        return 0;
+    case GC_EDM_DATETIME: {
+        if (!json_is_string(v))
+            return bad_value(p, "must be a date-time string", err);
+        int64_t ticks;
+        if (gc_datetime_parse(json_string_value(v), json_string_length(v), &ticks) != 0)
+            return bad_value(p, "is not a valid date-time", err);
+        out[0] = text_value(json_string_value(v), json_string_length(v));
+        out[1] = int_value(ticks);
+        return 0;
+    }
+    case GC_EDM_BINARY: {
+        unsigned char *bytes;
+        size_t len;
+        if (!json_is_string(v))
+            return bad_value(p, "must be a base64 string", err);
+        if (gc_base64_decode(a, json_string_value(v), json_string_length(v), &bytes, &len) != 0)
+            return bad_value(p, "is not valid base64", err);
+        out[0] = (gc_sql_value){.kind = GC_SQL_BLOB, .p = bytes, .len = len};
+        return 0;
+    }
+    case GC_EDM_ENUM: {
+        assert(p->enum_type);
+        const gc_enum_member *m = NULL;
+        if (json_is_string(v))
+            m = gc_enum_by_name(p->enum_type, json_string_value(v), json_string_length(v));
+        if (!m)
+            return bad_value(p, "is not a member of its enumeration", err);
+        out[0] = int_value(m->value);
+        return 0;
+    }
+    }
+    return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' has an unknown type.", p->name);
+}
+
+int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_arena *a,
+                              gc_sql_value *values, gc_err *err)
+{
+    if (!json_is_object(obj))
+        return gc_err_set(err, GC_E_BAD_REQUEST, "", "A record must be a JSON object.");
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        size_t width = p->type == GC_EDM_DATETIME ? 2 : 1;
+        const json_t *v = json_object_get(obj, p->name);
+        if (!v || json_is_null(v)) {
+            if (i == 0)
+                return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "The record has no '%s'.", p->name);
+            for (size_t j = 0; j < width; j++)
+                values[k + j] = (gc_sql_value){.kind = GC_SQL_NULL};
+        } else if (prop_to_values(p, v, a, &values[k], err) != 0) {
+            return -1;
+        }
+        k += width;
+    }
+    return 0;
+}
+
+static int bad_stored(const gc_entity_type *t, const gc_prop *p, gc_err *err)
+{
+    return gc_err_set(err, GC_E_INTERNAL, p->name, "Stored value of %s.%s has the wrong type.",
+                      t->table, p->column);
+}
+
+/* The JSON value of one property from its first stored value v (not NULL). */
+static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const gc_sql_value *v,
+                               gc_arena *a, gc_err *err)
+{
+    json_t *j = NULL;
+    switch (p->type) {
+    case GC_EDM_STRING:
+    case GC_EDM_GUID:
+    case GC_EDM_DATETIME:
+        if (v->kind == GC_SQL_TEXT)
+            j = json_stringn(v->p, v->len);
+        break;
+    case GC_EDM_INT32:
+        if (v->kind == GC_SQL_INT)
+            j = json_integer((json_int_t)v->i);
+        break;
+    case GC_EDM_BOOLEAN:
+        if (v->kind == GC_SQL_INT)
+            j = json_boolean(v->i != 0);
+        break;
+    case GC_EDM_BINARY:
+        if (v->kind == GC_SQL_BLOB)
+            j = json_string(gc_base64_encode(a, v->len ? v->p : (const void *)"", v->len));
+        break;
+    case GC_EDM_ENUM: {
+        const gc_enum_member *m = v->kind == GC_SQL_INT ? gc_enum_by_value(p->enum_type, (long)v->i) : NULL;
+        if (m)
+            j = json_string(m->name);
+        break;
+    }
+    }
+    if (!j)
+        bad_stored(t, p, err);
+    return j;
+}
+
+int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *values, gc_arena *a,
+                              json_t **out, gc_err *err)
+{
+    int rc = -1;
+    json_t *obj = json_object();
+    if (!obj) {
+        gc_err_set(err, GC_E_INTERNAL, "", "Out of memory building a record.");
+        goto done;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        const gc_sql_value *v = &values[k];
+        k += p->type == GC_EDM_DATETIME ? 2 : 1;
+        json_t *j = v->kind == GC_SQL_NULL ? json_null() : prop_from_value(t, p, v, a, err);
+        if (!j)
+            goto done;
+        if (json_object_set_new(obj, p->name, j) != 0) {
+            gc_err_set(err, GC_E_INTERNAL, p->name, "Out of memory building a record.");
+            goto done;
+        }
+    }
+    *out = gc_arena_json(a, obj);
+    obj = NULL;
+    rc = 0;
+done:
+    json_decref(obj);
+    return rc;
+}

@@ -1,0 +1,97 @@
+/* Backend-neutral SQL made from the schema tables: DDL, the statements the store runs, and the
+ * mapping between canonical wire records and column values. Identifiers are quoted by exactly
+ * one function (gc_sql_ident) and come only from the schema; values are always parameters.
+ * Backends (sqlite.c, later postgres.c) only bind gc_sql_values and read them back. */
+#ifndef GC_STORE_SQL_H
+#define GC_STORE_SQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/util.h"
+#include "schema/schema.h"
+#include "store/store.h"
+
+struct json_t;
+
+/* Hard limit on one statement's text. */
+#define GC_SQL_MAX_LEN (64 * 1024)
+
+/* The fixed columns every entity table has besides its properties. */
+#define GC_SQL_TENANT_COL "tenant"
+#define GC_SQL_VERSION_COL "version"
+#define GC_SQL_TICKS_SUFFIX "_ticks"
+
+typedef struct gc_sql_dialect {
+    const char *text_type;   /* STRING, GUID, DATETIME text, tenant */
+    const char *int32_type;  /* INT32, ENUM, BOOLEAN (0/1) */
+    const char *int64_type;  /* DATETIME ticks, version */
+    const char *blob_type;   /* BINARY */
+    bool numbered_params;    /* $1, $2, ... (PostgreSQL) instead of ? */
+} gc_sql_dialect;
+
+extern const gc_sql_dialect gc_sql_dialect_sqlite;
+
+typedef enum gc_sql_kind { GC_SQL_NULL, GC_SQL_INT, GC_SQL_TEXT, GC_SQL_BLOB } gc_sql_kind;
+
+/* One column value. p/len for TEXT (not necessarily NUL-terminated) and BLOB; the memory
+ * belongs to whoever filled the value (an arena, or the backend's current row). */
+typedef struct gc_sql_value {
+    gc_sql_kind kind;
+    int64_t i;
+    const void *p;
+    size_t len;
+} gc_sql_value;
+
+/* Appends name followed by suffix (NULL for none) as one double-quoted identifier, doubling any
+ * embedded quote. The only place identifiers are quoted. 0, or -1 when b's limit is reached. */
+int gc_sql_ident(gc_buf *b, const char *name, const char *suffix);
+
+/* Value columns of t, in this order: for each property, its column, and for a DATETIME also
+ * its ticks column right after it. The key (props[0]) is always values[0]. */
+size_t gc_sql_n_values(const gc_entity_type *t);
+
+/* Statement text (into b, which the caller initialised with GC_SQL_MAX_LEN); each returns 0 or
+ * -1 (GC_E_INTERNAL) and documents its parameters in order. "cols" means every value column
+ * followed by version, as read back by gc_sql_record_from_values. */
+
+/* CREATE TABLE IF NOT EXISTS: tenant, the value columns, version, PRIMARY KEY (tenant, key). */
+int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
+/* CREATE INDEX IF NOT EXISTS on (tenant, column) for prop p (DATETIME: its ticks column). */
+int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                        const gc_prop *p, gc_err *err);
+/* SELECT cols WHERE tenant=? AND key=?. */
+int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
+/* SELECT version WHERE tenant=? AND key=?. */
+int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
+/* SELECT cols WHERE tenant=? ORDER BY q's keys (nulls first ascending, as OData sorts), then
+ * the key, LIMIT ? OFFSET ?. The backend binds its own "no limit" value for limit 0. */
+int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                       const gc_store_query *q, gc_err *err);
+/* SELECT count(*) WHERE tenant=?. */
+int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                 const gc_store_query *q, gc_err *err);
+/* INSERT: tenant, every value, version. */
+int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
+/* UPDATE: every value except values[0] (the key is never rewritten), new version, then
+ * WHERE tenant=? AND key=? AND version=?. */
+int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
+/* DELETE WHERE tenant=? AND key=? (and AND version=? when check_version). */
+int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, bool check_version,
+                  gc_err *err);
+
+/* Record (canonical wire form) → gc_sql_n_values(t) values; absent or null properties become
+ * NULL. Byte and text buffers live in a or in obj. A value of the wrong JSON type, an invalid
+ * date-time, invalid base64, an unknown enum member or a missing key → GC_E_BAD_REQUEST naming
+ * the property. */
+int gc_sql_values_from_record(const gc_entity_type *t, const struct json_t *obj, gc_arena *a,
+                              gc_sql_value *values, gc_err *err);
+/* gc_sql_n_values(t) stored values → a new record holding every property (NULL → JSON null),
+ * owned by a. A stored value that cannot be one of the property's → GC_E_INTERNAL. */
+int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *values, gc_arena *a,
+                              struct json_t **out, gc_err *err);
+
+#endif

@@ -1,0 +1,942 @@
+/* The SQLite store backend. One file in WAL mode; reads use a pool of read connections (one per
+ * concurrent reader, prepared statements cached per connection) and never wait for writes.
+ * Writes are queued to one writer thread that commits everything queued in one transaction and
+ * one sync (group commit), each write inside its own savepoint so one failure stays its own.
+ * SQL text and value mapping come from sql.c. */
+#include "store/sqlite.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "store/sql.h"
+
+#define BUSY_TIMEOUT_MS 10000
+#define MAX_READERS 64
+#define MAX_CACHED_STMTS 64
+
+/* ---- connections and their statement caches ---- */
+
+typedef struct cached_stmt {
+    uint64_t hash;
+    char *sql;
+    sqlite3_stmt *st;
+} cached_stmt;
+
+typedef struct conn {
+    sqlite3 *db;
+    cached_stmt stmts[MAX_CACHED_STMTS];
+    size_t n_stmts;
+    struct conn *next; /* free list */
+} conn;
+
+typedef enum op_kind { OP_INSERT, OP_UPDATE, OP_REMOVE } op_kind;
+
+/* One queued write. Lives on the caller's stack; everything it points to stays valid until
+ * the writer sets done. */
+typedef struct write_op {
+    op_kind kind;
+    const char *tenant, *id;
+    int64_t expect_version;
+    const gc_sql_value *values; /* INSERT, UPDATE: gc_sql_n_values(t) values */
+    size_t n_values;
+    const char *sql;         /* the write itself */
+    const char *version_sql; /* SELECT version ... to tell NOT_FOUND from STALE */
+    int rc;
+    gc_err err;
+    int64_t version;
+    bool done;
+    struct write_op *next;
+} write_op;
+
+typedef struct sqlite_store {
+    gc_store base;
+    char *path;
+    const gc_entity_type *const *types;
+    size_t n_types;
+
+    pthread_mutex_t lock; /* queue, stopping, done flags */
+    pthread_cond_t work_cv;
+    pthread_cond_t done_cv;
+    write_op *queue_head, *queue_tail;
+    bool stopping;
+    pthread_t writer;
+    bool writer_started;
+    conn *wconn;          /* the writer thread's own */
+    int64_t last_version; /* writer thread only (after open) */
+    _Atomic uint64_t commits;
+    _Atomic int fail_commits;
+
+    pthread_mutex_t rlock; /* reader pool */
+    pthread_cond_t rcv;
+    conn *free_readers;
+    size_t n_readers;
+} sqlite_store;
+
+static int db_fail(sqlite3 *db, int rc, const char *what, gc_err *err)
+{
+    gc_log(GC_LOG_ERROR, NULL, "sqlite: %s failed: %s (code %d)", what,
+           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), db ? sqlite3_extended_errcode(db) : rc);
+    return gc_err_set(err, GC_E_INTERNAL, "", "Database error while %s (%s).", what,
+                      sqlite3_errstr(rc));
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* A prepared statement for sql on c: from the cache, or prepared (and cached while there is
+ * room; *cached tells stmt_put whether to keep it). */
+static sqlite3_stmt *stmt_get(conn *c, const char *sql, bool *cached, gc_err *err)
+{
+    uint64_t h = fnv1a(sql);
+    for (size_t i = 0; i < c->n_stmts; i++)
+        if (c->stmts[i].hash == h && strcmp(c->stmts[i].sql, sql) == 0) {
+            *cached = true;
+            return c->stmts[i].st;
+        }
+    sqlite3_stmt *st = NULL;
+    bool keep = c->n_stmts < MAX_CACHED_STMTS;
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+    if (rc != SQLITE_OK) {
+        db_fail(c->db, rc, "preparing a statement", err);
+        return NULL;
+    }
+    char *copy = keep ? strdup(sql) : NULL;
+    if (keep && copy) {
+        c->stmts[c->n_stmts++] = (cached_stmt){.hash = h, .sql = copy, .st = st};
+        *cached = true;
+    } else {
+        *cached = false;
+    }
+    return st;
+}
+
+static void stmt_put(sqlite3_stmt *st, bool cached)
+{
+    if (!st)
+        return;
+    if (cached) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
+}
+
+static void conn_close(conn *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_stmts; i++) {
+        sqlite3_finalize(c->stmts[i].st);
+        free(c->stmts[i].sql);
+    }
+    int rc = sqlite3_close(c->db);
+    if (rc != SQLITE_OK)
+        gc_log(GC_LOG_ERROR, NULL, "sqlite: closing a connection failed: %s", sqlite3_errstr(rc));
+    free(c);
+}
+
+static int exec_sql(conn *c, const char *sql, const char *what, gc_err *err)
+{
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : db_fail(c->db, rc, what, err);
+}
+
+/* Opens a connection to path with the store's pragmas; read-only connections refuse writes. */
+static conn *conn_open(const char *path, bool writer, gc_err *err)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        gc_err_set(err, GC_E_INTERNAL, "", "Out of memory opening the database.");
+        return NULL;
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        gc_log(GC_LOG_ERROR, NULL, "sqlite: cannot open %s: %s", path,
+               c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        gc_err_set(err, GC_E_INTERNAL, "db", "Cannot open database %s: %s.", path, sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    if (writer) {
+        sqlite3_stmt *st = NULL;
+        rc = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(st);
+        const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+        bool wal = mode && strcmp((const char *)mode, "wal") == 0;
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW) {
+            db_fail(c->db, rc, "enabling WAL mode", err);
+            goto fail;
+        }
+        if (!wal) {
+            gc_err_set(err, GC_E_INTERNAL, "db", "Database %s cannot use WAL mode.", path);
+            goto fail;
+        }
+    }
+    if (exec_sql(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF", "applying pragmas", err) != 0)
+        goto fail;
+    if (!writer && exec_sql(c, "PRAGMA query_only=ON", "applying pragmas", err) != 0)
+        goto fail;
+    return c;
+fail:
+    conn_close(c);
+    return NULL;
+}
+
+static void bind_value(sqlite3_stmt *st, int idx, const gc_sql_value *v)
+{
+    switch (v->kind) {
+    case GC_SQL_NULL:
+        sqlite3_bind_null(st, idx);
+        break;
+    case GC_SQL_INT:
+        sqlite3_bind_int64(st, idx, v->i);
+        break;
+    case GC_SQL_TEXT:
+        sqlite3_bind_text64(st, idx, v->p, v->len, SQLITE_STATIC, SQLITE_UTF8);
+        break;
+    case GC_SQL_BLOB:
+        if (v->len == 0)
+            sqlite3_bind_zeroblob(st, idx, 0); /* a NULL pointer would bind SQL NULL */
+        else
+            sqlite3_bind_blob64(st, idx, v->p, v->len, SQLITE_STATIC);
+        break;
+    }
+}
+
+static void bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+/* Column idx of the current row; pointers are valid until the next step or reset. */
+static gc_sql_value column_value(sqlite3_stmt *st, int idx)
+{
+    switch (sqlite3_column_type(st, idx)) {
+    case SQLITE_NULL:
+        return (gc_sql_value){.kind = GC_SQL_NULL};
+    case SQLITE_INTEGER:
+        return (gc_sql_value){.kind = GC_SQL_INT, .i = sqlite3_column_int64(st, idx)};
+    case SQLITE_BLOB: {
+        const void *p = sqlite3_column_blob(st, idx);
+        return (gc_sql_value){.kind = GC_SQL_BLOB, .p = p, .len = (size_t)sqlite3_column_bytes(st, idx)};
+    }
+    default: { /* TEXT (a FLOAT, which no column holds, is read as its text) */
+        const void *p = sqlite3_column_text(st, idx);
+        return (gc_sql_value){.kind = GC_SQL_TEXT, .p = p ? p : "", .len = (size_t)sqlite3_column_bytes(st, idx)};
+    }
+    }
+}
+
+/* The current row (value columns then version, as gc_sql_select_* lay them out) as a record. */
+static int row_record(const gc_entity_type *t, sqlite3_stmt *st, gc_arena *a, gc_record *out,
+                      gc_err *err)
+{
+    size_t n = gc_sql_n_values(t);
+    gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
+    for (size_t i = 0; i < n; i++)
+        vals[i] = column_value(st, (int)i);
+    if (gc_sql_record_from_values(t, vals, a, &out->obj, err) != 0)
+        return -1;
+    out->version = sqlite3_column_int64(st, (int)n);
+    return 0;
+}
+
+/* ---- reader pool ---- */
+
+static conn *reader_acquire(sqlite_store *s, gc_err *err)
+{
+    pthread_mutex_lock(&s->rlock);
+    while (!s->free_readers && s->n_readers >= MAX_READERS)
+        pthread_cond_wait(&s->rcv, &s->rlock);
+    conn *c = s->free_readers;
+    if (c) {
+        s->free_readers = c->next;
+        c->next = NULL;
+        pthread_mutex_unlock(&s->rlock);
+        return c;
+    }
+    s->n_readers++;
+    pthread_mutex_unlock(&s->rlock);
+    c = conn_open(s->path, false, err);
+    if (!c) {
+        pthread_mutex_lock(&s->rlock);
+        s->n_readers--;
+        pthread_cond_signal(&s->rcv);
+        pthread_mutex_unlock(&s->rlock);
+    }
+    return c;
+}
+
+static void reader_release(sqlite_store *s, conn *c)
+{
+    pthread_mutex_lock(&s->rlock);
+    c->next = s->free_readers;
+    s->free_readers = c;
+    pthread_cond_signal(&s->rcv);
+    pthread_mutex_unlock(&s->rlock);
+}
+
+/* ---- reads ---- */
+
+static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                      const char *id, gc_record *out, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    bool cached = false;
+    gc_buf sql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    if (gc_sql_select_one(&sql, &gc_sql_dialect_sqlite, t, err) != 0)
+        goto done;
+    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
+        goto done;
+    bind_text(st, 1, tenant);
+    bind_text(st, 2, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        gc_err_set(err, GC_E_NOT_FOUND, "id", "No %s with this id.", t->name);
+        goto done;
+    }
+    if (rc != SQLITE_ROW) {
+        db_fail(c->db, rc, "reading a row", err);
+        goto done;
+    }
+    if (row_record(t, st, a, out, err) != 0)
+        goto done;
+    result = 0;
+done:
+    stmt_put(st, cached);
+    if (c)
+        reader_release(s, c);
+    gc_buf_free(&sql);
+    return result;
+}
+
+static int sqlite_list(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                       const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    bool cached = false;
+    gc_record *rows = NULL;
+    size_t n = 0, cap = 0;
+    gc_buf sql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    if (gc_sql_select_list(&sql, &gc_sql_dialect_sqlite, t, q, err) != 0)
+        goto done;
+    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
+        goto done;
+    size_t limit = q ? q->limit : 0, offset = q ? q->offset : 0;
+    bind_text(st, 1, tenant);
+    sqlite3_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
+    sqlite3_bind_int64(st, 3, offset > INT64_MAX ? INT64_MAX : (int64_t)offset);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            gc_record *nrows = realloc(rows, ncap * sizeof *rows);
+            if (!nrows) {
+                gc_err_set(err, GC_E_INTERNAL, "", "Out of memory reading rows.");
+                goto done;
+            }
+            rows = nrows;
+            cap = ncap;
+        }
+        if (row_record(t, st, a, &rows[n], err) != 0)
+            goto done;
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(c->db, rc, "reading rows", err);
+        goto done;
+    }
+    *out = gc_arena_alloc(a, (n ? n : 1) * sizeof **out);
+    if (n)
+        memcpy(*out, rows, n * sizeof *rows);
+    *n_out = n;
+    result = 0;
+done:
+    free(rows);
+    stmt_put(st, cached);
+    if (c)
+        reader_release(s, c);
+    gc_buf_free(&sql);
+    return result;
+}
+
+static int sqlite_count(gc_store *gs, const gc_entity_type *t, const char *tenant,
+                        const gc_store_query *q, int64_t *out, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    bool cached = false;
+    gc_buf sql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    if (gc_sql_count(&sql, &gc_sql_dialect_sqlite, t, q, err) != 0)
+        goto done;
+    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
+        goto done;
+    bind_text(st, 1, tenant);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        db_fail(c->db, rc, "counting rows", err);
+        goto done;
+    }
+    *out = sqlite3_column_int64(st, 0);
+    result = 0;
+done:
+    stmt_put(st, cached);
+    if (c)
+        reader_release(s, c);
+    gc_buf_free(&sql);
+    return result;
+}
+
+/* ---- the writer thread ---- */
+
+static int64_t next_version(sqlite_store *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    s->last_version = now > s->last_version ? now : s->last_version + 1;
+    return s->last_version;
+}
+
+/* Runs one statement to completion on the writer connection. */
+static int write_step(conn *c, sqlite3_stmt *st, const char *what, gc_err *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    return db_fail(c->db, rc, what, err);
+}
+
+/* After an update or delete touched no row: NOT_FOUND when the row is gone, STALE otherwise. */
+static int missing_or_stale(conn *c, write_op *op)
+{
+    bool cached = false;
+    sqlite3_stmt *st = stmt_get(c, op->version_sql, &cached, &op->err);
+    if (!st)
+        return -1;
+    bind_text(st, 1, op->tenant);
+    bind_text(st, 2, op->id);
+    int rc = sqlite3_step(st);
+    stmt_put(st, cached);
+    if (rc == SQLITE_ROW)
+        return gc_err_set(&op->err, GC_E_STALE, "", "The entity was changed since it was read.");
+    if (rc == SQLITE_DONE)
+        return gc_err_set(&op->err, GC_E_NOT_FOUND, "id", "No entity with this id.");
+    return db_fail(c->db, rc, "reading a version", &op->err);
+}
+
+/* One write inside the open transaction; fills op->err on failure. */
+static int run_op(conn *c, write_op *op)
+{
+    int result = -1;
+    bool cached = false;
+    sqlite3_stmt *st = stmt_get(c, op->sql, &cached, &op->err);
+    if (!st)
+        goto done;
+    int k = 1;
+    switch (op->kind) {
+    case OP_INSERT:
+        bind_text(st, k++, op->tenant);
+        for (size_t i = 0; i < op->n_values; i++)
+            bind_value(st, k++, &op->values[i]);
+        sqlite3_bind_int64(st, k++, op->version);
+        break;
+    case OP_UPDATE:
+        for (size_t i = 1; i < op->n_values; i++)
+            bind_value(st, k++, &op->values[i]);
+        sqlite3_bind_int64(st, k++, op->version);
+        bind_text(st, k++, op->tenant);
+        bind_text(st, k++, op->id);
+        sqlite3_bind_int64(st, k++, op->expect_version);
+        break;
+    case OP_REMOVE:
+        bind_text(st, k++, op->tenant);
+        bind_text(st, k++, op->id);
+        if (op->expect_version != 0)
+            sqlite3_bind_int64(st, k++, op->expect_version);
+        break;
+    }
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) {
+        int ext = sqlite3_extended_errcode(c->db);
+        if (op->kind == OP_INSERT &&
+            (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE))
+            gc_err_set(&op->err, GC_E_CONFLICT, "id", "An entity with this id already exists.");
+        else
+            db_fail(c->db, rc, "writing a row", &op->err);
+        goto done;
+    }
+    if (op->kind != OP_INSERT && sqlite3_changes(c->db) == 0) {
+        stmt_put(st, cached);
+        st = NULL;
+        missing_or_stale(c, op);
+        goto done;
+    }
+    result = 0;
+done:
+    stmt_put(st, cached);
+    return result;
+}
+
+static int save_last_version(sqlite_store *s, gc_err *err)
+{
+    bool cached = false;
+    sqlite3_stmt *st = stmt_get(s->wconn,
+                                "UPDATE gc_meta SET value = ? WHERE key = 'last_version'", &cached, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, s->last_version);
+    int rc = write_step(s->wconn, st, "recording the last version", err);
+    stmt_put(st, cached);
+    return rc;
+}
+
+/* One group: BEGIN IMMEDIATE, each op in its own savepoint, one COMMIT. */
+static void run_group(sqlite_store *s, write_op *ops)
+{
+    conn *c = s->wconn;
+    gc_err gerr;
+    gc_err_clear(&gerr);
+    bool lost = exec_sql(c, "BEGIN IMMEDIATE", "starting a transaction", &gerr) != 0;
+    for (write_op *op = ops; op && !lost; op = op->next) {
+        op->version = next_version(s);
+        if (exec_sql(c, "SAVEPOINT gc_op", "starting a savepoint", &gerr) != 0) {
+            lost = true;
+            break;
+        }
+        op->rc = run_op(c, op);
+        if (op->rc != 0) {
+            /* an I/O error or similar may have rolled the whole transaction back */
+            if (sqlite3_get_autocommit(c->db) ||
+                exec_sql(c, "ROLLBACK TO gc_op", "rolling back a savepoint", &gerr) != 0)
+                lost = true;
+        }
+        if (!lost && exec_sql(c, "RELEASE gc_op", "releasing a savepoint", &gerr) != 0)
+            lost = true;
+    }
+    if (!lost && save_last_version(s, &gerr) != 0)
+        lost = true;
+    if (!lost) {
+        int inject = atomic_load(&s->fail_commits);
+        while (inject > 0 && !atomic_compare_exchange_weak(&s->fail_commits, &inject, inject - 1))
+            ;
+        if (inject > 0) {
+            gc_err_set(&gerr, GC_E_INTERNAL, "", "Database error while committing (injected).");
+            lost = true;
+        } else if (exec_sql(c, "COMMIT", "committing", &gerr) != 0) {
+            lost = true;
+        }
+    }
+    if (lost) {
+        if (!sqlite3_get_autocommit(c->db))
+            exec_sql(c, "ROLLBACK", "rolling back", NULL);
+        for (write_op *op = ops; op; op = op->next) {
+            op->rc = -1;
+            gc_err_set(&op->err, GC_E_INTERNAL, "", "The write was not committed: %s", gerr.message);
+        }
+        return;
+    }
+    atomic_fetch_add(&s->commits, 1);
+}
+
+static void *writer_main(void *arg)
+{
+    sqlite_store *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->queue_head && !s->stopping)
+            pthread_cond_wait(&s->work_cv, &s->lock);
+        if (!s->queue_head)
+            break; /* stopping and drained */
+        write_op *ops = s->queue_head;
+        s->queue_head = s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->lock);
+
+        run_group(s, ops);
+
+        pthread_mutex_lock(&s->lock);
+        for (write_op *op = ops; op;) {
+            write_op *next = op->next; /* op may vanish once done is seen */
+            op->done = true;
+            op = next;
+        }
+        pthread_cond_broadcast(&s->done_cv);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* Queues op and waits for the writer's verdict. */
+static int submit(sqlite_store *s, write_op *op, int64_t *version_out, gc_err *err)
+{
+    gc_err_clear(&op->err);
+    op->rc = -1;
+    op->done = false;
+    op->next = NULL;
+    pthread_mutex_lock(&s->lock);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        return gc_err_set(err, GC_E_UNAVAILABLE, "", "The store is closing.");
+    }
+    if (s->queue_tail)
+        s->queue_tail->next = op;
+    else
+        s->queue_head = op;
+    s->queue_tail = op;
+    pthread_cond_signal(&s->work_cv);
+    while (!op->done)
+        pthread_cond_wait(&s->done_cv, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+    if (op->rc != 0) {
+        if (err)
+            *err = op->err;
+        return -1;
+    }
+    if (version_out)
+        *version_out = op->version;
+    return 0;
+}
+
+/* ---- writes ---- */
+
+static int sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tenant,
+                         const json_t *obj, int64_t *version_out, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    gc_arena *a = gc_arena_new();
+    gc_buf sql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    size_t n = gc_sql_n_values(t);
+    gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
+    if (gc_sql_values_from_record(t, obj, a, vals, err) != 0 ||
+        gc_sql_insert(&sql, &gc_sql_dialect_sqlite, t, err) != 0)
+        goto done;
+    write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = sql.data};
+    result = submit(s, &op, version_out, err);
+done:
+    gc_buf_free(&sql);
+    gc_arena_free(a);
+    return result;
+}
+
+static int sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
+                         int64_t expect_version, const json_t *obj, int64_t *version_out, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    gc_arena *a = gc_arena_new();
+    gc_buf sql, vsql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    gc_buf_init(&vsql, GC_SQL_MAX_LEN);
+    size_t n = gc_sql_n_values(t);
+    gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
+    if (gc_sql_values_from_record(t, obj, a, vals, err) != 0 ||
+        gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, err) != 0 ||
+        gc_sql_select_version(&vsql, &gc_sql_dialect_sqlite, t, err) != 0)
+        goto done;
+    if (vals[0].len != strlen(id) || memcmp(vals[0].p, id, vals[0].len) != 0) {
+        gc_err_set(err, GC_E_BAD_REQUEST, t->props[0].name, "The key '%s' cannot be changed.",
+                   t->props[0].name);
+        goto done;
+    }
+    write_op op = {.kind = OP_UPDATE, .tenant = tenant, .id = id, .expect_version = expect_version,
+                   .values = vals, .n_values = n, .sql = sql.data, .version_sql = vsql.data};
+    result = submit(s, &op, version_out, err);
+done:
+    gc_buf_free(&vsql);
+    gc_buf_free(&sql);
+    gc_arena_free(a);
+    return result;
+}
+
+static int sqlite_remove(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
+                         int64_t expect_version, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    gc_buf sql, vsql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    gc_buf_init(&vsql, GC_SQL_MAX_LEN);
+    if (gc_sql_delete(&sql, &gc_sql_dialect_sqlite, t, expect_version != 0, err) != 0 ||
+        gc_sql_select_version(&vsql, &gc_sql_dialect_sqlite, t, err) != 0)
+        goto done;
+    write_op op = {.kind = OP_REMOVE, .tenant = tenant, .id = id, .expect_version = expect_version,
+                   .sql = sql.data, .version_sql = vsql.data};
+    result = submit(s, &op, NULL, err);
+done:
+    gc_buf_free(&vsql);
+    gc_buf_free(&sql);
+    return result;
+}
+
+/* ---- open / close ---- */
+
+/* Creates the directories leading to path (mkdir -p of its dirname), owner-only. */
+static int make_parent_dirs(const char *path, gc_err *err)
+{
+    int result = -1;
+    char *dir = strdup(path);
+    if (!dir)
+        return gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory.");
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) {
+        result = 0;
+        goto done;
+    }
+    *slash = '\0';
+    for (char *p = dir + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+                gc_err_set(err, GC_E_INTERNAL, "db", "Cannot create directory %s: %s.", dir,
+                           strerror(errno));
+                goto done;
+            }
+            *p = saved;
+            if (saved == '\0')
+                break;
+        }
+    }
+    result = 0;
+done:
+    free(dir);
+    return result;
+}
+
+/* Reads gc_meta key into *out; 1 when present, 0 when absent, -1 on error. */
+static int meta_get(conn *c, const char *key, int64_t *out, gc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, "SELECT value FROM gc_meta WHERE key = ?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(c->db, rc, "reading the schema version", err);
+    bind_text(st, 1, key);
+    rc = sqlite3_step(st);
+    int result = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (result == 1)
+        *out = sqlite3_column_int64(st, 0);
+    else if (result < 0)
+        db_fail(c->db, rc, "reading the schema version", err);
+    sqlite3_finalize(st);
+    return result;
+}
+
+static int meta_set(conn *c, const char *key, int64_t value, gc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, "INSERT INTO gc_meta (key, value) VALUES (?, ?) "
+                                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        bind_text(st, 1, key);
+        sqlite3_bind_int64(st, 2, value);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_OK ? 0 : db_fail(c->db, rc, "writing the schema version", err);
+}
+
+/* Brings a database at schema version `from` up to GC_STORE_SQLITE_SCHEMA_VERSION, one step
+ * per version, inside the open schema transaction. Version 1 is the first schema, so there are
+ * no steps yet: add them here as `if (from < N && <statements for N> != 0) return -1;`. */
+static int migrate(conn *c, int64_t from, gc_err *err)
+{
+    (void)from;
+    return meta_set(c, "schema_version", GC_STORE_SQLITE_SCHEMA_VERSION, err);
+}
+
+static int create_schema(sqlite_store *s, gc_err *err)
+{
+    conn *c = s->wconn;
+    int result = -1;
+    gc_buf sql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    if (exec_sql(c, "BEGIN IMMEDIATE", "starting the schema transaction", err) != 0)
+        goto done;
+    if (exec_sql(c, "CREATE TABLE IF NOT EXISTS gc_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+                 "creating gc_meta", err) != 0)
+        goto rollback;
+    int64_t version = 0;
+    int have = meta_get(c, "schema_version", &version, err);
+    if (have < 0)
+        goto rollback;
+    if (have && version > GC_STORE_SQLITE_SCHEMA_VERSION) {
+        gc_err_set(err, GC_E_INTERNAL, "db",
+                   "Database %s has schema version %lld, newer than this graphcerts knows (%d).",
+                   s->path, (long long)version, GC_STORE_SQLITE_SCHEMA_VERSION);
+        goto rollback;
+    }
+    if (!have && meta_set(c, "schema_version", GC_STORE_SQLITE_SCHEMA_VERSION, err) != 0)
+        goto rollback;
+    if (have && version < GC_STORE_SQLITE_SCHEMA_VERSION && migrate(c, version, err) != 0)
+        goto rollback;
+    for (size_t i = 0; i < s->n_types; i++) {
+        const gc_entity_type *t = s->types[i];
+        if (gc_sql_create_table(&sql, &gc_sql_dialect_sqlite, t, err) != 0 ||
+            exec_sql(c, sql.data, "creating a table", err) != 0)
+            goto rollback;
+        for (size_t j = 0; j < t->n_props; j++)
+            if ((t->props[j].flags & GC_P_INDEX) &&
+                (gc_sql_create_index(&sql, &gc_sql_dialect_sqlite, t, &t->props[j], err) != 0 ||
+                 exec_sql(c, sql.data, "creating an index", err) != 0))
+                goto rollback;
+    }
+    int64_t last = 0;
+    have = meta_get(c, "last_version", &last, err);
+    if (have < 0 || (!have && meta_set(c, "last_version", 0, err) != 0))
+        goto rollback;
+    s->last_version = last;
+    if (exec_sql(c, "COMMIT", "committing the schema", err) != 0)
+        goto rollback;
+    result = 0;
+    goto done;
+rollback:
+    if (!sqlite3_get_autocommit(c->db))
+        exec_sql(c, "ROLLBACK", "rolling back the schema", NULL);
+done:
+    gc_buf_free(&sql);
+    return result;
+}
+
+static void sqlite_close(gc_store *gs)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    if (!s)
+        return;
+    if (s->writer_started) {
+        pthread_mutex_lock(&s->lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->work_cv);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->writer, NULL);
+    }
+    conn_close(s->wconn);
+    size_t closed = 0;
+    for (conn *c = s->free_readers; c;) {
+        conn *next = c->next;
+        conn_close(c);
+        closed++;
+        c = next;
+    }
+    if (closed != s->n_readers)
+        gc_log(GC_LOG_ERROR, NULL, "sqlite: store closed while %zu reads were running",
+               s->n_readers - closed);
+    pthread_cond_destroy(&s->rcv);
+    pthread_mutex_destroy(&s->rlock);
+    pthread_cond_destroy(&s->done_cv);
+    pthread_cond_destroy(&s->work_cv);
+    pthread_mutex_destroy(&s->lock);
+    free(s->path);
+    free(s);
+}
+
+int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *types, size_t n_types,
+                               gc_store **out, gc_err *err)
+{
+    int result = -1;
+    sqlite_store *s = NULL;
+    if (!path || !*path || strcmp(path, ":memory:") == 0)
+        return gc_err_set(err, GC_E_BAD_REQUEST, "db", "The SQLite database needs a file path.");
+    if (!sqlite3_threadsafe())
+        return gc_err_set(err, GC_E_INTERNAL, "db", "The SQLite library is not thread-safe.");
+    if (make_parent_dirs(path, err) != 0)
+        return -1;
+    /* create the file owner-only: it holds secrets (WAL and shm files inherit its mode) */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return gc_err_set(err, GC_E_INTERNAL, "db", "Cannot open database %s: %s.", path, strerror(errno));
+    close(fd);
+
+    s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
+    }
+    s->base.be = &gc_store_sqlite;
+    s->types = types;
+    s->n_types = n_types;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->work_cv, NULL);
+    pthread_cond_init(&s->done_cv, NULL);
+    pthread_mutex_init(&s->rlock, NULL);
+    pthread_cond_init(&s->rcv, NULL);
+    atomic_init(&s->commits, 0);
+    atomic_init(&s->fail_commits, 0);
+
+    if (!(s->wconn = conn_open(path, true, err)) || create_schema(s, err) != 0)
+        goto done;
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+        gc_err_set(err, GC_E_INTERNAL, "db", "Cannot start the database writer thread.");
+        goto done;
+    }
+    s->writer_started = true;
+    *out = &s->base;
+    s = NULL;
+    result = 0;
+done:
+    sqlite_close(s ? &s->base : NULL);
+    return result;
+}
+
+static int sqlite_open(const char *location, gc_store **out, gc_err *err)
+{
+    return gc_store_sqlite_open_types(location, gc_schema_types, gc_schema_n_types, out, err);
+}
+
+uint64_t gc_store_sqlite_commits(gc_store *gs)
+{
+    return atomic_load(&((sqlite_store *)gs)->commits);
+}
+
+void gc_store_sqlite_fail_commits(gc_store *gs, int n)
+{
+    atomic_store(&((sqlite_store *)gs)->fail_commits, n);
+}
+
+const gc_store_backend gc_store_sqlite = {
+    .scheme = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .get = sqlite_get,
+    .list = sqlite_list,
+    .count = sqlite_count,
+    .insert = sqlite_insert,
+    .update = sqlite_update,
+    .remove = sqlite_remove,
+};

@@ -1,0 +1,27 @@
+/* Store-internal entry points of the SQLite backend, for tests and tools only: opening with a
+ * chosen list of entity types, and counters/fault injection that make group commit observable.
+ * Everything else goes through store.h (gc_store_open("sqlite:PATH")). */
+#ifndef GC_STORE_SQLITE_H
+#define GC_STORE_SQLITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Like gc_store_open("sqlite:PATH") but creates tables for types[0..n_types) instead of
+ * gc_schema_types. The types must outlive the store. */
+int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *types, size_t n_types,
+                               gc_store **out, gc_err *err);
+
+/* Number of write transactions committed since open (one per group of writes). */
+uint64_t gc_store_sqlite_commits(gc_store *s);
+
+/* Fault injection: the next n group commits roll back instead, failing every write of the
+ * group with GC_E_INTERNAL exactly as a failed COMMIT does. */
+void gc_store_sqlite_fail_commits(gc_store *s, int n);
+
+/* The schema version this code writes and understands. */
+#define GC_STORE_SQLITE_SCHEMA_VERSION 1
+
+#endif

@@ -1,0 +1,63 @@
+/* Backend selection and the thin dispatch wrappers of store.h. */
+#include "store/store.h"
+
+#include <string.h>
+
+static const gc_store_backend *const backends[] = {&gc_store_sqlite};
+
+int gc_store_open(const char *dsn, gc_store **out, gc_err *err)
+{
+    const char *colon = strchr(dsn, ':');
+    if (!colon)
+        return gc_err_set(err, GC_E_BAD_REQUEST, "db",
+                          "The database must be given as SCHEME:LOCATION, e.g. sqlite:./var/graphcerts.db.");
+    size_t n = (size_t)(colon - dsn);
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (strlen(backends[i]->scheme) == n && strncmp(dsn, backends[i]->scheme, n) == 0)
+            return backends[i]->open(colon + 1, out, err);
+    return gc_err_set(err, GC_E_BAD_REQUEST, "db", "Unknown database scheme '%.*s' (supported: sqlite).",
+                      (int)(n > 32 ? 32 : n), dsn);
+}
+
+void gc_store_close(gc_store *s)
+{
+    if (s)
+        s->be->close(s);
+}
+
+int gc_store_get(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                 const char *id, gc_record *out, gc_err *err)
+{
+    return s->be->get(s, a, t, tenant, id, out, err);
+}
+
+int gc_store_list(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                  const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err)
+{
+    return s->be->list(s, a, t, tenant, q, out, n_out, err);
+}
+
+int gc_store_count(gc_store *s, const gc_entity_type *t, const char *tenant,
+                   const gc_store_query *q, int64_t *out, gc_err *err)
+{
+    return s->be->count(s, t, tenant, q, out, err);
+}
+
+int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
+                    const struct json_t *obj, int64_t *version_out, gc_err *err)
+{
+    return s->be->insert(s, t, tenant, obj, version_out, err);
+}
+
+int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                    int64_t expect_version, const struct json_t *obj, int64_t *version_out,
+                    gc_err *err)
+{
+    return s->be->update(s, t, tenant, id, expect_version, obj, version_out, err);
+}
+
+int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                    int64_t expect_version, gc_err *err)
+{
+    return s->be->remove(s, t, tenant, id, expect_version, err);
+}

@@ -1,0 +1,98 @@
+/* The storage interface. A store keeps entities of the schema types, each row owned by exactly
+ * one tenant; every call takes the tenant and never touches another tenant's rows. Records are
+ * jansson objects in canonical wire form (see odata/value.h): the store maps them to columns
+ * using the schema tables, so it knows SQL but not HTTP or OData syntax.
+ *
+ * Writes return only once they are durable (synced to disk). Concurrent writes are grouped
+ * into one transaction and one sync. Reads never wait for writes.
+ *
+ * Backends are function tables in their own files (sqlite.c, later postgres.c); gc_store_open
+ * picks one from the DSN scheme. All functions are safe to call from many threads at once. */
+#ifndef GC_STORE_STORE_H
+#define GC_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "schema/schema.h"
+
+struct json_t;
+typedef struct gc_store gc_store;
+
+typedef struct gc_order {
+    const gc_prop *prop;
+    bool desc;
+} gc_order;
+
+/* What a list or count reads. Filtering arrives with the OData query issue: filter stays NULL
+ * until then and means "every row of the tenant". */
+typedef struct gc_store_query {
+    const void *filter;     /* reserved: bound $filter AST */
+    const gc_order *order;  /* sort keys; the key (id) is always the final tiebreak */
+    size_t n_order;
+    size_t limit;           /* at most this many rows (0: none) */
+    size_t offset;
+} gc_store_query;
+
+typedef struct gc_record {
+    struct json_t *obj; /* canonical wire form, every property including secrets; arena-owned */
+    int64_t version;    /* changes on every write; the ETag */
+} gc_record;
+
+typedef struct gc_store_backend {
+    const char *scheme; /* DSN prefix before ':', e.g. "sqlite" */
+    int (*open)(const char *location, gc_store **out, gc_err *err);
+    void (*close)(gc_store *s);
+    int (*get)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+               const char *id, gc_record *out, gc_err *err);
+    int (*list)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err);
+    int (*count)(gc_store *s, const gc_entity_type *t, const char *tenant,
+                 const gc_store_query *q, int64_t *out, gc_err *err);
+    int (*insert)(gc_store *s, const gc_entity_type *t, const char *tenant,
+                  const struct json_t *obj, int64_t *version_out, gc_err *err);
+    int (*update)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                  int64_t expect_version, const struct json_t *obj, int64_t *version_out,
+                  gc_err *err);
+    int (*remove)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                  int64_t expect_version, gc_err *err);
+} gc_store_backend;
+
+/* Backends embed this as their first member. */
+struct gc_store {
+    const gc_store_backend *be;
+};
+
+/* Opens "sqlite:PATH" (creating the file, its directory's schema and the schema-version record
+ * on first start). Unknown scheme → GC_E_BAD_REQUEST naming the DSN scheme (never the DSN
+ * itself, which may hold a password). */
+int gc_store_open(const char *dsn, gc_store **out, gc_err *err);
+void gc_store_close(gc_store *s);
+
+/* GC_E_NOT_FOUND when the tenant has no such id. out->obj is owned by a. */
+int gc_store_get(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                 const char *id, gc_record *out, gc_err *err);
+/* Rows in q's order; *out is an arena array of *n_out records. */
+int gc_store_list(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                  const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err);
+/* Rows matching q (limit/offset ignored). */
+int gc_store_count(gc_store *s, const gc_entity_type *t, const char *tenant,
+                   const gc_store_query *q, int64_t *out, gc_err *err);
+/* Inserts obj (which holds the key). GC_E_CONFLICT when the tenant already has that id. */
+int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
+                    const struct json_t *obj, int64_t *version_out, gc_err *err);
+/* Replaces the row with obj when its version is still expect_version.
+ * GC_E_NOT_FOUND when gone, GC_E_STALE when the version moved on. */
+int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                    int64_t expect_version, const struct json_t *obj, int64_t *version_out,
+                    gc_err *err);
+/* Deletes the row; expect_version 0 means any version. GC_E_NOT_FOUND / GC_E_STALE as above. */
+int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                    int64_t expect_version, gc_err *err);
+
+extern const gc_store_backend gc_store_sqlite;
+
+#endif

@@ -1,0 +1,680 @@
+/* Tests of the SQLite store backend (src/store/sqlite.c) against a real database file under
+ * $GC_TEST_TMP: the column mapping of every EDM type, tenant isolation, conflicts and versions,
+ * ordering and paging, group commit under 32 concurrent writers, reopen and schema version. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+
+/* ---- a test entity type with one property of every EDM type ---- */
+
+static const gc_enum_member color_members[] = {{"red", 5}, {"green", 1}, {"blue", 3}};
+static const gc_enum_type color_enum = {"testColor", color_members, 3};
+
+static const gc_prop widget_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY},
+    {.name = "name", .column = "name", .type = GC_EDM_STRING, .flags = GC_P_INDEX | GC_P_NULLABLE},
+    {.name = "size", .column = "size", .type = GC_EDM_INT32, .flags = GC_P_NULLABLE},
+    /* a column name holding a double quote proves identifiers are quoted everywhere */
+    {.name = "enabled", .column = "is \"enabled\"", .type = GC_EDM_BOOLEAN, .flags = GC_P_NULLABLE},
+    {.name = "ownerId", .column = "owner_id", .type = GC_EDM_GUID, .flags = GC_P_NULLABLE},
+    {.name = "seenDateTime", .column = "seen_date_time", .type = GC_EDM_DATETIME,
+     .flags = GC_P_INDEX | GC_P_NULLABLE},
+    {.name = "blob", .column = "blob", .type = GC_EDM_BINARY, .flags = GC_P_NULLABLE},
+    {.name = "color", .column = "color", .type = GC_EDM_ENUM, .enum_type = &color_enum,
+     .flags = GC_P_INDEX | GC_P_NULLABLE},
+};
+static const gc_entity_type widget = {
+    .name = "testWidget",
+    .table = "test_widgets",
+    .props = widget_props,
+    .n_props = sizeof widget_props / sizeof widget_props[0],
+};
+static const gc_entity_type *const test_types[] = {&widget};
+
+#define P_NAME (&widget_props[1])
+#define P_SEEN (&widget_props[5])
+#define P_COLOR (&widget_props[7])
+
+/* ---- fixture ---- */
+
+typedef struct fx {
+    char path[512];
+    gc_store *s;
+    gc_arena *a;
+} fx;
+
+static void remove_db(const char *path)
+{
+    char p[600];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+static void test_dir(char *out, size_t n)
+{
+    const char *root = getenv("GC_TEST_TMP");
+    snprintf(out, n, "%s/store_sqlite", root && *root ? root : "/tmp");
+    mkdir(root && *root ? root : "/tmp", 0700);
+    mkdir(out, 0700);
+}
+
+static gc_store *open_types(const char *path)
+{
+    gc_store *s = NULL;
+    gc_err err = {0};
+    int rc = gc_store_sqlite_open_types(path, test_types, 1, &s, &err);
+    if (rc != 0)
+        fail_msg("open %s: %s", path, err.message);
+    return s;
+}
+
+static int setup(void **state)
+{
+    static int counter;
+    fx *f = calloc(1, sizeof *f);
+    char dir[400];
+    test_dir(dir, sizeof dir);
+    snprintf(f->path, sizeof f->path, "%s/t%d-%d.db", dir, (int)getpid(), counter++);
+    remove_db(f->path);
+    f->s = open_types(f->path);
+    f->a = gc_arena_new();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    gc_store_close(f->s);
+    gc_arena_free(f->a);
+    remove_db(f->path);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static json_t *mk(const char *id, const char *name)
+{
+    return json_pack("{s:s,s:s?}", "id", id, "name", name);
+}
+
+static int64_t insert_ok(gc_store *s, const char *tenant, json_t *obj)
+{
+    gc_err err = {0};
+    int64_t v = 0;
+    int rc = gc_store_insert(s, &widget, tenant, obj, &v, &err);
+    json_decref(obj);
+    if (rc != 0)
+        fail_msg("insert: %s", err.message);
+    assert_true(v > 0);
+    return v;
+}
+
+static void assert_json_eq(const json_t *got, const char *expected_text)
+{
+    json_t *want = json_loads(expected_text, 0, NULL);
+    assert_non_null(want);
+    if (!json_equal(got, want)) {
+        char *g = json_dumps(got, JSON_SORT_KEYS);
+        fail_msg("got %s\nwant %s", g, expected_text);
+    }
+    json_decref(want);
+}
+
+/* ids of a list, comma-joined */
+static char *list_ids(fx *f, const char *tenant, const gc_store_query *q)
+{
+    gc_record *rows = NULL;
+    size_t n = 99;
+    gc_err err = {0};
+    if (gc_store_list(f->s, f->a, &widget, tenant, q, &rows, &n, &err) != 0)
+        fail_msg("list: %s", err.message);
+    char *out = gc_arena_strdup(f->a, "");
+    for (size_t i = 0; i < n; i++)
+        out = gc_arena_printf(f->a, "%s%s%s", out, i ? "," : "",
+                              json_string_value(json_object_get(rows[i].obj, "id")));
+    return out;
+}
+
+static int64_t count_of(fx *f, const char *tenant)
+{
+    int64_t n = -1;
+    gc_err err = {0};
+    gc_store_query q = {0};
+    assert_int_equal(gc_store_count(f->s, &widget, tenant, &q, &n, &err), 0);
+    return n;
+}
+
+/* ---- tests ---- */
+
+static void test_round_trip_every_type(void **state)
+{
+    fx *f = *state;
+    const char *full = "{\"id\":\"w1\",\"name\":\"caf\\u00e9 \\\"x\\\"\",\"size\":-2147483648,"
+                       "\"enabled\":true,\"ownerId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+                       "\"seenDateTime\":\"2024-03-01T10:00:00.1234567+02:00\","
+                       "\"blob\":\"AAEC/w==\",\"color\":\"blue\"}";
+    int64_t v = insert_ok(f->s, "tA", json_loads(full, 0, NULL));
+
+    gc_record r = {0};
+    gc_err err = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "w1", &r, &err), 0);
+    assert_json_eq(r.obj, full);
+    assert_int_equal(r.version, v);
+
+    /* every other property absent or null → SQL NULL → JSON null; false, 0 and empty bytes kept */
+    insert_ok(f->s, "tA", json_pack("{s:s,s:n,s:b,s:i,s:s}", "id", "w2", "name", "enabled", 0,
+                                    "size", 0, "blob", ""));
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "w2", &r, &err), 0);
+    assert_json_eq(r.obj, "{\"id\":\"w2\",\"name\":null,\"size\":0,\"enabled\":false,\"ownerId\":null,"
+                          "\"seenDateTime\":null,\"blob\":\"\",\"color\":null}");
+
+    /* the stored columns themselves */
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT typeof(blob), hex(blob), seen_date_time, "
+                                        "seen_date_time_ticks, color, \"is \"\"enabled\"\"\", size, "
+                                        "typeof(owner_id) FROM test_widgets WHERE tenant = 'tA' "
+                                        "ORDER BY id",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal(sqlite3_column_text(st, 0), "blob");
+    assert_string_equal(sqlite3_column_text(st, 1), "000102FF");
+    assert_string_equal(sqlite3_column_text(st, 2), "2024-03-01T10:00:00.1234567+02:00");
+    assert_true(sqlite3_column_int64(st, 3) == 638448768001234567LL);
+    assert_int_equal(sqlite3_column_int64(st, 4), 3);
+    assert_int_equal(sqlite3_column_int64(st, 5), 1);
+    assert_int_equal(sqlite3_column_int64(st, 6), INT32_MIN);
+    assert_string_equal(sqlite3_column_text(st, 7), "text");
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal(sqlite3_column_text(st, 0), "blob"); /* empty bytes, not NULL */
+    assert_int_equal(sqlite3_column_type(st, 2), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_type(st, 3), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_type(st, 4), SQLITE_NULL);
+    assert_int_equal(sqlite3_column_int64(st, 5), 0);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_bad_values_refused(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        const char *json, *target;
+    } cases[] = {
+        {"{\"id\":\"b\",\"blob\":\"not base64!\"}", "blob"},
+        {"{\"id\":\"b\",\"color\":\"purple\"}", "color"},
+        {"{\"id\":\"b\",\"size\":2147483648}", "size"},
+        {"{\"id\":\"b\",\"size\":\"1\"}", "size"},
+        {"{\"id\":\"b\",\"enabled\":1}", "enabled"},
+        {"{\"id\":\"b\",\"seenDateTime\":\"2024-13-01T00:00:00Z\"}", "seenDateTime"},
+        {"{\"name\":\"no key\"}", "id"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *obj = json_loads(cases[i].json, 0, NULL);
+        gc_err err = {0};
+        assert_int_equal(gc_store_insert(f->s, &widget, "t", obj, NULL, &err), -1);
+        json_decref(obj);
+        assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+        assert_string_equal(err.target, cases[i].target);
+    }
+    assert_int_equal(count_of(f, "t"), 0);
+}
+
+static void test_tenant_isolation(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    gc_record r = {0};
+    int64_t va = insert_ok(f->s, "tA", mk("same", "a"));
+    int64_t vb = insert_ok(f->s, "tB", mk("same", "b"));
+    insert_ok(f->s, "tB", mk("only-b", "b2"));
+    assert_true(vb > va);
+
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "same", &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "a");
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tB", "same", &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "b");
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "only-b", &r, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+
+    assert_int_equal(count_of(f, "tA"), 1);
+    assert_int_equal(count_of(f, "tB"), 2);
+    assert_int_equal(count_of(f, "tC"), 0);
+    gc_store_query q = {0};
+    assert_string_equal(list_ids(f, "tA", &q), "same");
+    assert_string_equal(list_ids(f, "tB", &q), "only-b,same");
+
+    /* update/remove in the wrong tenant: not found, and the other tenant's row is untouched */
+    json_t *obj = mk("only-b", "hijack");
+    assert_int_equal(gc_store_update(f->s, &widget, "tA", "only-b", vb, obj, NULL, &err), -1);
+    json_decref(obj);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    assert_int_equal(gc_store_remove(f->s, &widget, "tA", "only-b", 0, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    obj = mk("same", "a2");
+    assert_int_equal(gc_store_update(f->s, &widget, "tA", "same", va, obj, NULL, &err), 0);
+    json_decref(obj);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tB", "same", &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "b");
+    assert_int_equal(r.version, vb);
+    assert_int_equal(gc_store_remove(f->s, &widget, "tB", "same", 0, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "same", &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "a2");
+}
+
+static void test_duplicate_insert_conflicts(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    int64_t v = insert_ok(f->s, "t", mk("dup", "first"));
+    json_t *obj = mk("dup", "second");
+    assert_int_equal(gc_store_insert(f->s, &widget, "t", obj, NULL, &err), -1);
+    json_decref(obj);
+    assert_int_equal(err.kind, GC_E_CONFLICT);
+    gc_record r = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "dup", &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "first");
+    assert_int_equal(r.version, v);
+    assert_int_equal(count_of(f, "t"), 1);
+}
+
+static void test_update_versions(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    gc_record r = {0};
+    int64_t v1 = insert_ok(f->s, "t", mk("u", "one"));
+
+    json_t *obj = json_pack("{s:s,s:s,s:i,s:s}", "id", "u", "name", "two", "size", 7, "color", "red");
+    int64_t v2 = 0;
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, obj, &v2, &err), 0);
+    json_decref(obj);
+    assert_true(v2 > v1);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", &r, &err), 0);
+    assert_int_equal(r.version, v2);
+    assert_json_eq(r.obj, "{\"id\":\"u\",\"name\":\"two\",\"size\":7,\"enabled\":null,\"ownerId\":null,"
+                          "\"seenDateTime\":null,\"blob\":null,\"color\":\"red\"}");
+
+    /* the old version is stale now */
+    obj = mk("u", "three");
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, obj, NULL, &err), -1);
+    assert_int_equal(err.kind, GC_E_STALE);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "two");
+    json_decref(obj);
+
+    obj = mk("gone", "x");
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "gone", v2, obj, NULL, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    json_decref(obj);
+
+    /* the key cannot be changed through update */
+    obj = mk("other", "x");
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v2, obj, NULL, &err), -1);
+    assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+    json_decref(obj);
+}
+
+static void test_remove(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    gc_record r = {0};
+    int64_t v = insert_ok(f->s, "t", mk("r1", NULL));
+    insert_ok(f->s, "t", mk("r2", NULL));
+
+    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v - 1, &err), -1);
+    assert_int_equal(err.kind, GC_E_STALE);
+    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "r1", &r, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", 0, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    /* expect_version 0: any version */
+    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r2", 0, &err), 0);
+    assert_int_equal(count_of(f, "t"), 0);
+}
+
+static void test_order_by_instant_and_enum(void **state)
+{
+    fx *f = *state;
+    /* as text: c < b < a; as instants: a (05:00Z) < c (05:30Z) < b (06:00Z) */
+    insert_ok(f->s, "t", json_pack("{s:s,s:s,s:s}", "id", "a", "seenDateTime",
+                                   "2024-01-01T10:00:00+05:00", "color", "red"));
+    insert_ok(f->s, "t", json_pack("{s:s,s:s,s:s}", "id", "b", "seenDateTime",
+                                   "2024-01-01T06:00:00Z", "color", "green"));
+    insert_ok(f->s, "t", json_pack("{s:s,s:s,s:s}", "id", "c", "seenDateTime",
+                                   "2024-01-01T01:30:00.0000001-04:00", "color", "blue"));
+    insert_ok(f->s, "t", json_pack("{s:s}", "id", "n")); /* null date and color */
+    insert_ok(f->s, "t", json_pack("{s:s,s:s}", "id", "a0", "seenDateTime", "2024-01-01T05:00:00Z"));
+
+    gc_order by_seen = {P_SEEN, false};
+    gc_store_query q = {.order = &by_seen, .n_order = 1};
+    /* nulls first ascending; equal instants (a, a0) fall back to the key */
+    assert_string_equal(list_ids(f, "t", &q), "n,a,a0,c,b");
+    by_seen.desc = true;
+    assert_string_equal(list_ids(f, "t", &q), "b,c,a,a0,n");
+
+    /* enums sort by member value: green 1 < blue 3 < red 5 */
+    gc_order by_color[2] = {{P_COLOR, false}, {P_SEEN, true}};
+    q = (gc_store_query){.order = by_color, .n_order = 2};
+    assert_string_equal(list_ids(f, "t", &q), "a0,n,b,c,a");
+
+    /* no order: by key */
+    q = (gc_store_query){0};
+    assert_string_equal(list_ids(f, "t", &q), "a,a0,b,c,n");
+}
+
+static void test_limit_offset(void **state)
+{
+    fx *f = *state;
+    for (int i = 0; i < 10; i++) {
+        char id[8], name[8];
+        snprintf(id, sizeof id, "id%d", i);
+        snprintf(name, sizeof name, "n%d", 9 - i);
+        insert_ok(f->s, "t", mk(id, name));
+    }
+    insert_ok(f->s, "other", mk("x", "n0"));
+    gc_order by_name = {P_NAME, false};
+    gc_store_query q = {.order = &by_name, .n_order = 1, .limit = 3, .offset = 2};
+    assert_string_equal(list_ids(f, "t", &q), "id7,id6,id5");
+    q.limit = 0;
+    q.offset = 8;
+    assert_string_equal(list_ids(f, "t", &q), "id1,id0");
+    q.limit = 5;
+    q.offset = 0;
+    assert_string_equal(list_ids(f, "t", &q), "id9,id8,id7,id6,id5");
+    q.offset = 10;
+    assert_string_equal(list_ids(f, "t", &q), "");
+    /* count ignores limit and offset */
+    int64_t n = -1;
+    gc_err err = {0};
+    assert_int_equal(gc_store_count(f->s, &widget, "t", &q, &n, &err), 0);
+    assert_int_equal(n, 10);
+}
+
+/* ---- group commit ---- */
+
+#define N_THREADS 32
+#define N_PER_THREAD 50
+
+typedef struct writer_arg {
+    gc_store *s;
+    int thread;
+    int failures;
+    int64_t versions[N_PER_THREAD];
+} writer_arg;
+
+static void *writer_thread(void *p)
+{
+    writer_arg *w = p;
+    for (int i = 0; i < N_PER_THREAD; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "w%02d-%02d", w->thread, i);
+        json_t *obj = json_pack("{s:s,s:i}", "id", id, "size", i);
+        gc_err err = {0};
+        if (gc_store_insert(w->s, &widget, "t", obj, &w->versions[i], &err) != 0)
+            w->failures++;
+        json_decref(obj);
+    }
+    return NULL;
+}
+
+/* Reads while the writers run: counts never go down and every read succeeds. */
+typedef struct reader_arg {
+    gc_store *s;
+    _Atomic int *stop;
+    int failures, reads;
+} reader_arg;
+
+static void *reader_thread(void *p)
+{
+    reader_arg *r = p;
+    int64_t last = 0;
+    gc_arena *a = gc_arena_new();
+    while (!*r->stop) {
+        int64_t n = -1;
+        gc_err err = {0};
+        gc_store_query q = {.limit = 5};
+        gc_record *rows;
+        size_t n_rows;
+        if (gc_store_count(r->s, &widget, "t", &q, &n, &err) != 0 || n < last ||
+            gc_store_list(r->s, a, &widget, "t", &q, &rows, &n_rows, &err) != 0)
+            r->failures++;
+        last = n;
+        r->reads++;
+    }
+    gc_arena_free(a);
+    return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_group_commit(void **state)
+{
+    fx *f = *state;
+    static writer_arg args[N_THREADS];
+    pthread_t th[N_THREADS];
+    uint64_t commits_before = gc_store_sqlite_commits(f->s);
+    _Atomic int stop = 0;
+    reader_arg rargs[4];
+    pthread_t rth[4];
+    for (int i = 0; i < 4; i++) {
+        rargs[i] = (reader_arg){.s = f->s, .stop = &stop};
+        assert_int_equal(pthread_create(&rth[i], NULL, reader_thread, &rargs[i]), 0);
+    }
+    for (int i = 0; i < N_THREADS; i++) {
+        args[i] = (writer_arg){.s = f->s, .thread = i};
+        assert_int_equal(pthread_create(&th[i], NULL, writer_thread, &args[i]), 0);
+    }
+    int failures = 0;
+    static int64_t all[N_THREADS * N_PER_THREAD];
+    for (int i = 0; i < N_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        failures += args[i].failures;
+        memcpy(&all[i * N_PER_THREAD], args[i].versions, sizeof args[i].versions);
+    }
+    uint64_t commits = gc_store_sqlite_commits(f->s) - commits_before;
+    stop = 1;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(rth[i], NULL);
+        assert_int_equal(rargs[i].failures, 0);
+        assert_true(rargs[i].reads > 0);
+    }
+    int ops = N_THREADS * N_PER_THREAD;
+    print_message("group commit: %d writes in %llu commits\n", ops, (unsigned long long)commits);
+    assert_int_equal(failures, 0);
+    assert_int_equal(count_of(f, "t"), ops);
+    assert_true(commits >= 1);
+    assert_true(commits <= (uint64_t)ops / 4);
+    /* every write got its own version */
+    qsort(all, (size_t)ops, sizeof all[0], cmp_i64);
+    for (int i = 1; i < ops; i++)
+        assert_true(all[i] > all[i - 1]);
+}
+
+static void test_failed_commit_is_invisible(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    gc_record r = {0};
+    int64_t v = insert_ok(f->s, "t", mk("kept", "k"));
+    uint64_t commits = gc_store_sqlite_commits(f->s);
+
+    gc_store_sqlite_fail_commits(f->s, 1);
+    json_t *obj = mk("lost", "l");
+    assert_int_equal(gc_store_insert(f->s, &widget, "t", obj, NULL, &err), -1);
+    json_decref(obj);
+    assert_int_equal(err.kind, GC_E_INTERNAL);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "lost", &r, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    assert_int_equal(gc_store_sqlite_commits(f->s), commits);
+
+    /* the store carries on, and versions keep increasing past the lost one */
+    assert_true(insert_ok(f->s, "t", mk("lost", "again")) > v);
+    assert_int_equal(count_of(f, "t"), 2);
+}
+
+/* ---- reopen and schema version ---- */
+
+static int64_t meta_value(const char *path, const char *key)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM gc_meta WHERE key = ?", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_reopen_and_schema_version(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    gc_record r = {0};
+    int64_t v1 = insert_ok(f->s, "t", mk("p1", "one"));
+    int64_t v2 = insert_ok(f->s, "t2", json_pack("{s:s,s:s}", "id", "p2", "blob", "3q2+7w=="));
+    gc_store_close(f->s);
+    f->s = NULL;
+
+    assert_int_equal(meta_value(f->path, "schema_version"), 1);
+    assert_int_equal(meta_value(f->path, "last_version"), v2);
+
+    f->s = open_types(f->path);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "p1", &r, &err), 0);
+    assert_int_equal(r.version, v1);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "one");
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t2", "p2", &r, &err), 0);
+    assert_int_equal(r.version, v2);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "blob")), "3q2+7w==");
+    assert_true(insert_ok(f->s, "t", mk("p3", NULL)) > v2);
+
+    /* a database written by a newer graphcerts is refused, naming the file */
+    gc_store_close(f->s);
+    f->s = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE gc_meta SET value = 2 WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    gc_store *s = NULL;
+    assert_int_equal(gc_store_sqlite_open_types(f->path, test_types, 1, &s, &err), -1);
+    assert_null(s);
+    assert_int_equal(err.kind, GC_E_INTERNAL);
+    assert_non_null(strstr(err.message, f->path));
+    assert_non_null(strstr(err.message, "newer"));
+}
+
+static void test_open_by_dsn_creates_directory_and_schema(void **state)
+{
+    (void)state;
+    char dir[400], sub[480], path[560];
+    test_dir(dir, sizeof dir);
+    snprintf(sub, sizeof sub, "%s/new-%d", dir, (int)getpid());
+    snprintf(path, sizeof path, "%s/sub/gc.db", sub);
+    remove_db(path);
+    char subsub[520];
+    snprintf(subsub, sizeof subsub, "%s/sub", sub);
+    rmdir(subsub);
+    rmdir(sub);
+
+    char dsn[600];
+    snprintf(dsn, sizeof dsn, "sqlite:%s", path);
+    gc_store *s = NULL;
+    gc_err err = {0};
+    if (gc_store_open(dsn, &s, &err) != 0)
+        fail_msg("open: %s", err.message);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+
+    /* every schema type has its table */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    for (size_t i = 0; i < gc_schema_n_types; i++) {
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = "
+                                                "'table' AND name = ?",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(st, 1, gc_schema_types[i]->table, -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 1);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    int64_t n = -1;
+    gc_store_query q = {0};
+    assert_int_equal(gc_store_count(s, gc_schema_types[0], "t", &q, &n, &err), 0);
+    assert_int_equal(n, 0);
+    gc_store_close(s);
+    assert_int_equal(meta_value(path, "schema_version"), 1);
+
+    remove_db(path);
+    rmdir(subsub);
+    rmdir(sub);
+
+    assert_int_equal(gc_store_open("nosuch:/x", &s, &err), -1);
+    assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+    assert_int_equal(gc_store_open("sqlite::memory:", &s, &err), -1);
+    assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip_every_type, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_values_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tenant_isolation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_insert_conflicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_by_instant_and_enum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_offset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_commit_is_invisible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_and_schema_version, setup, teardown),
+        cmocka_unit_test(test_open_by_dsn_creates_directory_and_schema),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
