@@ -787,49 +787,46 @@ static int create_schema(sqlite_store *s, gc_err *err)
     int result = -1;
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    if (exec_sql(c, "BEGIN IMMEDIATE", "starting the schema transaction", err) != 0)
-        goto done;
-    if (exec_sql(c, "CREATE TABLE IF NOT EXISTS gc_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    if (exec_sql(c, "BEGIN IMMEDIATE", "starting the schema transaction", err) != 0 ||
+        exec_sql(c, "CREATE TABLE IF NOT EXISTS gc_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
                  "creating gc_meta", err) != 0)
-        goto rollback;
+        goto done;
     int64_t version = 0;
     int have = meta_get(c, "schema_version", &version, err);
     if (have < 0)
-        goto rollback;
+        goto done;
     if (have && version > GC_STORE_SQLITE_SCHEMA_VERSION) {
         gc_err_set(err, GC_E_INTERNAL, "db",
                    "Database %s has schema version %lld, newer than this graphcerts knows (%d).",
                    s->path, (long long)version, GC_STORE_SQLITE_SCHEMA_VERSION);
-        goto rollback;
+        goto done;
     }
     if (!have && meta_set(c, "schema_version", GC_STORE_SQLITE_SCHEMA_VERSION, err) != 0)
-        goto rollback;
+        goto done;
     if (have && version < GC_STORE_SQLITE_SCHEMA_VERSION && migrate(c, version, err) != 0)
-        goto rollback;
+        goto done;
     for (size_t i = 0; i < s->n_types; i++) {
         const gc_entity_type *t = s->types[i];
         if (gc_sql_create_table(&sql, &gc_sql_dialect_sqlite, t, err) != 0 ||
             exec_sql(c, sql.data, "creating a table", err) != 0)
-            goto rollback;
+            goto done;
         for (size_t j = 0; j < t->n_props; j++)
             if ((t->props[j].flags & GC_P_INDEX) &&
                 (gc_sql_create_index(&sql, &gc_sql_dialect_sqlite, t, &t->props[j], err) != 0 ||
                  exec_sql(c, sql.data, "creating an index", err) != 0))
-                goto rollback;
+                goto done;
     }
     int64_t last = 0;
     have = meta_get(c, "last_version", &last, err);
     if (have < 0 || (!have && meta_set(c, "last_version", 0, err) != 0))
-        goto rollback;
-    s->last_version = last;
+        goto done;
     if (exec_sql(c, "COMMIT", "committing the schema", err) != 0)
-        goto rollback;
+        goto done;
+    s->last_version = last;
     result = 0;
-    goto done;
-rollback:
-    if (!sqlite3_get_autocommit(c->db))
-        exec_sql(c, "ROLLBACK", "rolling back the schema", NULL);
 done:
+    if (result != 0 && !sqlite3_get_autocommit(c->db))
+        exec_sql(c, "ROLLBACK", "rolling back the schema", NULL);
     gc_buf_free(&sql);
     return result;
 }
