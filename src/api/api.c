@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "api/batch.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "odata/path.h"
@@ -375,6 +376,33 @@ static int op_service_root(req_ctx *c, gc_err *err)
     return 0;
 }
 
+static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp);
+
+static void run_inner(void *ctx, const gc_http_req *inner, gc_http_resp *out)
+{
+    gc_api *api = ctx;
+    gc_route r;
+    gc_err err;
+    gc_err_clear(&err);
+    if (gc_odata_parse_path(inner->arena, inner->path, &r, &err) == 0 && r.kind == GC_ROUTE_BATCH) {
+        req_ctx c = {.api = api, .req = inner, .resp = out, .a = inner->arena};
+        common_headers(&c);
+        gc_err_set(&err, GC_E_BAD_REQUEST, "url", "A batch cannot contain another batch.");
+        send_error(&c, &err);
+        return;
+    }
+    handle(api, inner, out);
+}
+
+static int op_batch(req_ctx *c, gc_err *err)
+{
+    const char *ct = gc_http_req_header(c->req, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+        return gc_err_set(err, GC_E_MEDIA_TYPE, "Content-Type",
+                          "The batch must be sent with Content-Type: application/json.");
+    return gc_api_batch(c->req, c->route.version_name, run_inner, c->api, c->resp, err);
+}
+
 /* ---- dispatch ---- */
 
 typedef int (*op_fn)(req_ctx *c, gc_err *err);
@@ -388,7 +416,7 @@ static const route_ops ops_by_route[] = {
     [GC_ROUTE_HEALTH] = {"GET", NULL, NULL, NULL, NULL},
     [GC_ROUTE_ROOT] = {"GET", op_service_root, NULL, NULL, NULL},
     [GC_ROUTE_METADATA] = {"GET", NULL, NULL, NULL, NULL},
-    [GC_ROUTE_BATCH] = {"POST", NULL, NULL, NULL, NULL},
+    [GC_ROUTE_BATCH] = {"POST", NULL, op_batch, NULL, NULL},
     [GC_ROUTE_USERS] = {"GET", NULL, NULL, NULL, NULL},
     [GC_ROUTE_COLLECTION] = {"GET, POST", op_list, op_create, NULL, NULL},
     [GC_ROUTE_COUNT] = {"GET", op_count, NULL, NULL, NULL},

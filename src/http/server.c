@@ -442,7 +442,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (*upload_data_size > 0) {
             rc->drained += *upload_data_size;
             *upload_data_size = 0;
-            if (rc->drained > srv->max_body) {
+            size_t received = rc->req.body_len + rc->drained;
+            if (received - srv->max_body > srv->max_body) { /* read 2 x max_body at most */
                 gc_log(GC_LOG_INFO, rc->req.request_id,
                        "request body far over the limit: connection closed");
                 return MHD_NO;
