@@ -8,7 +8,7 @@ case "$level" in
   test|bench) pkgs+=(libcmocka-dev python3 openssl) ;;
 esac
 case "$level" in
-  bench) pkgs+=(wrk nginx-light) ;;
+  bench) pkgs+=(wrk nginx-light nodejs npm) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
@@ -17,6 +17,11 @@ done
 # python3 may come from elsewhere (pyenv); only ask apt for it when none is on PATH.
 if command -v python3 >/dev/null 2>&1; then
   missing=("${missing[@]/python3}")
+fi
+# Likewise node and npm (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}")
+  missing=("${missing[@]/npm}")
 fi
 read -r -a missing <<<"${missing[*]:-}"
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -11,9 +11,13 @@
 #include <time.h>
 
 #include "api/batch.h"
+#include "api/skiptoken.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "odata/filter.h"
+#include "odata/metadata.h"
 #include "odata/path.h"
+#include "odata/query.h"
 #include "odata/serialize.h"
 #include "odata/value.h"
 
@@ -23,6 +27,7 @@
 struct gc_api {
     gc_api_config cfg;
     char *public_url;
+    unsigned char skiptoken_key[GC_SKIPTOKEN_KEY_LEN];
 };
 
 typedef struct req_ctx {
@@ -34,6 +39,7 @@ typedef struct req_ctx {
     gc_principal who;
     const char *base; /* "https://host" without a trailing slash */
     const char *client_request_id;
+    gc_odata_query q; /* the query options, parsed for routes that take them */
 } req_ctx;
 
 /* ---- responses ---- */
@@ -104,8 +110,10 @@ static const char *request_base(req_ctx *c)
 
 static const char *context_url(req_ctx *c, bool entity)
 {
-    return gc_arena_printf(c->a, "%s/%s/$metadata#%s%s", c->base, c->route.version_name,
-                           c->route.type->set_path, entity ? "/$entity" : "");
+    return gc_arena_printf(c->a, "%s/%s/$metadata#%s%s%s", c->base, c->route.version_name,
+                           c->route.type->set_path,
+                           gc_odata_select_suffix(c->a, c->q.select, c->q.n_select),
+                           entity ? "/$entity" : "");
 }
 
 static const char *entity_url(req_ctx *c, const char *id)
@@ -116,7 +124,8 @@ static const char *entity_url(req_ctx *c, const char *id)
 
 static void send_entity(req_ctx *c, int status, const gc_record *rec)
 {
-    json_t *o = gc_odata_entity(c->a, c->route.type, rec->obj, rec->version, context_url(c, true));
+    json_t *o = gc_odata_entity(c->a, c->route.type, rec->obj, rec->version, context_url(c, true),
+                                c->q.select, c->q.n_select);
     gc_http_resp_header(c->resp, "ETag", gc_odata_etag(c->a, rec->version));
     send_json(c, status, o);
 }
@@ -165,6 +174,9 @@ static int require_json_body(req_ctx *c, json_t **body, gc_err *err)
     return gc_odata_parse_body(c->a, c->req->body, c->req->body_len, body, err);
 }
 
+static int user_id(req_ctx *c, const char *upn, size_t len, bool compact, char **out, gc_err *err);
+static int parse_query(req_ctx *c, bool entity, gc_err *err);
+
 static int make_id(req_ctx *c, const json_t *rec, char **id, gc_err *err)
 {
     if (c->route.type->id_kind == GC_ID_GUID) {
@@ -178,16 +190,9 @@ static int make_id(req_ctx *c, const json_t *rec, char **id, gc_err *err)
     const char *thumb = json_string_value(json_object_get(rec, "thumbprint"));
     if (!upn || !thumb)
         return gc_err_set(err, GC_E_INTERNAL, "", "The id cannot be made without user and thumbprint.");
-    char *lower = gc_arena_strdup(c->a, upn);
-    gc_str_lower(lower);
-    char user[GC_GUID_LEN + 1], compact[33];
-    if (gc_guid_v5(c->who.tenant, lower, strlen(lower), user) < 0)
-        return gc_err_set(err, GC_E_INTERNAL, "", "The tenant id is not a GUID.");
-    size_t k = 0;
-    for (const char *p = user; *p; p++)
-        if (*p != '-')
-            compact[k++] = *p;
-    compact[k] = '\0';
+    char *compact;
+    if (user_id(c, upn, strlen(upn), true, &compact, err) < 0)
+        return -1;
     *id = gc_arena_printf(c->a, "%s-%s", compact, thumb);
     return 0;
 }
@@ -242,6 +247,8 @@ static int op_create(req_ctx *c, gc_err *err)
 
 static int op_get(req_ctx *c, gc_err *err)
 {
+    if (parse_query(c, true, err) < 0)
+        return -1;
     gc_record rec;
     if (gc_store_get(c->api->cfg.store, c->a, c->route.type, c->who.tenant, c->route.key, &rec, err) < 0)
         return -1;
@@ -321,19 +328,133 @@ static int op_delete(req_ctx *c, gc_err *err)
     return 0;
 }
 
+/* Parses the query options of a collection (or, with entity set, of one entity: only $select
+ * applies there). */
+static int parse_query(req_ctx *c, bool entity, gc_err *err)
+{
+    if (gc_odata_query_parse(c->a, c->route.type, c->req->query, c->route.version == GC_V_BETA,
+                             &c->q, err) < 0)
+        return -1;
+    if (entity)
+        for (int o = 0; o < GC_ODATA_OPT__COUNT; o++)
+            if (o != GC_ODATA_OPT_SELECT && gc_odata_query_has(&c->q, (gc_odata_opt)o))
+                return gc_err_set(err, GC_E_BAD_REQUEST, gc_odata_opt_name((gc_odata_opt)o),
+                                  "The query option '%s' applies to collections, not to one entity.",
+                                  gc_odata_opt_name((gc_odata_opt)o));
+    if (c->q.select_all)
+        c->q.n_select = 0;
+    return 0;
+}
+
+static int bind_filter(req_ctx *c, const gc_entity_type *t, const gc_filter **f, gc_err *err)
+{
+    *f = NULL;
+    if (!c->q.filter)
+        return 0;
+    gc_filter *out;
+    if (gc_odata_filter_parse(c->a, t, c->q.filter, c->q.filter_len, &out, err) < 0)
+        return -1;
+    *f = out;
+    return 0;
+}
+
+/* What a skiptoken is bound to: the tenant, the set and the options that shape the order. */
+static const char *skiptoken_binding(req_ctx *c)
+{
+    gc_buf b;
+    gc_buf_init(&b, 64 * 1024);
+    gc_buf_appendf(&b, "%s\n%s\n", c->who.tenant, c->route.type->name);
+    if (c->q.filter)
+        gc_buf_append(&b, c->q.filter, c->q.filter_len);
+    gc_buf_append(&b, "\n", 1);
+    for (size_t i = 0; i < c->q.n_orderby; i++)
+        gc_buf_appendf(&b, "%s %s,", c->q.orderby[i].prop->name, c->q.orderby[i].desc ? "desc" : "asc");
+    char *s = gc_arena_strndup(c->a, b.data ? b.data : "", b.len);
+    gc_buf_free(&b);
+    return s;
+}
+
+/* The next page's URL: every original option but $skip and $skiptoken, then the new token. */
+static const char *next_link(req_ctx *c, const char *token)
+{
+    gc_buf b;
+    gc_buf_init(&b, 256 * 1024);
+    gc_buf_appendf(&b, "%s/%s/%s?", c->base, c->route.version_name, c->route.type->set_path);
+    for (size_t i = 0; i < c->q.n_params; i++) {
+        const gc_odata_param *p = &c->q.params[i];
+        if (p->opt == GC_ODATA_OPT_SKIP || p->opt == GC_ODATA_OPT_SKIPTOKEN)
+            continue;
+        char *v;
+        if (gc_odata_query_encode_value(c->a, p->value, p->value_len, &v) < 0)
+            continue;
+        gc_buf_appendf(&b, "%s=%s&", gc_odata_opt_name(p->opt), v);
+    }
+    gc_buf_appendf(&b, "$skiptoken=%s", token);
+    char *s = gc_arena_strndup(c->a, b.data, b.len);
+    gc_buf_free(&b);
+    return s;
+}
+
 static int op_list(req_ctx *c, gc_err *err)
 {
     const gc_entity_type *t = c->route.type;
-    gc_store_query q = {.limit = c->api->cfg.max_page_size};
+    const gc_filter *f;
+    if (parse_query(c, false, err) < 0 || bind_filter(c, t, &f, err) < 0)
+        return -1;
+    gc_order order[GC_ODATA_MAX_ORDERBY];
+    for (size_t i = 0; i < c->q.n_orderby; i++)
+        order[i] = (gc_order){c->q.orderby[i].prop, c->q.orderby[i].desc};
+    size_t page = c->api->cfg.max_page_size;
+    if (gc_odata_query_has(&c->q, GC_ODATA_OPT_TOP) && c->q.top < page)
+        page = c->q.top;
+    gc_store_query sq = {.filter = f, .order = order, .n_order = c->q.n_orderby, .limit = page + 1,
+                         .offset = c->q.skip};
+    const char *binding = skiptoken_binding(c);
+    if (c->q.skiptoken) {
+        json_t *pos;
+        if (gc_skiptoken_read(c->a, c->api->skiptoken_key, binding, c->q.skiptoken, &pos, err) < 0)
+            return -1;
+        if (json_array_size(pos) != c->q.n_orderby + 1)
+            return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken",
+                              "The $skiptoken is not valid for this request: use the @odata.nextLink exactly as it was given.");
+        sq.after = pos;
+        sq.offset = 0;
+    }
     gc_record *rows;
     size_t n;
-    if (gc_store_list(c->api->cfg.store, c->a, t, c->who.tenant, &q, &rows, &n, err) < 0)
+    if (gc_store_list(c->api->cfg.store, c->a, t, c->who.tenant, &sq, &rows, &n, err) < 0)
         return -1;
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, gc_odata_entity(c->a, t, rows[i].obj, rows[i].version, NULL));
+    bool more = n > page;
+    if (more)
+        n = page;
     json_t *o = json_object();
     json_object_set_new(o, "@odata.context", json_string(context_url(c, false)));
+    if (c->q.count) {
+        int64_t total;
+        gc_store_query cq = {.filter = f};
+        if (gc_store_count(c->api->cfg.store, t, c->who.tenant, &cq, &total, err) < 0) {
+            json_decref(o);
+            return -1;
+        }
+        json_object_set_new(o, "@odata.count", json_integer(total));
+    }
+    if (more) {
+        json_t *pos = gc_arena_json(c->a, json_array());
+        const json_t *last = rows[n - 1].obj;
+        for (size_t i = 0; i < c->q.n_orderby; i++)
+            json_array_append(pos, json_object_get(last, c->q.orderby[i].prop->name));
+        json_array_append(pos, json_object_get(last, gc_schema_key(t)->name));
+        const char *token = gc_skiptoken_make(c->a, c->api->skiptoken_key, binding, pos);
+        if (!token) {
+            json_decref(o);
+            return gc_err_set(err, GC_E_INTERNAL, "", "The next page link could not be made.");
+        }
+        json_object_set_new(o, "@odata.nextLink", json_string(next_link(c, token)));
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, gc_odata_entity(c->a, t, rows[i].obj, rows[i].version, NULL,
+                                                   c->q.select, c->q.n_select));
     json_object_set_new(o, "value", arr);
     send_json(c, 200, o);
     return 0;
@@ -341,12 +462,85 @@ static int op_list(req_ctx *c, gc_err *err)
 
 static int op_count(req_ctx *c, gc_err *err)
 {
-    gc_store_query q = {0};
+    const gc_filter *f;
+    if (parse_query(c, false, err) < 0 || bind_filter(c, c->route.type, &f, err) < 0)
+        return -1;
+    gc_store_query q = {.filter = f};
     int64_t n;
     if (gc_store_count(c->api->cfg.store, c->route.type, c->who.tenant, &q, &n, err) < 0)
         return -1;
     char *s = gc_arena_printf(c->a, "%" PRId64, n);
     set_body(c, 200, "text/plain;charset=utf-8", s, strlen(s));
+    return 0;
+}
+
+/* The user id graphcerts derives for a UPN: RFC 9562 v5 of the lower-cased UPN in the tenant's
+ * namespace. compact drops the dashes (the form inside userPFXCertificate ids). */
+static int user_id(req_ctx *c, const char *upn, size_t len, bool compact, char **out, gc_err *err)
+{
+    char *lower = gc_arena_strndup(c->a, upn, len);
+    gc_str_lower(lower);
+    char g[GC_GUID_LEN + 1];
+    if (gc_guid_v5(c->who.tenant, lower, len, g) < 0)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The tenant id is not a GUID.");
+    if (!compact) {
+        *out = gc_arena_strdup(c->a, g);
+        return 0;
+    }
+    char *d = gc_arena_alloc(c->a, 33);
+    size_t k = 0;
+    for (const char *p = g; *p; p++)
+        if (*p != '-')
+            d[k++] = *p;
+    *out = d;
+    return 0;
+}
+
+/* GET /{version}/users?$filter=userPrincipalName eq '...' (or in (...)): the derived user ids,
+ * so that clients building userPFXCertificate ids from a directory lookup get matching ones. */
+static int op_users(req_ctx *c, gc_err *err)
+{
+    const gc_entity_type *t = &gc_schema_user;
+    const gc_filter *f;
+    if (gc_odata_query_parse(c->a, t, c->req->query, c->route.version == GC_V_BETA, &c->q, err) < 0 ||
+        bind_filter(c, t, &f, err) < 0)
+        return -1;
+    const gc_filter *operand = f ? f->left : NULL;
+    while (operand && (operand->kind == GC_FILTER_TOLOWER || operand->kind == GC_FILTER_TOUPPER))
+        operand = operand->left;
+    bool ok = f && operand && operand->kind == GC_FILTER_PROP &&
+              ((f->kind == GC_FILTER_CMP && f->op == GC_FILTER_EQ) || f->kind == GC_FILTER_IN);
+    for (size_t i = 0; ok && i < f->n_vals; i++)
+        ok = f->vals[i].kind == GC_FILTER_LIT_STRING;
+    if (!ok)
+        return gc_err_set(err, GC_E_BAD_REQUEST, "$filter",
+                          "graphcerts looks users up by UPN only: use $filter=userPrincipalName eq 'user@example.com' "
+                          "(or userPrincipalName in ('a@example.com','b@example.com')).");
+    json_t *arr = json_array();
+    for (size_t i = 0; i < f->n_vals; i++) {
+        char *id;
+        if (user_id(c, f->vals[i].s, f->vals[i].len, false, &id, err) < 0) {
+            json_decref(arr);
+            return -1;
+        }
+        json_array_append_new(arr, json_pack("{s:s,s:s%}", "id", id, "userPrincipalName",
+                                             f->vals[i].s, f->vals[i].len));
+    }
+    json_t *o = json_pack("{s:s,s:o}", "@odata.context",
+                          gc_arena_printf(c->a, "%s/%s/$metadata#users(id,userPrincipalName)", c->base,
+                                          c->route.version_name),
+                          "value", arr);
+    send_json(c, 200, o);
+    return 0;
+}
+
+static int op_metadata(req_ctx *c, gc_err *err)
+{
+    size_t len;
+    char *xml = gc_odata_metadata_xml(c->a, c->route.version, &len);
+    if (!xml)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The metadata document could not be made.");
+    set_body(c, 200, "application/xml;charset=utf-8", xml, len);
     return 0;
 }
 
@@ -415,9 +609,9 @@ typedef struct route_ops {
 static const route_ops ops_by_route[] = {
     [GC_ROUTE_HEALTH] = {"GET", NULL, NULL, NULL, NULL},
     [GC_ROUTE_ROOT] = {"GET", op_service_root, NULL, NULL, NULL},
-    [GC_ROUTE_METADATA] = {"GET", NULL, NULL, NULL, NULL},
+    [GC_ROUTE_METADATA] = {"GET", op_metadata, NULL, NULL, NULL},
     [GC_ROUTE_BATCH] = {"POST", NULL, op_batch, NULL, NULL},
-    [GC_ROUTE_USERS] = {"GET", NULL, NULL, NULL, NULL},
+    [GC_ROUTE_USERS] = {"GET", op_users, NULL, NULL, NULL},
     [GC_ROUTE_COLLECTION] = {"GET, POST", op_list, op_create, NULL, NULL},
     [GC_ROUTE_COUNT] = {"GET", op_count, NULL, NULL, NULL},
     [GC_ROUTE_ENTITY] = {"GET, PATCH, DELETE", op_get, NULL, op_update, op_delete},
@@ -434,12 +628,19 @@ static int method_not_allowed(req_ctx *c, const route_ops *ro, gc_err *err)
                       c->req->method, ro->allow);
 }
 
-static int authorise(req_ctx *c, bool write, gc_err *err)
+static int authenticate(req_ctx *c, gc_err *err)
 {
-    if (gc_auth_verify(c->api->cfg.auth, c->a,
-                       gc_http_req_header(c->req, "Authorization"), (int64_t)time(NULL), &c->who, err) < 0)
+    if (gc_auth_verify(c->api->cfg.auth, c->a, gc_http_req_header(c->req, "Authorization"),
+                       (int64_t)time(NULL), &c->who, err) < 0)
         return -1;
     c->resp->tenant = gc_arena_strdup(c->a, c->who.tenant);
+    return 0;
+}
+
+/* The token's permissions against the route's type (routes without a type need only a valid
+ * token). */
+static int authorise(req_ctx *c, bool write, gc_err *err)
+{
     const gc_entity_type *t = c->route.type;
     if (!t)
         return 0;
@@ -454,17 +655,22 @@ static int authorise(req_ctx *c, bool write, gc_err *err)
                       "Application must have one of the following scopes: %s", list);
 }
 
+/* Order: /healthz answers without a token; every other request is authenticated first (so an
+ * unauthenticated client learns nothing, not even which routes exist), then routed, then its
+ * method and permission checked. */
 static int dispatch(req_ctx *c, gc_err *err)
 {
-    if (gc_odata_parse_path(c->a, c->req->path, &c->route, err) < 0)
-        return -1;
-    if (c->route.kind == GC_ROUTE_HEALTH) {
+    if (strcmp(c->req->path, "/healthz") == 0) {
         if (strcmp(c->req->method, "GET") != 0 && strcmp(c->req->method, "HEAD") != 0)
             return method_not_allowed(c, &ops_by_route[GC_ROUTE_HEALTH], err);
         char *ok = gc_arena_strdup(c->a, "{\"status\":\"ok\"}");
         set_body(c, 200, "application/json", ok, strlen(ok));
         return 0;
     }
+    if (authenticate(c, err) < 0)
+        return -1;
+    if (gc_odata_parse_path(c->a, c->req->path, &c->route, err) < 0)
+        return -1;
     c->base = request_base(c);
     const route_ops *ro = &ops_by_route[c->route.kind];
     const char *m = c->req->method;
@@ -478,12 +684,8 @@ static int dispatch(req_ctx *c, gc_err *err)
         fn = ro->patch, write = true;
     else if (strcmp(m, "DELETE") == 0)
         fn = ro->del, write = true;
-    if (!fn) {
-        bool known = ro->get || ro->post || ro->patch || ro->del;
-        if (!known)
-            return gc_err_set(err, GC_E_BAD_REQUEST, "", "This endpoint is not supported yet.");
+    if (!fn)
         return method_not_allowed(c, ro, err);
-    }
     if (authorise(c, write, err) < 0)
         return -1;
     return fn(c, err);
@@ -524,6 +726,10 @@ int gc_api_new(const gc_api_config *cfg, gc_api **out, gc_err *err)
             api->public_url[--n] = '\0';
     }
     api->cfg.public_url = api->public_url;
+    if (cfg->skiptoken_key)
+        memcpy(api->skiptoken_key, cfg->skiptoken_key, GC_SKIPTOKEN_KEY_LEN);
+    else
+        gc_random_bytes(api->skiptoken_key, GC_SKIPTOKEN_KEY_LEN);
     *out = api;
     return 0;
 }

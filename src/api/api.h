@@ -16,6 +16,9 @@ typedef struct gc_api_config {
     gc_auth *auth;          /* not owned */
     const char *public_url; /* base of @odata.context, Location, nextLink; NULL: from the request */
     size_t max_page_size;   /* entities per page; default 1000 */
+    /* 32 bytes that sign $skiptoken values, shared by every node of one deployment so a
+     * nextLink works on any of them; NULL: random for this process. */
+    const unsigned char *skiptoken_key;
 } gc_api_config;
 
 typedef struct gc_api gc_api;

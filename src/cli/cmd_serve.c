@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "core/log.h"
+#include "core/util.h"
 
 typedef struct serve_config {
     const char *listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
@@ -82,6 +83,19 @@ static int split_listen(const char *s, char *host, size_t host_len, unsigned sho
     return 0;
 }
 
+static int derive_skiptoken_key(const char *key_file, unsigned char out[32], gc_err *err)
+{
+    unsigned char *material;
+    size_t len;
+    if (gc_auth_read_secret(key_file, &material, &len, err) < 0)
+        return -1;
+    static const char label[] = "graphcerts $skiptoken v1";
+    gc_hmac_sha256(material, len, label, sizeof label - 1, out);
+    memset(material, 0, len);
+    free(material);
+    return 0;
+}
+
 static int serve_run(int argc, char **argv)
 {
     serve_config cfg = {0};
@@ -133,8 +147,13 @@ static int serve_run(int argc, char **argv)
         goto fail;
     if (gc_store_open(cfg.db, &store, &err) < 0)
         goto fail;
+    /* $skiptoken MAC key: derived from the token key material, so every node configured alike
+     * accepts the others' nextLinks */
+    unsigned char skip_key[32];
+    if (derive_skiptoken_key(cfg.jwt_secret_file ? cfg.jwt_secret_file : cfg.jwks, skip_key, &err) < 0)
+        goto fail;
     gc_api_config apicfg = {.store = store, .auth = auth, .public_url = cfg.public_url,
-                            .max_page_size = (size_t)cfg.max_page_size};
+                            .max_page_size = (size_t)cfg.max_page_size, .skiptoken_key = skip_key};
     if (gc_api_new(&apicfg, &api, &err) < 0)
         goto fail;
     gc_http_config hcfg = {.listen_host = host, .port = port, .tls_cert_file = cfg.tls_cert,

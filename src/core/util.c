@@ -477,3 +477,25 @@ void gc_buf_free(gc_buf *b)
     free(b->data);
     gc_buf_init(b, b->limit);
 }
+
+/* ---- digests ---- */
+
+#include <openssl/hmac.h>
+
+void gc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                    unsigned char out[32])
+{
+    unsigned int n = 32;
+    if (!HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &n)) {
+        fputs("graphcerts: HMAC failed\n", stderr);
+        abort();
+    }
+}
+
+void gc_random_bytes(unsigned char *out, size_t n)
+{
+    if (RAND_bytes(out, (int)n) != 1) {
+        fputs("graphcerts: RAND_bytes failed\n", stderr);
+        abort();
+    }
+}

@@ -46,6 +46,13 @@ int64_t gc_now_ticks(void);
 /* Unix seconds <-> ticks. */
 int64_t gc_ticks_from_unix(int64_t seconds);
 
+/* ---- digests ---- */
+/* HMAC-SHA-256 of data under key into out. */
+void gc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                    unsigned char out[32]);
+/* Fills out with n cryptographically random bytes (aborts if the generator fails). */
+void gc_random_bytes(unsigned char *out, size_t n);
+
 /* ---- strings ---- */
 bool gc_str_ieq(const char *a, const char *b);
 void gc_str_lower(char *s);

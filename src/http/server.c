@@ -1,9 +1,8 @@
-/* The libmicrohttpd adapter. I/O threads parse requests and run GET/HEAD handlers inline; any
- * other method is suspended and handed to a pool of blocking worker threads, which fill the
- * response and resume the connection so the I/O thread can send it. Transport limits (413, 414,
- * 431) are checked here and answered through the handler's error hook. MHD 0.9.75 cannot answer
- * in the middle of a request body, so a chunked body that outgrows max_body is read and dropped
- * (at most max_body more bytes, then the connection is cut) before its 413 goes out. */
+/* The libmicrohttpd adapter. I/O threads run GET/HEAD handlers inline; other methods are
+ * suspended and handed to blocking worker threads, which fill the response and resume the
+ * connection for the I/O thread to send. Limits (413/414/431) are answered through the error
+ * hook. MHD 0.9.75 cannot answer mid-body, so a chunked body past max_body is read and dropped
+ * (at most 16 MiB or max_body more bytes, else the connection is cut) before its 413 goes out. */
 #include "http/http.h"
 
 #include <assert.h>
@@ -32,9 +31,12 @@
 #define DEFAULT_MAX_HEADERS ((size_t)32 << 10)
 #define DEFAULT_WORKERS 64u
 #define MAX_PEM_BYTES ((off_t)1 << 20)
+/* Bytes of an over-long chunked body read and dropped before the 413 (see PH_DRAIN). */
+#define DRAIN_MAX ((size_t)16 << 20)
 /* Idle keep-alive and stalled connections are closed after this many seconds. */
 #define CONNECTION_TIMEOUT_S 60u
-/* gc_http_stop waits this long for requests still being received or answered inline. */
+/* gc_http_stop waits this long for requests (headers in) still being read or answered; it
+ * always waits for those held by workers. */
 #define STOP_GRACE_S 10
 
 typedef enum req_phase {
@@ -58,6 +60,7 @@ typedef struct req_ctx {
     size_t body_cap;
     size_t drained;
     int status;          /* status queued, 0 until then */
+    bool counted;        /* included in srv->in_flight */
     struct req_ctx *next; /* worker queue link */
 } req_ctx;
 
@@ -71,7 +74,7 @@ struct gc_http_server {
     unsigned short port;
     char *cert_pem, *key_pem;
     size_t key_pem_len;
-    char start_msg[256]; /* MHD's last complaint while starting, for the error message */
+    char start_msg[256]; /* MHD's first complaint while starting, for the error message */
     atomic_bool started;
     atomic_bool stopping; /* answers carry "Connection: close" */
 
@@ -82,7 +85,7 @@ struct gc_http_server {
     req_ctx *q_head, *q_tail;
     bool quit;
     bool closing;     /* no more hand-offs to workers: new writes get 503 */
-    size_t in_flight; /* requests between the request line and completion */
+    size_t in_flight; /* requests between complete headers and completion */
     size_t suspended; /* requests handed to workers and not yet resumed */
     pthread_t *workers;
     unsigned n_workers;
@@ -116,8 +119,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    if (!atomic_load(&srv->started)) {
-        memcpy(srv->start_msg, msg, n + 1);
+    if (!atomic_load(&srv->started)) { /* MHD_start_daemon is running: keep it for gc_err */
+        pthread_mutex_lock(&srv->mu);
+        if (srv->start_msg[0] == '\0') /* the first complaint names the cause */
+            memcpy(srv->start_msg, msg, n + 1);
+        pthread_mutex_unlock(&srv->mu);
         return;
     }
     /* connection-level chatter (clients hanging up, timeouts): useful only when debugging */
@@ -295,7 +301,7 @@ static enum MHD_Result hand_to_worker(req_ctx *rc)
         pthread_mutex_unlock(&srv->mu);
         return answer_error(rc, GC_E_UNAVAILABLE, "The server is shutting down.", true);
     }
-    srv->suspended++; /* counted before suspending, so gc_http_stop never sees it suspended uncounted */
+    srv->suspended++; /* counted before suspending: gc_http_stop never misses a suspension */
     pthread_mutex_unlock(&srv->mu);
 
     rc->phase = PH_WORKER;
@@ -341,10 +347,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     gc_guid_v4(req->request_id);
     reset_resp(&rc->resp);
     rc->phase = PH_NEW;
-
-    pthread_mutex_lock(&srv->mu);
-    srv->in_flight++;
-    pthread_mutex_unlock(&srv->mu);
     return rc;
 }
 
@@ -353,6 +355,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static enum MHD_Result begin_request(req_ctx *rc, const char *method)
 {
     gc_http_server *srv = rc->srv;
+    /* in flight from here: a client still sending its headers does not hold up gc_http_stop */
+    pthread_mutex_lock(&srv->mu);
+    srv->in_flight++;
+    pthread_mutex_unlock(&srv->mu);
+    rc->counted = true;
     size_t header_bytes = fill_request(rc, method);
     char msg[128];
     if (strlen(rc->req.raw_target) > srv->max_url) {
@@ -443,7 +450,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             rc->drained += *upload_data_size;
             *upload_data_size = 0;
             size_t received = rc->req.body_len + rc->drained;
-            if (received - srv->max_body > srv->max_body) { /* read 2 x max_body at most */
+            /* read and drop up to DRAIN_MAX (or max_body, when larger) past the limit, so
+             * clients that stream a chunked body still get their 413 */
+            size_t allowance = srv->max_body > DRAIN_MAX ? srv->max_body : DRAIN_MAX;
+            if (received - srv->max_body > allowance) {
                 gc_log(GC_LOG_INFO, rc->req.request_id,
                        "request body far over the limit: connection closed");
                 return MHD_NO;
@@ -478,9 +488,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     else
         gc_log(GC_LOG_DEBUG, rc->req.request_id, "request ended without an answer (reason %d)",
                (int)toe);
+    bool counted = rc->counted;
     gc_arena_free(rc->arena);
     free(rc);
-
+    if (!counted)
+        return;
     pthread_mutex_lock(&srv->mu);
     srv->in_flight--;
     if (srv->in_flight == 0)
@@ -690,9 +702,11 @@ int gc_http_start(const gc_http_config *cfg, const gc_http_handler *h, gc_http_s
     if (start_workers(srv, workers, err) != 0)
         goto done;
 
-    /* MHD answers a request line + headers that overflow its per-connection pool itself (an
-     * HTML 414/431), so the pool leaves room past our own limits for those to reach us. */
-    size_t pool = srv->max_url + 2 * srv->max_headers + ((size_t)32 << 10);
+    /* MHD answers a request whose line and headers (raw bytes plus ~50 bytes of bookkeeping
+     * per header and per query argument) overflow its per-connection pool itself, with an HTML
+     * 414/431 or by closing the connection, so the pool leaves room well past our own limits.
+     * It is mmap()ed: only the pages a request touches become resident. */
+    size_t pool = 2 * srv->max_url + 4 * srv->max_headers + ((size_t)64 << 10);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL

@@ -89,7 +89,8 @@ struct gc_filter {
  * side of a comparison. Tokens are separated by spaces or tabs. Keywords and function names are
  * case-sensitive as in OData, but their all-upper-case spelling (`EQ`, `AND`, `TOLOWER`, `NULL`)
  * is also accepted; property names are case-sensitive; enum member names and the enum type
- * name of a qualified enum literal are matched case-insensitively. Not supported (400):
+ * name of a qualified enum literal are matched case-insensitively; a Guid property also takes
+ * its GUID in quotes. Not supported (400):
  * property-to-property comparisons, arithmetic, lambda operators, other functions. */
 int gc_odata_filter_parse(gc_arena *a, const gc_entity_type *t, const char *text, size_t len,
                           gc_filter **out, gc_err *err);

@@ -119,7 +119,7 @@ int gc_odata_parse_path(gc_arena *a, const char *raw_path, gc_route *out, gc_err
         if (n == sizeof segs / sizeof segs[0])
             return gc_err_set(err, GC_E_BAD_REQUEST, "", "The path has too many segments.");
         if (gc_odata_percent_decode(a, p, len, &segs[n]) < 0)
-            return gc_err_set(err, GC_E_BAD_REQUEST, "", "The path holds a malformed percent-escape.");
+            return gc_err_set(err, GC_E_BAD_REQUEST, "", "The path holds a malformed percent-escape or an encoded NUL (%%00).");
         n++;
         p += len;
     }
@@ -152,6 +152,7 @@ int gc_odata_parse_path(gc_arena *a, const char *raw_path, gc_route *out, gc_err
     }
     if (n == 2 && strcasecmp(segs[1], "users") == 0) {
         out->kind = GC_ROUTE_USERS;
+        out->type = &gc_schema_user;
         return 0;
     }
     /* the set: a root set, or a container followed by a set */

@@ -13,8 +13,13 @@ struct json_t;
 /* The weak ETag of a version: W/"<version>" (arena-owned). */
 const char *gc_odata_etag(gc_arena *a, int64_t version);
 
-/* A new object for one entity. context may be NULL (collection members carry none). */
+/* A new object for one entity. context may be NULL (collection members carry none). With
+ * n_select > 0 only the key and the selected properties are written. */
 struct json_t *gc_odata_entity(gc_arena *a, const gc_entity_type *t, const struct json_t *rec,
-                               int64_t version, const char *context);
+                               int64_t version, const char *context, const gc_prop *const *select,
+                               size_t n_select);
+
+/* "(a,b)" for a $select list, "" without one (arena-owned). */
+const char *gc_odata_select_suffix(gc_arena *a, const gc_prop *const *select, size_t n_select);
 
 #endif

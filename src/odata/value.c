@@ -237,6 +237,14 @@ int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const js
     return gc_err_set(err, GC_E_INTERNAL, p->name, "Unknown property type.");
 }
 
+/* Id-forming values compare as the id does: strings case-insensitively. */
+static bool same_id_part(const json_t *a, const json_t *b)
+{
+    if (json_is_string(a) && json_is_string(b))
+        return strcasecmp(json_string_value(a), json_string_value(b)) == 0;
+    return json_equal((json_t *)a, (json_t *)b);
+}
+
 /* "#microsoft.graph.T", "microsoft.graph.T" or the alias, compared case-insensitively. */
 static bool type_matches(const gc_entity_type *t, const char *s)
 {
@@ -280,7 +288,7 @@ int gc_odata_apply_body(const gc_entity_type *t, const json_t *body, json_t *rec
         json_t *v = NULL;
         if (gc_odata_canonical_value(t, p, in, a, &v, err) < 0)
             return -1;
-        if (!create && (p->flags & GC_P_IMMUTABLE) && !json_equal(v, json_object_get(rec, p->name))) {
+        if (!create && (p->flags & GC_P_IMMUTABLE) && !same_id_part(v, json_object_get(rec, p->name))) {
             json_decref(v);
             return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
                               "The property '%s' is part of the id and cannot be changed; delete the entity and create it again.",

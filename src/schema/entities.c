@@ -151,6 +151,10 @@ static const gc_entity_type device_cert_state = {
 
 /* ---- enterpriseCodeSigningCertificate (§1.3) ---- */
 
+static int code_signing_hook(const gc_entity_type *t, const struct json_t *old,
+                             const struct json_t *body, struct json_t *next, int64_t now_ticks,
+                             gc_arena *a, gc_err *err);
+
 static const gc_prop code_signing_props[] = {
     {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
     {.name = "content", .column = "content", .type = GC_EDM_BINARY, .flags = GC_P_NULLABLE},
@@ -178,8 +182,7 @@ static const gc_entity_type code_signing = {
     .id_kind = GC_ID_GUID,
     .read_perms = apps_read,
     .write_perms = apps_write,
-    /* X.509 parsing of content (derive subject, issuer, dates; status provisioned) plugs in
-     * here as .hook when the cert/ module lands. */
+    .hook = code_signing_hook,
 };
 
 /* ---- pfxUserCertificate (§1.4, the older form at the version root) ---- */
@@ -236,11 +239,36 @@ const gc_entity_type *const gc_schema_types[] = {&user_pfx, &device_cert_state, 
                                                  &pfx_user};
 const size_t gc_schema_n_types = N(gc_schema_types);
 
+/* ---- user: the directory lookup the PFX import tool makes (§1.1) ---- */
+
+static const gc_prop user_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
+    {.name = "userPrincipalName", .column = "user_principal_name", .type = GC_EDM_STRING,
+     .flags = GC_P_FILTER},
+};
+static const char *const user_read[] = {"User.Read.All", "User.ReadBasic.All", "Directory.Read.All",
+                                        "DeviceManagementConfiguration.Read.All",
+                                        "DeviceManagementConfiguration.ReadWrite.All", NULL};
+
+const gc_entity_type gc_schema_user = {
+    .name = "user",
+    .set_path = "users",
+    .set_name = "users",
+    .table = "users",
+    .versions = GC_V_BETA | GC_V_V1,
+    .props = user_props,
+    .n_props = N(user_props),
+    .id_kind = GC_ID_GUID,
+    .read_perms = user_read,
+    .write_perms = user_read,
+};
+
 /* ---- hooks ---- */
 
 #include <jansson.h>
 #include <string.h>
 
+#include "cert/x509.h"
 #include "core/util.h"
 
 /* The revoke status's change time is the server's "now" when the status changes and the
@@ -258,5 +286,46 @@ static int revoke_status_hook(const gc_entity_type *t, const struct json_t *old,
         gc_datetime_format(now_ticks, buf);
         json_object_set_new(next, "certificateRevokeStatusLastChangeDateTime", json_string(buf));
     }
+    return 0;
+}
+
+/* Takes v (which may be NULL when jansson could not make it). */
+static int set_derived(json_t *next, const char *name, json_t *v, gc_err *err)
+{
+    if (!v || json_object_set_new(next, name, v) < 0)
+        return gc_err_set(err, GC_E_INTERNAL, name, "The certificate's %s could not be stored.", name);
+    return 0;
+}
+
+/* Content that parses as an X.509 certificate (DER or PEM text) provisions the entity: subject,
+ * issuer and expiry come from the certificate, the upload time is now, and the content itself
+ * is dropped (§1.3). Content that is not a certificate stays as the client sent it. */
+static int code_signing_hook(const gc_entity_type *t, const struct json_t *old,
+                             const struct json_t *body, struct json_t *next, int64_t now_ticks,
+                             gc_arena *a, gc_err *err)
+{
+    (void)t, (void)old;
+    const json_t *given = json_object_get(body, "content");
+    const json_t *content = json_object_get(next, "content");
+    if (!given || json_is_null(given) || !json_is_string(content))
+        return 0;
+    unsigned char *bytes;
+    size_t n;
+    gc_cert_info ci;
+    if (gc_base64_decode(a, json_string_value(content), json_string_length(content), &bytes, &n) < 0 ||
+        gc_cert_x509_parse(bytes, n, a, &ci) < 0)
+        return 0;
+    char expires[32], uploaded[32];
+    gc_datetime_format(ci.not_after, expires);
+    gc_datetime_format(now_ticks, uploaded);
+    if (set_derived(next, "subject", json_string(ci.subject), err) < 0 ||
+        set_derived(next, "subjectName", json_string(ci.subject_name), err) < 0 ||
+        set_derived(next, "issuer", json_string(ci.issuer), err) < 0 ||
+        set_derived(next, "issuerName", json_string(ci.issuer_name), err) < 0 ||
+        set_derived(next, "expirationDateTime", json_string(expires), err) < 0 ||
+        set_derived(next, "uploadDateTime", json_string(uploaded), err) < 0 ||
+        set_derived(next, "status", json_string("provisioned"), err) < 0 ||
+        set_derived(next, "content", json_null(), err) < 0)
+        return -1;
     return 0;
 }

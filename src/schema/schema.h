@@ -103,6 +103,10 @@ extern const size_t gc_schema_n_types;
 extern const gc_enum_type *const gc_schema_enums[];
 extern const size_t gc_schema_n_enums;
 
+/* The directory's user as graphcerts serves it (GET /beta/users?$filter=userPrincipalName eq
+ * '...'): not stored, derived per tenant and UPN, so it is not among gc_schema_types. */
+extern const gc_entity_type gc_schema_user;
+
 /* The type whose set is container/set_name (container NULL for a root set), or NULL. */
 const gc_entity_type *gc_schema_find_set(const char *container, const char *set_name);
 const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name);

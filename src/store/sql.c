@@ -2,6 +2,7 @@
  * one identifier-quoting function, DDL, the store's statements, and the mapping between wire
  * records and column values (DATETIME = text as given + ticks, BINARY = bytes, ENUM = value). */
 #include "store/sql.h"
+#include "store/sql_filter.h"
 
 #include <assert.h>
 #include <jansson.h>
@@ -203,6 +204,8 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
     w_ident(&w, GC_SQL_TENANT_COL, NULL);
     w_str(&w, ", ");
     w_ident(&w, p->column, suffix);
+    w_str(&w, ", ");
+    w_ident(&w, key_of(t)->column, NULL);
     w_str(&w, ")");
     return w_done(&w, t, err);
 }
@@ -241,50 +244,175 @@ static int check_query(const gc_entity_type *t, const gc_store_query *q, gc_err 
 {
     if (!q)
         return 0;
-    if (q->filter)
-        return gc_err_set(err, GC_E_INTERNAL, "", "Filtered reads are not supported by the store yet.");
     for (size_t i = 0; i < q->n_order; i++)
         if (!prop_of(t, q->order[i].prop))
             return gc_err_set(err, GC_E_INTERNAL, "", "Sort key is not a property of %s.", t->name);
+    if (q->after && (!json_is_array(q->after) || json_array_size(q->after) != q->n_order + 1))
+        return gc_err_set(err, GC_E_INTERNAL, "", "The keyset position does not match the sort keys.");
+    return 0;
+}
+
+static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
+                          gc_err *err);
+static gc_sql_value text_value(const char *s, size_t len);
+static gc_sql_value int_value(int64_t i);
+
+/* A placeholder bound to v. */
+static void w_bind(sqlw *w, gc_sql_value *params, size_t *n, gc_sql_value v)
+{
+    if (*n >= GC_SQL_MAX_PARAMS) {
+        w->failed = true;
+        return;
+    }
+    params[(*n)++] = v;
+    w_param(w);
+}
+
+/* The column a sort key compares on: a date-time's instant, otherwise the column itself. */
+static void w_sort_col(sqlw *w, const gc_prop *p)
+{
+    w_ident(w, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
+}
+
+/* The sortable value of a position entry (NULL kind for JSON null). */
+static int sort_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out, gc_err *err)
+{
+    if (!v || json_is_null(v)) {
+        *out = (gc_sql_value){.kind = GC_SQL_NULL};
+        return 0;
+    }
+    gc_sql_value two[2];
+    if (prop_to_values(p, v, a, two, err) != 0)
+        return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken", "The $skiptoken does not fit this request.");
+    *out = p->type == GC_EDM_DATETIME ? two[1] : two[0];
+    return 0;
+}
+
+/* Keyset predicate: rows strictly after position q->after in the order (keys, then id ASC),
+ * with nulls first ascending and last descending, as the ORDER BY sorts them. Expanded as
+ * k1 after v1 OR (k1 same v1 AND (k2 after v2 OR (... AND id > vid))). */
+static int w_keyset(sqlw *w, const gc_entity_type *t, const gc_store_query *q, gc_arena *a,
+                    gc_sql_value *params, size_t *n, gc_err *err)
+{
+    size_t keys = q->n_order;
+    gc_sql_value vals[GC_SQL_MAX_ORDER + 1];
+    if (keys > GC_SQL_MAX_ORDER)
+        return gc_err_set(err, GC_E_INTERNAL, "", "Too many sort keys.");
+    for (size_t i = 0; i < keys; i++)
+        if (sort_value(q->order[i].prop, json_array_get(q->after, i), a, &vals[i], err) != 0)
+            return -1;
+    const json_t *last = json_array_get(q->after, keys);
+    if (!json_is_string(last))
+        return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken", "The $skiptoken does not fit this request.");
+    vals[keys] = (gc_sql_value){.kind = GC_SQL_TEXT, .p = json_string_value(last),
+                                .len = json_string_length(last)};
+    w_str(w, " AND (");
+    for (size_t i = 0; i < keys; i++) {
+        const gc_prop *p = q->order[i].prop;
+        bool desc = q->order[i].desc;
+        bool null = vals[i].kind == GC_SQL_NULL;
+        /* k after v */
+        w_str(w, "(");
+        if (null && !desc) {
+            w_sort_col(w, p);
+            w_str(w, " IS NOT NULL");
+        } else if (null && desc) {
+            w_str(w, "1 = 0");
+        } else if (!desc) {
+            w_sort_col(w, p);
+            w_str(w, " > ");
+            w_bind(w, params, n, vals[i]);
+        } else {
+            w_sort_col(w, p);
+            w_str(w, " < ");
+            w_bind(w, params, n, vals[i]);
+            w_str(w, " OR ");
+            w_sort_col(w, p);
+            w_str(w, " IS NULL");
+        }
+        w_str(w, ") OR (");
+        /* k same v */
+        w_sort_col(w, p);
+        if (null) {
+            w_str(w, " IS NULL");
+        } else {
+            w_str(w, " = ");
+            w_bind(w, params, n, vals[i]);
+        }
+        w_str(w, " AND (");
+    }
+    w_ident(w, key_of(t)->column, NULL);
+    w_str(w, " > ");
+    w_bind(w, params, n, vals[keys]);
+    for (size_t i = 0; i < keys; i++)
+        w_str(w, "))");
+    w_str(w, ")");
+    return 0;
+}
+
+/* FROM table WHERE tenant = ? [AND (filter)] */
+static int w_from_where(sqlw *w, const gc_entity_type *t, const gc_store_query *q,
+                        const char *tenant, gc_arena *a, gc_sql_value *params, size_t *n, gc_err *err)
+{
+    w_str(w, " FROM ");
+    w_ident(w, t->table, NULL);
+    w_str(w, " WHERE ");
+    w_ident(w, GC_SQL_TENANT_COL, NULL);
+    w_str(w, " = ");
+    w_bind(w, params, n, text_value(tenant, strlen(tenant)));
+    if (q && q->filter) {
+        w_str(w, " AND ");
+        size_t added = 0;
+        if (w->failed)
+            return 0;
+        if (gc_sql_filter_where(w->b, w->d, t, q->filter, params + *n, GC_SQL_MAX_PARAMS - *n,
+                                w->n_params + 1, &added, a, err) != 0)
+            return -1;
+        *n += added;
+        w->n_params += (int)added;
+    }
     return 0;
 }
 
 int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                       const gc_store_query *q, gc_err *err)
+                       const gc_store_query *q, const char *tenant, gc_arena *a,
+                       gc_sql_value *params, size_t *n_params, gc_err *err)
 {
+    *n_params = 0;
     if (check_query(t, q, err) != 0)
         return -1;
     sqlw w = w_start(b, d);
     w_str(&w, "SELECT ");
     w_cols(&w, t);
-    w_str(&w, " FROM ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " WHERE ");
-    w_eq(&w, GC_SQL_TENANT_COL, NULL);
+    if (w_from_where(&w, t, q, tenant, a, params, n_params, err) != 0)
+        return -1;
+    if (q && q->after && w_keyset(&w, t, q, a, params, n_params, err) != 0)
+        return -1;
     w_str(&w, " ORDER BY ");
     for (size_t i = 0; q && i < q->n_order; i++) {
-        const gc_prop *p = q->order[i].prop;
-        w_ident(&w, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
+        w_sort_col(&w, q->order[i].prop);
         w_str(&w, q->order[i].desc ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
     }
     w_ident(&w, key_of(t)->column, NULL);
     w_str(&w, " ASC LIMIT ");
-    w_param(&w);
+    size_t limit = q ? q->limit : 0, offset = q ? q->offset : 0;
+    w_bind(&w, params, n_params, int_value(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
     w_str(&w, " OFFSET ");
-    w_param(&w);
+    w_bind(&w, params, n_params, int_value(offset > INT64_MAX ? INT64_MAX : (int64_t)offset));
     return w_done(&w, t, err);
 }
 
 int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                 const gc_store_query *q, gc_err *err)
+                 const gc_store_query *q, const char *tenant, gc_arena *a,
+                 gc_sql_value *params, size_t *n_params, gc_err *err)
 {
+    *n_params = 0;
     if (check_query(t, q, err) != 0)
         return -1;
     sqlw w = w_start(b, d);
-    w_str(&w, "SELECT count(*) FROM ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " WHERE ");
-    w_eq(&w, GC_SQL_TENANT_COL, NULL);
+    w_str(&w, "SELECT count(*)");
+    if (w_from_where(&w, t, q, tenant, a, params, n_params, err) != 0)
+        return -1;
     return w_done(&w, t, err);
 }
 

@@ -60,20 +60,29 @@ size_t gc_sql_n_values(const gc_entity_type *t);
 
 /* CREATE TABLE IF NOT EXISTS: tenant, the value columns, version, PRIMARY KEY (tenant, key). */
 int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
-/* CREATE INDEX IF NOT EXISTS on (tenant, column) for prop p (DATETIME: its ticks column). */
+/* CREATE INDEX IF NOT EXISTS on (tenant, column, key) for prop p (DATETIME: its ticks column):
+ * the key last, so a keyset page in that order reads the index in order. */
 int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                         const gc_prop *p, gc_err *err);
 /* SELECT cols WHERE tenant=? AND key=?. */
 int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
 /* SELECT version WHERE tenant=? AND key=?. */
 int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
-/* SELECT cols WHERE tenant=? ORDER BY q's keys (nulls first ascending, as OData sorts), then
- * the key, LIMIT ? OFFSET ?. The backend binds its own "no limit" value for limit 0. */
+/* Most parameters one list or count statement binds, and most sort keys. */
+#define GC_SQL_MAX_PARAMS 1024
+#define GC_SQL_MAX_ORDER 8
+
+/* SELECT cols WHERE tenant=? [AND (q's filter)] [AND (rows after q's keyset position)]
+ * ORDER BY q's keys (nulls first ascending, as OData sorts), then the key, LIMIT ? OFFSET ?.
+ * Fills params[0..*n_params) (at most GC_SQL_MAX_PARAMS) with every value to bind, in order:
+ * the tenant first; buffers belong to tenant, q or a. */
 int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                       const gc_store_query *q, gc_err *err);
-/* SELECT count(*) WHERE tenant=?. */
+                       const gc_store_query *q, const char *tenant, gc_arena *a,
+                       gc_sql_value *params, size_t *n_params, gc_err *err);
+/* SELECT count(*) WHERE tenant=? [AND (q's filter)], with its parameters as above. */
 int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                 const gc_store_query *q, gc_err *err);
+                 const gc_store_query *q, const char *tenant, gc_arena *a,
+                 gc_sql_value *params, size_t *n_params, gc_err *err);
 /* INSERT: tenant, every value, version. */
 int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
 /* UPDATE: every value except values[0] (the key is never rewritten), new version, then

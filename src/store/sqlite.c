@@ -349,14 +349,14 @@ static int sqlite_list(gc_store *gs, gc_arena *a, const gc_entity_type *t, const
     size_t n = 0, cap = 0;
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    if (gc_sql_select_list(&sql, &gc_sql_dialect_sqlite, t, q, err) != 0)
+    gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
+    size_t n_params;
+    if (gc_sql_select_list(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0)
         goto done;
     if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
         goto done;
-    size_t limit = q ? q->limit : 0, offset = q ? q->offset : 0;
-    bind_text(st, 1, tenant);
-    sqlite3_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
-    sqlite3_bind_int64(st, 3, offset > INT64_MAX ? INT64_MAX : (int64_t)offset);
+    for (size_t i = 0; i < n_params; i++)
+        bind_value(st, (int)i + 1, &params[i]);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
@@ -399,13 +399,17 @@ static int sqlite_count(gc_store *gs, const gc_entity_type *t, const char *tenan
     conn *c = NULL;
     sqlite3_stmt *st = NULL;
     bool cached = false;
+    gc_arena *a = gc_arena_new();
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    if (gc_sql_count(&sql, &gc_sql_dialect_sqlite, t, q, err) != 0)
+    gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
+    size_t n_params;
+    if (gc_sql_count(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0)
         goto done;
     if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
         goto done;
-    bind_text(st, 1, tenant);
+    for (size_t i = 0; i < n_params; i++)
+        bind_value(st, (int)i + 1, &params[i]);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         db_fail(c->db, rc, "counting rows", err);
@@ -418,6 +422,7 @@ done:
     if (c)
         reader_release(s, c);
     gc_buf_free(&sql);
+    gc_arena_free(a);
     return result;
 }
 

@@ -27,14 +27,20 @@ typedef struct gc_order {
     bool desc;
 } gc_order;
 
-/* What a list or count reads. Filtering arrives with the OData query issue: filter stays NULL
- * until then and means "every row of the tenant". */
+struct gc_filter;
+
+/* What a list or count reads: the tenant's rows matching filter, in order, a page at a time.
+ * Paging is by keyset: after holds the position of the last row of the previous page, so a
+ * deep page costs what the first does. */
 typedef struct gc_store_query {
-    const void *filter;     /* reserved: bound $filter AST */
+    const struct gc_filter *filter; /* bound $filter AST (odata/filter.h), or NULL for all rows */
     const gc_order *order;  /* sort keys; the key (id) is always the final tiebreak */
     size_t n_order;
     size_t limit;           /* at most this many rows (0: none) */
     size_t offset;
+    /* NULL, or a JSON array of the previous page's last row: the canonical wire values of the
+     * n_order sort keys, then its id. Only rows strictly after it in the order are read. */
+    const struct json_t *after;
 } gc_store_query;
 
 typedef struct gc_record {

@@ -17,9 +17,9 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -86,7 +86,7 @@ _DT_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{
 
 
 def parse_dt(s):
-    """RFC 3339 (0-7 fractional digits) -> (aware datetime truncated to microseconds, ticks)."""
+    """RFC 3339 (0-7 fractional digits) -> aware datetime (fraction truncated to microseconds)."""
     m = _DT_RE.match(s)
     if not m:
         raise ValueError("not an RFC 3339 date-time: %r" % (s,))
@@ -123,11 +123,14 @@ def new_thumbprint(upper=False):
     return t.upper() if upper else t
 
 
-def upfx_body(upn=None, thumbprint=None, **over):
-    """A valid userPFXCertificate create body; keyword arguments override or (DROP) remove."""
+def upfx_body(upn=DROP, **over):
+    """A valid userPFXCertificate create body with a fresh user and thumbprint; upn sets
+    userPrincipalName, other keyword arguments set a property or (DROP) remove it."""
+    if upn is not DROP:
+        over["userPrincipalName"] = upn
     body = {
-        "thumbprint": thumbprint or new_thumbprint(),
-        "userPrincipalName": upn or ("user-%s@contoso.example" % uuid.uuid4().hex[:8]),
+        "thumbprint": new_thumbprint(),
+        "userPrincipalName": "user-%s@contoso.example" % uuid.uuid4().hex[:8],
         "encryptedPfxBlob": base64.b64encode(b"\x30\x82pfx-bytes" + os.urandom(8)).decode(),
         "encryptedPfxPassword": base64.b64encode(b"wrapped-password").decode(),
         "providerName": "Microsoft Software Key Storage Provider",
@@ -350,6 +353,7 @@ class Server:
         self.tls = tls
         self.jwks = jwks
         self.use_db, self.use_secret = db, secret_file
+        self.fixed_port = None  # set to listen there and wait by connecting, not by the log
         self.proc = None
         self.port = None
         self.scheme = "https" if tls else "http"
@@ -363,7 +367,7 @@ class Server:
     # ---- process control
 
     def argv(self):
-        a = [BIN, "serve", "--listen", "127.0.0.1:0"]
+        a = [BIN, "serve", "--listen", "127.0.0.1:%d" % (self.fixed_port or 0)]
         if self.use_db:
             a += ["--db", "sqlite:" + self.db_path]
         if self.use_secret:
@@ -389,6 +393,9 @@ class Server:
         want = re.compile(r"^listening on (https?)://127\.0\.0\.1:(\d+)$")
         deadline = time.time() + timeout
         while time.time() < deadline:
+            if self.fixed_port and self._connects(self.fixed_port):
+                self.port = self.fixed_port
+                return self
             for line in self._read(log).splitlines():
                 try:
                     rec = json.loads(line)
@@ -408,6 +415,20 @@ class Server:
         self.proc.wait()
         raise RuntimeError("graphcerts did not log 'listening on' within %ss:\n%s"
                            % (timeout, self.log_tail()))
+
+    @staticmethod
+    def _connects(port):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    @staticmethod
+    def free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Signals the process and returns its exit code."""
@@ -520,7 +541,11 @@ class Server:
                     conn.request(method, path, body=body, headers=hdrs)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the server answered early (e.g. 413) and closed: read what it sent
-            r = conn.getresponse()
+            try:
+                r = conn.getresponse()
+            except (http.client.RemoteDisconnected, ConnectionResetError) as e:
+                raise AssertionError("%s %s: the server closed the connection without a response (%s)"
+                                     % (method, path[:200], e)) from None
             data = r.read()
             return Resp(r.status, r.reason, r.getheaders(), data)
         finally:
@@ -576,6 +601,11 @@ class Tenant:
 
 # ---------------------------------------------------------------- assertions
 
+def without_context(entity):
+    """The entity without @odata.context (whose base holds the port, which a restart changes)."""
+    return {k: v for k, v in entity.items() if k != "@odata.context"}
+
+
 class GCTestCase(unittest.TestCase):
     maxDiff = None
 
@@ -599,7 +629,7 @@ class GCTestCase(unittest.TestCase):
         self.assertIsNotNone(date, "no Date header")
         self.assertIsNotNone(email.utils.parsedate_to_datetime(date))
 
-    def assertGraphError(self, r, status, code, message=None, contains=(), target=None):
+    def assertGraphError(self, r, status, code, message=None, contains=()):
         """A Graph error envelope with exactly these parts; returns the error message."""
         self.assertEqual(r.status, status, r)
         self.assertJsonCT(r)

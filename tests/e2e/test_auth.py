@@ -2,7 +2,6 @@
 RS256/ES256 tokens signed with openssl-made keys published in a JWKS file, bad tokens of every
 kind → 401, missing permissions → 403 naming the permissions that would do, the per-set
 permission table, and tokens never reaching the logs."""
-import base64
 import hashlib
 import hmac
 import json
@@ -44,6 +43,7 @@ class TokenLog:
 
 
 class HS256(gctest.ServerTest):
+    server_kwargs = {"args": ["--log-level", "debug"]}  # the most the server ever logs
 
     def tok(self, tenant, **kw):
         t = jwt_hs256(self.srv.secret, claims(tenant, **kw))
@@ -288,11 +288,10 @@ class JWKS(gctest.GCTestCase):
                 self.assertGraphError(self._get(key.token(claims(tenant, scopes=DMC_RW))), 401,
                                       "InvalidAuthenticationToken")
 
-    def test_unknown_or_missing_kid_401(self):
+    def test_unknown_kid_401(self):
         tenant = str(uuid.uuid4())
         c = claims(tenant, scopes=DMC_RW)
         self.assertGraphError(self._get(self.rsa.token(c, kid="no-such-kid")), 401, "InvalidAuthenticationToken")
-        self.assertGraphError(self._get(self.ec.token(c, kid="")), 401, "InvalidAuthenticationToken")
 
     def test_alg_mismatch_with_key_401(self):
         tenant = str(uuid.uuid4())

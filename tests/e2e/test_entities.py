@@ -5,6 +5,7 @@ import calendar
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -126,6 +127,28 @@ class UserPfx(gctest.ServerTest):
         other = t.create(UPFX, upfx_body(upn="dave@contoso.example", thumbprint=thumb))
         self.assertNotEqual(other["id"], first["id"])
         self.assertCount(t.get(UPFX + "/$count"), 2)
+
+    def test_concurrent_duplicates_one_wins(self):
+        t = self.srv.tenant()
+        body = upfx_body(upn="race@contoso.example")
+        results, lock = [], threading.Lock()
+
+        def create():
+            r = t.post(UPFX, body)
+            with lock:
+                results.append(r)
+
+        threads = [threading.Thread(target=create) for _ in range(10)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        self.assertEqual(sorted(r.status for r in results), [201] + [409] * 9,
+                         [r.body[:100] for r in results])
+        for r in results:
+            if r.status == 409:
+                self.assertGraphError(r, 409, "Conflict")
+        self.assertCount(t.get(UPFX + "/$count"), 1)
 
     def test_dates_answered_as_given(self):
         t = self.srv.tenant()

@@ -76,6 +76,7 @@ RAW_BODIES = [
 
 
 class Validation(gctest.ServerTest):
+    server_kwargs = {"args": ["--log-level", "debug"]}  # secrets must not reach even debug logs
 
     def _refused_create(self, t, set_path, body, status=400, code="BadRequest", prop=None,
                         message=None, **kw):
@@ -205,6 +206,29 @@ class Validation(gctest.ServerTest):
                 self._refused_create(t, MADCS, {"certificateKeyUsages": v}, prop="certificateKeyUsages")
         # Beyond 64 bits: a 400 (it may be refused as JSON rather than as the property).
         self._refused_create(t, MADCS, '{"certificateKeyUsages": 99999999999999999999999}')
+
+    def test_secrets_never_echoed_or_logged(self):
+        t = self.srv.tenant()
+        blob = "U0VDUkVUQkxPQi1" + uuid.uuid4().hex  # valid base64
+        password = "cGFzc3dvcmQt" + uuid.uuid4().hex
+        ok = t.post(UPFX, upfx_body(encryptedPfxBlob=blob, encryptedPfxPassword=password))
+        self.assertEqual(ok.status, 201, ok)
+        bad_blob = "!!notbase64!!" + uuid.uuid4().hex
+        bad_password = {"secret": uuid.uuid4().hex}
+        for body in (upfx_body(encryptedPfxBlob=bad_blob), upfx_body(encryptedPfxPassword=bad_password),
+                     upfx_body(encryptedPfxBlob=blob, encryptedPfxPassword=password, paddingScheme="pkcs1"),
+                     upfx_body(encryptedPfxBlob=blob, encryptedPfxPassword=password, thumbprint="x")):
+            r = t.post(UPFX, body)
+            self.assertEqual(r.status, 400, r)
+            for secret in (blob, password, bad_blob, bad_password["secret"]):
+                self.assertNotIn(secret.encode(), r.body)
+        e = ok.json()
+        r = t.patch(UPFX + "/" + e["id"], {"encryptedPfxBlob": bad_blob})
+        self.assertBadProp(r, "encryptedPfxBlob")
+        self.assertNotIn(bad_blob.encode(), r.body)
+        log = self.srv.log_text()
+        for secret in (blob, password, bad_blob, bad_password["secret"]):
+            self.assertNotIn(secret, log)
 
     def test_zz_still_serving(self):
         self.assertEqual(self.srv.request("GET", "/healthz").status, 200)

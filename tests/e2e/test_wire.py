@@ -3,6 +3,7 @@ conditional requests, --public-url, and the access log."""
 import json
 import os
 import sys
+import threading
 import time
 import uuid
 
@@ -114,6 +115,29 @@ class Wire(gctest.ServerTest):
         d = t.delete(path, headers={"If-Match": etag3})
         self.assertEqual(d.status, 204, d)
         self.assertGraphError(t.get(path), 404, "ResourceNotFound")
+
+    def test_if_match_race_has_one_winner(self):
+        t = self.srv.tenant()
+        r = t.post(ECSC, {"subjectName": "start"})
+        path, etag = ECSC + "/" + r.json()["id"], r.header("ETag")
+        results, lock = [], threading.Lock()
+
+        def writer(n):
+            resp = t.patch(path, {"subjectName": "writer-%d" % n}, headers={"If-Match": etag})
+            with lock:
+                results.append((resp.status, n, resp))
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(12)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        winners = [n for status, n, _ in results if status == 200]
+        self.assertEqual(len(winners), 1, [(s, x.body[:120]) for s, _, x in results])
+        for status, n, resp in results:
+            if status != 200:
+                self.assertGraphError(resp, 412, "PreconditionFailed")
+        self.assertEqual(t.get(path).json()["subjectName"], "writer-%d" % winners[0])
 
     def test_if_match_star_on_delete(self):
         t = self.srv.tenant()

@@ -74,10 +74,10 @@ static void test_ddl(void **state)
     gc_buf_init(&b, GC_SQL_MAX_LEN);
     assert_int_equal(gc_sql_create_index(&b, &gc_sql_dialect_sqlite, &thing, &thing_props[2], &err), 0);
     assert_string_equal(b.data, "CREATE INDEX IF NOT EXISTS \"things_at_ticks_idx\" ON \"things\" "
-                                "(\"tenant\", \"at_ticks\")");
+                                "(\"tenant\", \"at_ticks\", \"id\")");
     assert_int_equal(gc_sql_create_index(&b, &gc_sql_dialect_sqlite, &thing, &thing_props[1], &err), 0);
     assert_string_equal(b.data, "CREATE INDEX IF NOT EXISTS \"things_la\"\"bel_idx\" ON \"things\" "
-                                "(\"tenant\", \"la\"\"bel\")");
+                                "(\"tenant\", \"la\"\"bel\", \"id\")");
     gc_buf_free(&b);
 }
 
@@ -110,20 +110,50 @@ static void test_statements(void **state)
 
     gc_order order[2] = {{&thing_props[2], true}, {&thing_props[3], false}};
     gc_store_query q = {.order = order, .n_order = 2};
-    assert_int_equal(gc_sql_select_list(&b, &numbered, &thing, &q, &err), 0);
+    gc_arena *a = gc_arena_new();
+    gc_sql_value params[GC_SQL_MAX_PARAMS];
+    size_t n_params;
+    q.limit = 10;
+    assert_int_equal(gc_sql_select_list(&b, &numbered, &thing, &q, "t1", a, params, &n_params, &err), 0);
     snprintf(want, sizeof want,
              "SELECT %s FROM \"things\" WHERE \"tenant\" = $1 ORDER BY \"at_ticks\" DESC NULLS LAST, "
              "\"level\" ASC NULLS FIRST, \"id\" ASC LIMIT $2 OFFSET $3", cols);
     assert_string_equal(b.data, want);
-    assert_int_equal(gc_sql_count(&b, &gc_sql_dialect_sqlite, &thing, &q, &err), 0);
+    assert_int_equal(n_params, 3);
+    assert_int_equal(params[0].kind, GC_SQL_TEXT);
+    assert_memory_equal(params[0].p, "t1", 2);
+    assert_int_equal(params[1].i, 10);
+    assert_int_equal(params[2].i, 0);
+    assert_int_equal(gc_sql_count(&b, &gc_sql_dialect_sqlite, &thing, &q, "t1", a, params, &n_params, &err), 0);
     assert_string_equal(b.data, "SELECT count(*) FROM \"things\" WHERE \"tenant\" = ?");
+    assert_int_equal(n_params, 1);
+
+    /* keyset: rows after (at = 0001-01-01T00:00:00Z desc, level = null asc, id = "k9") */
+    json_t *after = json_pack("[s,n,s]", "0001-01-01T00:00:00Z", "k9");
+    q.after = after;
+    assert_int_equal(gc_sql_select_list(&b, &gc_sql_dialect_sqlite, &thing, &q, "t1", a, params, &n_params, &err), 0);
+    snprintf(want, sizeof want,
+             "SELECT %s FROM \"things\" WHERE \"tenant\" = ? AND ((\"at_ticks\" < ? OR \"at_ticks\" IS NULL) "
+             "OR (\"at_ticks\" = ? AND ((\"level\" IS NOT NULL) OR (\"level\" IS NULL AND (\"id\" > ?))))) "
+             "ORDER BY \"at_ticks\" DESC NULLS LAST, \"level\" ASC NULLS FIRST, \"id\" ASC LIMIT ? OFFSET ?",
+             cols);
+    assert_string_equal(b.data, want);
+    assert_int_equal(n_params, 6);
+    assert_int_equal(params[1].i, 0);
+    assert_int_equal(params[2].i, 0);
+    assert_memory_equal(params[3].p, "k9", 2);
+    json_decref(after);
+    q.after = NULL;
+    gc_arena_free(a);
 
     /* a sort key from another type is a programmer error, reported not run */
     static const gc_prop foreign = {.name = "x", .column = "x", .type = GC_EDM_STRING};
     gc_order bad = {&foreign, false};
     q = (gc_store_query){.order = &bad, .n_order = 1};
-    assert_int_equal(gc_sql_select_list(&b, &numbered, &thing, &q, &err), -1);
+    gc_arena *a2 = gc_arena_new();
+    assert_int_equal(gc_sql_select_list(&b, &numbered, &thing, &q, "t1", a2, params, &n_params, &err), -1);
     assert_int_equal(err.kind, GC_E_INTERNAL);
+    gc_arena_free(a2);
     gc_buf_free(&b);
 }
 

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# The graphcerts benchmark suite (`make bench`, `make bench QUICK=1`): builds a release binary,
+# seeds a SQLite store with N userPFXCertificates, and measures eight scenarios with wrk against
+# references it starts itself in the same run (nginx serving the same entity bytes, json-server
+# 0.17, a write+fsync loop on the database's disk). Loopback only; every run is bounded in time;
+# every process it starts is stopped on exit, failure included. Prints the table and writes it to
+# bench/results/latest.md. Knobs (environment): QUICK=1, BENCH_N, BENCH_RUNS, BENCH_KEEP=1.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+case "${QUICK:-0}" in 1 | yes | true | on) QUICK=1 ;; *) QUICK=0 ;; esac
+if [ "$QUICK" = 1 ]; then
+  N=${BENCH_N:-100000} DUR=5 WARM=1 FSYNC_SECS=3
+else
+  N=${BENCH_N:-1000000} DUR=10 WARM=2 FSYNC_SECS=5
+fi
+RUNS=${BENCH_RUNS:-3}
+THREADS=2
+TENANT=8a0b4f7e-1c2d-4e5f-8a9b-0c1d2e3f4a5b
+SET=/beta/deviceManagement/userPfxCertificates
+NGINX_FILES=4000      # entity files nginx serves
+JSONSERVER_ENTITIES=10000
+PAGE_TOP=100 PAGE_DEEP=500
+BUILD=$ROOT/build-bench
+BIN=$BUILD/graphcerts
+JS_DIR=$BENCH/.cache/json-server
+RESULTS=$BENCH/results/latest.md
+export BENCH_LUA=$BENCH
+
+T_START=$(date +%s.%N)
+WORK=$(mktemp -d /tmp/graphcerts-bench.XXXXXX)
+chmod 755 "$WORK" # nginx's workers run as an unprivileged user and read www/ under it
+RAW=$WORK/raw.txt
+: >"$RAW"
+GC_PID="" NGINX_PID="" JS_PID="" NPM_PID=""
+
+since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.0f", a - b }'; }
+say() { printf '[bench %4ss] %s\n' "$(since "$T_START")" "$*" >&2; }
+
+# Stops one process we started: SIGTERM, up to 10 s, then SIGKILL.
+stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pid "$GC_PID"
+  stop_pid "$NGINX_PID"
+  stop_pid "$JS_PID"
+  stop_pid "$NPM_PID"
+  if [ "$rc" -ne 0 ]; then
+    echo "bench: FAILED (exit $rc); last lines of the logs:" >&2
+    for f in "$WORK"/*.log; do
+      [ -s "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }
+    done
+  fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then
+    echo "bench: kept $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in wrk nginx node npm python3 cc cmake awk; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/deps.sh bench)" >&2; exit 1; }
+done
+
+# ---- json-server 0.17, outside the repository's tracked files, fetched in the background ----
+js_ok() { node -e "process.exit(require('$JS_DIR/node_modules/json-server/package.json').version.startsWith('0.17.')?0:1)" 2>/dev/null; }
+if ! js_ok; then
+  mkdir -p "$JS_DIR"
+  npm install --prefix "$JS_DIR" --no-audit --no-fund --loglevel=error json-server@0.17 >"$WORK/npm.log" 2>&1 &
+  NPM_PID=$!
+fi
+
+# ---- build ----
+say "building $BIN (Release) and the fsync writer"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$WORK/build.log" 2>&1
+cmake --build "$BUILD" --target graphcerts -j "${JOBS:-2}" >>"$WORK/build.log" 2>&1
+cc -std=c17 -O2 -Wall -Wextra -o "$WORK/fsync_writer" "$BENCH/fsync_writer.c"
+
+read -r GC_PORT NGINX_PORT JS_PORT START_PORT <<<"$(python3 "$BENCH/helpers.py" ports 4)"
+SECRET=$WORK/jwt-secret
+head -c 48 /dev/urandom | base64 >"$SECRET"
+chmod 600 "$SECRET"
+export BENCH_TOKEN
+BENCH_TOKEN=$("$BIN" token --secret-file "$SECRET" --tenant "$TENANT" \
+  --scopes "DeviceManagementConfiguration.ReadWrite.All" --ttl 3600)
+DB=$WORK/graphcerts.db
+GC_URL=http://127.0.0.1:$GC_PORT
+
+start_gc() {
+  "$BIN" serve --listen "127.0.0.1:$GC_PORT" --db "sqlite:$DB" --jwt-secret-file "$SECRET" \
+    --log-level warn </dev/null 2>>"$WORK/graphcerts.log" &
+  GC_PID=$!
+  python3 "$BENCH/helpers.py" wait "$GC_URL/healthz" "$GC_PID" 60
+}
+stop_gc() { stop_pid "$GC_PID"; GC_PID=""; }
+
+# ---- seed ----
+say "creating the schema (first start on an empty store)"
+start_gc
+stop_gc
+say "seeding $N userPFXCertificates"
+T_SEED=$(date +%s.%N)
+python3 "$BENCH/seed.py" "$DB" "$TENANT" "$N" "$WORK/ids.txt" 100000 >&2
+SEED_S=$(since "$T_SEED")
+
+# ---- 8. start to first 200 ----
+say "scenario 8: start to first 200 on /healthz ($RUNS starts)"
+STARTUP=$(python3 "$BENCH/helpers.py" startup "$RUNS" "$START_PORT" "$BIN" serve \
+  --listen "127.0.0.1:$START_PORT" --db "sqlite:$DB" --jwt-secret-file "$SECRET" \
+  --log-level warn 2>>"$WORK/graphcerts.log")
+for ms in $STARTUP; do echo "startup startup ms=$ms" >>"$RAW"; done
+
+start_gc
+
+# ---- references: entity bytes for nginx and json-server ----
+say "fetching $JSONSERVER_ENTITIES entities from graphcerts for the references"
+python3 "$BENCH/helpers.py" fetch "$GC_PORT" "$BENCH_TOKEN" "$WORK/ids.txt" \
+  "$JSONSERVER_ENTITIES" "$NGINX_FILES" "$WORK"
+chmod -R a+rX "$WORK/www"
+
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes $THREADS;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/json;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $WORK/www;
+  }
+}
+EOF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx.log" </dev/null &
+NGINX_PID=$!
+python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$NGINX_PORT$SET/$(head -n 1 "$WORK/ids-nginx.txt")" "$NGINX_PID" 20
+
+# One wrk measurement: LABEL (empty: warm-up, not recorded) CONNECTIONS SCRIPT URL [SECONDS]
+run_wrk() {
+  local label=$1 conns=$2 script=$3 url=$4 secs=${5:-$DUR} out line nonce
+  local nonce=$((RANDOM * 32768 + RANDOM))
+  out=$(BENCH_NONCE=$nonce timeout -k 5 $((secs + 60)) \
+    wrk -t "$THREADS" -c "$conns" -d "${secs}s" --timeout 5s -s "$BENCH/$script" "$url")
+  line=$(grep '^BENCH ' <<<"$out" || true)
+  [ -n "$line" ] || { echo "bench: wrk printed no summary for $label: $out" >&2; return 1; }
+  if [ -n "$label" ]; then
+    echo "wrk $label ${line#BENCH }" >>"$RAW"
+    say "  $label: $(tr ' ' '\n' <<<"${line#BENCH }" | grep -E '^(rps|p50_us|p99_us|non2xx|sock_errors)=' | tr '\n' ' ')"
+  fi
+}
+
+read_rss() {
+  local s=/proc/$GC_PID/status
+  echo "rss rss hwm_kb=$(awk '/^VmHWM/{print $2}' "$s") rss_kb=$(awk '/^VmRSS/{print $2}' "$s") anon_kb=$(awk '/^RssAnon/{print $2}' "$s") file_kb=$(awk '/^RssFile/{print $2}' "$s")" >>"$RAW"
+}
+
+# ---- 1 and 7: GET by id vs nginx; peak RSS under that load ----
+say "scenario 1: GET by random id, 64 connections, graphcerts vs nginx (interleaved, $RUNS runs each)"
+export BENCH_PREFIX=$SET/
+BENCH_IDS=$WORK/ids.txt run_wrk "" 64 get.lua "$GC_URL" "$WARM"
+BENCH_IDS=$WORK/ids-nginx.txt run_wrk "" 64 get.lua "http://127.0.0.1:$NGINX_PORT" "$WARM"
+for _ in $(seq "$RUNS"); do
+  BENCH_IDS=$WORK/ids.txt run_wrk get_gc 64 get.lua "$GC_URL"
+  read_rss
+  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_nginx 64 get.lua "http://127.0.0.1:$NGINX_PORT"
+done
+stop_pid "$NGINX_PID"
+NGINX_PID=""
+
+# ---- 2: the same GET vs json-server ----
+if [ -n "$NPM_PID" ]; then
+  say "waiting for npm install json-server@0.17"
+  wait "$NPM_PID" || { NPM_PID=""; echo "bench: npm install json-server@0.17 failed" >&2; exit 1; }
+  NPM_PID=""
+fi
+js_ok || { echo "bench: json-server 0.17 not found under $JS_DIR" >&2; exit 1; }
+say "scenario 2: the same GET against json-server ($JSONSERVER_ENTITIES entities, $RUNS runs)"
+node "$JS_DIR/node_modules/json-server/lib/cli/bin.js" --host 127.0.0.1 --port "$JS_PORT" --quiet \
+  "$WORK/db.json" </dev/null >"$WORK/json-server.log" 2>&1 &
+JS_PID=$!
+python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$JS_PORT/userPfxCertificates/$(head -n 1 "$WORK/ids-jsonserver.txt")" "$JS_PID" 30
+export BENCH_PREFIX=/userPfxCertificates/
+BENCH_IDS=$WORK/ids-jsonserver.txt run_wrk "" 64 get.lua "http://127.0.0.1:$JS_PORT" "$WARM"
+for _ in $(seq "$RUNS"); do
+  BENCH_IDS=$WORK/ids-jsonserver.txt run_wrk get_jsonserver 64 get.lua "http://127.0.0.1:$JS_PORT"
+done
+stop_pid "$JS_PID"
+JS_PID=""
+export BENCH_PREFIX=$SET
+
+# ---- 3: $filter on userPrincipalName, p99 ----
+FILTER=$(python3 "$BENCH/helpers.py" probe-filter "$GC_PORT" "$BENCH_TOKEN")
+if [ "$FILTER" = ok ]; then
+  say "scenario 3: \$filter=userPrincipalName eq '…'&\$top=100, 16 connections ($RUNS runs)"
+  export BENCH_USERS=$((N < 50000 ? N : 50000))
+  run_wrk "" 16 filter.lua "$GC_URL" "$WARM"
+  for _ in $(seq "$RUNS"); do run_wrk filter_gc 16 filter.lua "$GC_URL"; done
+else
+  say "scenario 3: not available yet (${FILTER#na })"
+  echo "na filter ${FILTER#na }" >>"$RAW"
+fi
+
+# ---- 4: deep paging, page 500 vs page 1 ----
+PAGING=$(python3 "$BENCH/helpers.py" probe-paging "$GC_PORT" "$BENCH_TOKEN" "$PAGE_TOP" "$PAGE_DEEP")
+if [ "${PAGING%% *}" = ok ]; then
+  read -r _ PAGE1 PAGEDEEP <<<"$PAGING"
+  say "scenario 4: page $PAGE_DEEP (via \$skiptoken) vs page 1, \$top=$PAGE_TOP, 16 connections ($RUNS runs each)"
+  BENCH_PATH=$PAGE1 run_wrk "" 16 fixed.lua "$GC_URL" "$WARM"
+  for _ in $(seq "$RUNS"); do
+    BENCH_PATH=$PAGE1 run_wrk page1_gc 16 fixed.lua "$GC_URL"
+    BENCH_PATH=$PAGEDEEP run_wrk page500_gc 16 fixed.lua "$GC_URL"
+  done
+else
+  say "scenario 4: not available yet (${PAGING#na })"
+  echo "na paging ${PAGING#na }" >>"$RAW"
+fi
+
+# ---- 5 and 6: durable writes vs one writer's fsync rate on the same disk ----
+say "scenarios 5, 6: PATCH and POST, 64 connections, vs write+fsync in $WORK ($RUNS runs each)"
+export BENCH_IDS=$WORK/ids.txt
+run_wrk "" 64 patch.lua "$GC_URL" "$WARM"
+for _ in $(seq "$RUNS"); do
+  echo "fsync fsync $("$WORK/fsync_writer" "$WORK" "$FSYNC_SECS")" >>"$RAW"
+  say "  fsync: $(tail -n 1 "$RAW" | cut -d' ' -f3)"
+  run_wrk patch_gc 64 patch.lua "$GC_URL"
+  run_wrk post_gc 64 post.lua "$GC_URL$SET"
+done
+stop_gc
+
+# ---- report ----
+RUNTIME=$(since "$T_START")
+MODEL=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo | tr ' ' '_')
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$ROOT" status --porcelain -- src 2>/dev/null)" ]; then COMMIT="$COMMIT+uncommitted-src"; fi
+mkdir -p "$(dirname "$RESULTS")"
+python3 "$BENCH/helpers.py" report "$RAW" "$RESULTS" "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  "nproc=$(nproc)" "model=$MODEL" "n=$N" "quick=$QUICK" "dur=$DUR" "runs=$RUNS" \
+  "runtime=$RUNTIME" "seed_s=$SEED_S" "commit=$COMMIT"
+say "done in ${RUNTIME}s; table written to ${RESULTS#"$ROOT"/}"

@@ -1,0 +1,339 @@
+/* X.509 certificate reading for uploaded content (DER or PEM): subject and issuer as Windows
+ * shows them, validity as ticks, thumbprint and serial. The only file that handles OpenSSL's
+ * X509 types; everything it returns is copied into the caller's arena, and every OpenSSL object
+ * is freed before returning. Garbage input is answered with -1, never a crash. */
+#include "cert/x509.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "core/util.h"
+
+/* Room for a DN string built from a bounded input: hex doubles a value, quoting at most
+ * doubles it, keys and separators add less than the DER overhead they replace. */
+#define DN_LIMIT (4 * GC_CERT_MAX_INPUT + 64)
+
+/* ---- text helpers ---- */
+
+static void hex_upper(const unsigned char *data, size_t len, char *out /* 2*len+1 */)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 0x0f];
+    }
+    out[2 * len] = '\0';
+}
+
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) without NULs:
+ * what jansson accepts as a JSON string. */
+static bool utf8_ok(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (len - i <= n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3fu);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/* ---- distinguished names ---- */
+
+/* Windows' X.500 keys (CertNameToStr, CERT_X500_NAME_STR) for the attributes it names. */
+static const struct {
+    int nid;
+    const char *key;
+} dn_keys[] = {
+    {NID_commonName, "CN"},
+    {NID_localityName, "L"},
+    {NID_organizationName, "O"},
+    {NID_organizationalUnitName, "OU"},
+    {NID_pkcs9_emailAddress, "E"},
+    {NID_countryName, "C"},
+    {NID_stateOrProvinceName, "S"},
+    {NID_streetAddress, "STREET"},
+    {NID_title, "T"},
+    {NID_givenName, "G"},
+    {NID_initials, "I"},
+    {NID_surname, "SN"},
+    {NID_domainComponent, "DC"},
+    {NID_serialNumber, "SERIALNUMBER"},
+    {NID_postalCode, "PostalCode"},
+    {NID_description, "Description"},
+    {NID_postOfficeBox, "POBox"},
+    {NID_telephoneNumber, "Phone"},
+};
+
+static int append_key(gc_buf *b, const ASN1_OBJECT *obj)
+{
+    int nid = OBJ_obj2nid(obj);
+    for (size_t i = 0; nid != NID_undef && i < sizeof dn_keys / sizeof dn_keys[0]; i++)
+        if (dn_keys[i].nid == nid)
+            return gc_buf_append(b, dn_keys[i].key, strlen(dn_keys[i].key));
+    char oid[128];
+    int n = OBJ_obj2txt(oid, sizeof oid, obj, 1);
+    if (n <= 0 || (size_t)n >= sizeof oid)
+        return -1;
+    return gc_buf_appendf(b, "OID.%s", oid);
+}
+
+static bool needs_quotes(const unsigned char *v, size_t len)
+{
+    if (len == 0 || v[0] == ' ' || v[len - 1] == ' ')
+        return true;
+    for (size_t i = 0; i < len; i++)
+        if (v[i] != '\0' && strchr(",+=\"<>#;\r\n", v[i]))
+            return true;
+    return false;
+}
+
+static int append_hex_value(gc_buf *b, const ASN1_STRING *s)
+{
+    int rc = -1;
+    size_t n = (size_t)ASN1_STRING_length(s);
+    char *hex = OPENSSL_malloc(2 * n + 1);
+    if (!hex)
+        goto done;
+    hex_upper(ASN1_STRING_get0_data(s), n, hex);
+    if (gc_buf_append(b, "#", 1) < 0 || gc_buf_append(b, hex, 2 * n) < 0)
+        goto done;
+    rc = 0;
+done:
+    OPENSSL_free(hex);
+    return rc;
+}
+
+/* The value as text, quoted the Windows way when it needs it, or '#' + hex when it is not
+ * text that can be shown. *text and *text_len receive the unquoted UTF-8 (owned by the caller,
+ * OPENSSL_free) when the value is text, else NULL. */
+static int append_value(gc_buf *b, const ASN1_STRING *s, unsigned char **text, int *text_len)
+{
+    unsigned char *u = NULL;
+    int n = ASN1_STRING_to_UTF8(&u, s);
+    *text = NULL;
+    *text_len = 0;
+    if (n < 0 || !utf8_ok(u, (size_t)n)) {
+        OPENSSL_free(u);
+        return append_hex_value(b, s);
+    }
+    int rc = -1;
+    size_t len = (size_t)n;
+    if (!needs_quotes(u, len)) {
+        if (gc_buf_append(b, u, len) < 0)
+            goto done;
+    } else {
+        if (gc_buf_append(b, "\"", 1) < 0)
+            goto done;
+        size_t from = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (u[i] != '"')
+                continue;
+            /* the quote itself is written twice: once with the run before it, once alone */
+            if (gc_buf_append(b, u + from, i + 1 - from) < 0 || gc_buf_append(b, "\"", 1) < 0)
+                goto done;
+            from = i + 1;
+        }
+        if (gc_buf_append(b, u + from, len - from) < 0 || gc_buf_append(b, "\"", 1) < 0)
+            goto done;
+    }
+    *text = u;
+    *text_len = n;
+    u = NULL;
+    rc = 0;
+done:
+    OPENSSL_free(u);
+    return rc;
+}
+
+/* Formats name (see x509.h) into *dn and its most specific CN into *cn (the DN when none). */
+static int format_name(const X509_NAME *name, gc_arena *a, const char **dn, const char **cn)
+{
+    int rc = -1;
+    gc_buf b;
+    gc_buf_init(&b, DN_LIMIT);
+    unsigned char *cn_text = NULL;
+    int cn_len = 0, cn_index = -1;
+
+    int count = X509_NAME_entry_count(name);
+    int i = count - 1;
+    while (i >= 0) {
+        /* the RDN holding entry i spans entries first..i */
+        int set = X509_NAME_ENTRY_set(X509_NAME_get_entry(name, i));
+        int first = i;
+        while (first > 0 && X509_NAME_ENTRY_set(X509_NAME_get_entry(name, first - 1)) == set)
+            first--;
+        if (i != count - 1 && gc_buf_append(&b, ", ", 2) < 0)
+            goto done;
+        for (int k = first; k <= i; k++) {
+            const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, k);
+            const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
+            unsigned char *text;
+            int text_len;
+            if ((k != first && gc_buf_append(&b, " + ", 3) < 0) || append_key(&b, obj) < 0 ||
+                gc_buf_append(&b, "=", 1) < 0 ||
+                append_value(&b, X509_NAME_ENTRY_get_data(e), &text, &text_len) < 0)
+                goto done;
+            if (text && k > cn_index && OBJ_obj2nid(obj) == NID_commonName) {
+                OPENSSL_free(cn_text);
+                cn_text = text;
+                cn_len = text_len;
+                cn_index = k;
+            } else {
+                OPENSSL_free(text);
+            }
+        }
+        i = first - 1;
+    }
+    *dn = gc_arena_strndup(a, b.data ? b.data : "", b.len);
+    *cn = cn_index >= 0 ? gc_arena_strndup(a, (const char *)cn_text, (size_t)cn_len) : *dn;
+    rc = 0;
+done:
+    OPENSSL_free(cn_text);
+    gc_buf_free(&b);
+    return rc;
+}
+
+/* ---- the other fields ---- */
+
+static int time_ticks(const ASN1_TIME *t, int64_t *ticks)
+{
+    struct tm tm;
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return -1;
+    int year = tm.tm_year + 1900;
+    if (year < 1 || year > 9999)
+        return -1;
+    char s[32];
+    int n = snprintf(s, sizeof s, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (n < 0 || (size_t)n >= sizeof s)
+        return -1;
+    return gc_datetime_parse(s, (size_t)n, ticks);
+}
+
+/* The INTEGER's content octets (after tag and length) as upper-case hex. */
+static int serial_hex(const ASN1_INTEGER *serial, gc_arena *a, const char **out)
+{
+    int rc = -1;
+    unsigned char *der = NULL;
+    int n = serial ? i2d_ASN1_INTEGER(serial, &der) : -1;
+    if (n < 2)
+        goto done;
+    size_t len = (size_t)n, hdr = 2;
+    if (der[1] & 0x80)
+        hdr += der[1] & 0x7f;
+    if (hdr >= len)
+        goto done;
+    char *hex = gc_arena_alloc(a, 2 * (len - hdr) + 1);
+    hex_upper(der + hdr, len - hdr, hex);
+    *out = hex;
+    rc = 0;
+done:
+    OPENSSL_free(der);
+    return rc;
+}
+
+static int fill_info(X509 *x, const unsigned char *der, size_t der_len, gc_arena *a, gc_cert_info *out)
+{
+    gc_cert_info ci = {0};
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (format_name(X509_get_subject_name(x), a, &ci.subject, &ci.subject_name) < 0 ||
+        format_name(X509_get_issuer_name(x), a, &ci.issuer, &ci.issuer_name) < 0 ||
+        time_ticks(X509_get0_notBefore(x), &ci.not_before) < 0 ||
+        time_ticks(X509_get0_notAfter(x), &ci.not_after) < 0 ||
+        serial_hex(X509_get0_serialNumber(x), a, &ci.serial) < 0 ||
+        EVP_Digest(der, der_len, md, &md_len, EVP_sha1(), NULL) != 1 || md_len != 20)
+        return -1;
+    char *thumb = gc_arena_alloc(a, 41);
+    gc_hex_lower(md, 20, thumb);
+    ci.thumbprint = thumb;
+    *out = ci;
+    return 0;
+}
+
+/* Exactly one DER certificate filling der[0..len). */
+static int parse_der(const unsigned char *der, size_t len, gc_arena *a, gc_cert_info *out)
+{
+    int rc = -1;
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (!x || (size_t)(p - der) != len)
+        goto done;
+    rc = fill_info(x, der, len, a, out);
+done:
+    X509_free(x);
+    return rc;
+}
+
+static int parse_pem(const unsigned char *data, size_t len, gc_arena *a, gc_cert_info *out)
+{
+    int rc = -1;
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
+    if (!bio || PEM_read_bio(bio, &name, &header, &der, &der_len) != 1)
+        goto done;
+    if (strcmp(name, PEM_STRING_X509) != 0 || (header && *header) || der_len <= 0)
+        goto done;
+    rc = parse_der(der, (size_t)der_len, a, out);
+done:
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(der);
+    BIO_free(bio);
+    return rc;
+}
+
+int gc_cert_x509_parse(const unsigned char *data, size_t len, gc_arena *a, gc_cert_info *out)
+{
+    if (!data || len == 0 || len > GC_CERT_MAX_INPUT)
+        return -1;
+    ERR_set_mark();
+    /* a DER certificate is a SEQUENCE; PEM is text and never starts with that byte */
+    int rc = data[0] == 0x30 ? parse_der(data, len, a, out) : parse_pem(data, len, a, out);
+    ERR_pop_to_mark();
+    return rc;
+}
