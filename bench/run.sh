@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 case "${QUICK:-0}" in 1 | yes | true | on) QUICK=1 ;; *) QUICK=0 ;; esac
 if [ "$QUICK" = 1 ]; then
-  N=${BENCH_N:-100000} DUR=5 WARM=1 FSYNC_SECS=3
+  N=${BENCH_N:-100000} DUR=5 WARM=1 FSYNC_SECS=2
 else
   N=${BENCH_N:-1000000} DUR=10 WARM=2 FSYNC_SECS=5
 fi
@@ -172,6 +172,9 @@ run_wrk() {
     wrk -t "$THREADS" -c "$conns" -d "${secs}s" --timeout 5s -s "$BENCH/$script" "$url")
   line=$(grep '^BENCH ' <<<"$out" || true)
   [ -n "$line" ] || { echo "bench: wrk printed no summary for $label: $out" >&2; return 1; }
+  if grep -q '^BENCHERR ' <<<"$out"; then
+    say "  ${label:-warm-up}: $(grep '^BENCHERR ' <<<"$out" | cut -c10-)"
+  fi
   if [ -n "$label" ]; then
     echo "wrk $label ${line#BENCH }" >>"$RAW"
     say "  $label: $(tr ' ' '\n' <<<"${line#BENCH }" | grep -E '^(rps|p50_us|p99_us|non2xx|sock_errors)=' | tr '\n' ' ')"
@@ -247,12 +250,12 @@ fi
 # ---- 5 and 6: durable writes vs one writer's fsync rate on the same disk ----
 say "scenarios 5, 6: PATCH and POST, 64 connections, vs write+fsync in $WORK ($RUNS runs each)"
 export BENCH_IDS=$WORK/ids.txt
-run_wrk "" 64 patch.lua "$GC_URL" "$WARM"
+BENCH_PREFIX=$SET/ run_wrk "" 64 patch.lua "$GC_URL" "$WARM"
 for _ in $(seq "$RUNS"); do
   echo "fsync fsync $("$WORK/fsync_writer" "$WORK" "$FSYNC_SECS")" >>"$RAW"
   say "  fsync: $(tail -n 1 "$RAW" | cut -d' ' -f3)"
-  run_wrk patch_gc 64 patch.lua "$GC_URL"
-  run_wrk post_gc 64 post.lua "$GC_URL$SET"
+  BENCH_PREFIX=$SET/ run_wrk patch_gc 64 patch.lua "$GC_URL"
+  BENCH_PREFIX=$SET run_wrk post_gc 64 post.lua "$GC_URL"
 done
 stop_gc
 

@@ -5,7 +5,7 @@ set -euo pipefail
 level=${1:-build}
 pkgs=(cmake make gcc pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libpq-dev)
 case "$level" in
-  test|bench) pkgs+=(libcmocka-dev python3 openssl) ;;
+  test|bench) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
 esac
 case "$level" in
   bench) pkgs+=(wrk nginx-light nodejs npm) ;;
@@ -14,10 +14,14 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# python3 may come from elsewhere (pyenv); only ask apt for it when none is on PATH.
-if command -v python3 >/dev/null 2>&1; then
-  missing=("${missing[@]/python3}")
-fi
+# python3, node and npm may come from elsewhere (pyenv, a NodeSource install); only ask apt
+# for them when none is on PATH.
+for tool in python3 nodejs:node npm; do
+  pkg=${tool%%:*} cmd=${tool##*:}
+  if command -v "$cmd" >/dev/null 2>&1; then
+    missing=("${missing[@]/#$pkg}")
+  fi
+done
 # Likewise node and npm (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   missing=("${missing[@]/nodejs}")

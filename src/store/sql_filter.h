@@ -1,6 +1,7 @@
 /* $filter to SQL: a bound filter AST (odata/filter.h) becomes one parenthesised boolean
  * expression for a WHERE clause, with every literal a bound parameter and every identifier
- * quoted by gc_sql_ident. Only the AST's types are used from odata/, never its code. */
+ * quoted by gc_sql_ident. Only the AST's types are used from odata/ (a header), never its code,
+ * so gc_store does not link gc_odata. */
 #ifndef GC_STORE_SQL_FILTER_H
 #define GC_STORE_SQL_FILTER_H
 
@@ -22,19 +23,31 @@
  *   GC_E_INTERNAL     more than max_params values, or a node that does not belong to t.
  * On failure b and params may hold part of the output.
  *
- * SQL forms (E is the operand: "col", or "col_ticks" for DateTimeOffset, inside lower()/upper()):
- *   eq null / ne null     E IS NULL / E IS NOT NULL
- *   ne v                  (E IS NULL OR E <> ?)           (OData: null ne v is true)
- *   eq gt ge lt le v      E = ? / E > ? / ...; under an odd number of `not`s
- *                         (E IS NOT NULL AND E = ?), so that `not (x eq v)` holds for null x
- *   in (v, ...)           E IN (?, ...); under `not` (E IS NOT NULL AND E IN (?, ...))
- *   and / or              (a AND b AND ...) / (a OR b OR ...), same-operator chains flattened
- *   not                   NOT (x)
- *   startswith/endswith/contains (case-sensitive, as OData):
- *     SQLite (gc_sql_dialect_sqlite)   E GLOB ?   with * ? [ in the value written [*] [?] [[]
- *     any other dialect (PostgreSQL)  E LIKE ? ESCAPE '\'   with \ % _ escaped by '\'
- * Values: String/Guid text, Int32 and enum values and Boolean 0/1 as integers, DateTimeOffset
- * as ticks. */
+ * SQL forms. E is the operand: "col" ("col_ticks" for DateTimeOffset), inside lower()/upper()
+ * for tolower/toupper (a nested chain of them collapses to at most two calls). `not` is pushed
+ * down to the leaves (De Morgan; `not not x` is x), so no SQL NOT encloses a leaf and each leaf
+ * is written so that a null column answers as OData says:
+ *   eq null / ne null      E IS NULL / E IS NOT NULL      (negated: the other one)
+ *   eq gt ge lt le v       E = ? / E > ? / E >= ? / E < ? / E <= ?
+ *   ne v                   (E IS NULL OR E <> ?)          (OData: null ne v is true)
+ *   negated comparison     its complement, null rows included: not (E gt v) is
+ *                          (E IS NULL OR E <= ?), not (E eq v) is (E IS NULL OR E <> ?),
+ *                          not (E ne v) is E = ?
+ *   in (v, ...)            E IN (?, ...); negated (E IS NULL OR E NOT IN (?, ...))
+ *   and / or               a AND b AND ... / (a OR b OR ...): same-operator chains flattened,
+ *                          AND chains unparenthesised (AND binds tighter than OR), the most
+ *                          deeply nested operand first: SQLite 3.40's parser stack takes ~29
+ *                          levels of `a AND (b OR (...))` but ~80 of `((...) OR b) AND a`, and
+ *                          this keeps every filter within the parser's 64 levels inside it
+ *   startswith/endswith/contains, case-sensitive as in OData (a null column matches neither
+ *   the function nor its negation):
+ *     SQLite (gc_sql_dialect_sqlite)   E GLOB ? / E NOT GLOB ?, with * ? [ in the value
+ *                                      written [*] [?] [[]
+ *     other dialects (PostgreSQL)      E LIKE ? ESCAPE '\' / E NOT LIKE ? ESCAPE '\', with
+ *                                      \ % _ in the value escaped by '\'
+ * The whole is parenthesised. Parameters follow the SQL's order (a chain's deepest operand
+ * comes first), not the filter text's. Values: String/Guid as text, Int32 and enum values,
+ * Boolean 0/1 and DateTimeOffset ticks as integers. */
 int gc_sql_filter_where(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                         const gc_filter *f, gc_sql_value *params, size_t max_params,
                         int first_param, size_t *n_params, gc_arena *a, gc_err *err);

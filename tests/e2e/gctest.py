@@ -23,7 +23,9 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA_DIR = os.path.join(HERE, "data")
@@ -152,6 +154,28 @@ def key_forms(set_path, entity_id):
     """The three equal ways to address one entity."""
     return [set_path + "/" + entity_id, set_path + "('" + entity_id + "')",
             set_path + "(" + entity_id + ")"]
+
+
+def local_target(url):
+    """An absolute URL (an @odata.nextLink) -> its path and query, to request from the server."""
+    p = urllib.parse.urlsplit(url)
+    return p.path + ("?" + p.query if p.query else "")
+
+
+def query_params(url):
+    """The percent-decoded query options of a URL ('+' kept) as a dict (each name once)."""
+    query = urllib.parse.urlsplit(url).query
+    pairs = [(urllib.parse.unquote(k), urllib.parse.unquote(v))
+             for k, _, v in (item.partition("=") for item in query.split("&") if item)]
+    names = [k for k, _ in pairs]
+    if len(names) != len(set(names)):
+        raise AssertionError("a query option repeated in %r" % (url,))
+    return dict(pairs)
+
+
+def qs(**opts):
+    """'?$filter=...&$top=...' from keyword arguments (name without '$'), values percent-encoded."""
+    return "?" + "&".join("$%s=%s" % (k, urllib.parse.quote(str(v), safe="")) for k, v in opts.items())
 
 
 # ---------------------------------------------------------------- tokens
@@ -551,6 +575,37 @@ class Server:
         finally:
             conn.close()
 
+    def raw_request(self, method, target, token=None, headers=None, body=None, timeout=60):
+        """One request written byte for byte on a fresh connection: target goes into the request
+        line exactly as given (spaces, quotes and all, as the PFX import tool sends its $filter),
+        which http.client refuses to do. body: bytes, str or a dict/list (JSON)."""
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        hdrs = [("Host", "127.0.0.1:%d" % self.port), ("Connection", "close")]
+        if token is not None:
+            hdrs.append(("Authorization", "Bearer " + token))
+        if body is not None:
+            hdrs += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        hdrs += list((headers or {}).items())
+        head = "%s %s HTTP/1.1\r\n" % (method, target)
+        head += "".join("%s: %s\r\n" % kv for kv in hdrs) + "\r\n"
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            sock = ctx.wrap_socket(sock, server_hostname="127.0.0.1")
+        try:
+            sock.sendall(head.encode("utf-8") + (body or b""))
+            r = http.client.HTTPResponse(sock, method=method)
+            r.begin()
+            data = r.read()
+            return Resp(r.status, r.reason, r.getheaders(), data)
+        finally:
+            sock.close()
+
     def mint(self, tenant, scopes=RW_ALL, roles=None, **over):
         if roles is not None:
             scopes = None
@@ -582,6 +637,39 @@ class Tenant:
 
     def delete(self, path, **kw):
         return self.req("DELETE", path, **kw)
+
+    def raw_get(self, target, **kw):
+        """GET with target written into the request line as is (see Server.raw_request)."""
+        kw.setdefault("token", self.token)
+        return self.server.raw_request("GET", target, **kw)
+
+    def batch(self, requests, version="beta", **kw):
+        """POST /{version}/$batch with {"requests": requests}."""
+        return self.post("/%s/$batch" % version, {"requests": requests}, **kw)
+
+    def create_many(self, set_path, bodies, threads=8, per_batch=20):
+        """Creates every body (in $batch requests of per_batch, threads batches at a time);
+        returns the created entities in the order of bodies."""
+        version, sp = split_set(set_path)
+        chunks = [bodies[i:i + per_batch] for i in range(0, len(bodies), per_batch)]
+
+        def run(chunk):
+            reqs = [{"id": str(k), "method": "POST", "url": "/" + sp, "body": b,
+                     "headers": {"Content-Type": "application/json"}} for k, b in enumerate(chunk)]
+            r = self.batch(reqs, version=version)
+            if r.status != 200:
+                raise AssertionError("POST /%s/$batch -> %r" % (version, r))
+            got = {a["id"]: a for a in r.json()["responses"]}
+            out = []
+            for k in range(len(chunk)):
+                a = got[str(k)]
+                if a["status"] != 201:
+                    raise AssertionError("batch create in %s -> %r" % (set_path, a))
+                out.append(a["body"])
+            return out
+
+        with ThreadPoolExecutor(max_workers=threads) as ex:
+            return [e for part in ex.map(run, chunks) for e in part]
 
     def count(self, set_path):
         r = self.get(set_path + "/$count")

@@ -151,8 +151,8 @@ static void test_sql_comparisons(void **state)
     translate(a, d, pfx_user(),
               "isDeleted and not isDeleted and tenantId eq 0F8FAD5B-D9CB-469F-A165-70867728950E "
               "and status le -3", 1, &o);
-    assert_string_equal(o.sql, "(\"is_deleted\" = ? AND NOT (\"is_deleted\" IS NOT NULL AND "
-                               "\"is_deleted\" = ?) AND \"tenant_id\" = ? AND \"status\" <= ?)");
+    assert_string_equal(o.sql, "(\"is_deleted\" = ? AND (\"is_deleted\" IS NULL OR \"is_deleted\" "
+                               "<> ?) AND \"tenant_id\" = ? AND \"status\" <= ?)");
     assert_int_equal(o.n, 4);
     assert_int_param(&o.params[0], 1);
     assert_int_param(&o.params[1], 1);
@@ -166,26 +166,52 @@ static void test_sql_logic(void **state)
     (void)state;
     const gc_sql_dialect *d = &gc_sql_dialect_sqlite;
     const gc_entity_type *t = user_pfx();
-    /* same-operator chains are flattened; mixed ones keep their grouping */
+    /* same-operator chains are flattened; an OR inside an AND is parenthesised (an AND inside
+     * an OR needs no parentheses); a chain's most deeply nested operand comes first */
     expect_sql(d, t, "keyName eq 'a' and keyName eq 'b' and keyName eq 'c'",
                "(\"key_name\" = ? AND \"key_name\" = ? AND \"key_name\" = ?)");
     expect_sql(d, t, "keyName eq 'a' or keyName eq 'b' and keyName eq 'c' or keyName eq 'd'",
-               "(\"key_name\" = ? OR (\"key_name\" = ? AND \"key_name\" = ?) OR \"key_name\" = ?)");
+               "(\"key_name\" = ? AND \"key_name\" = ? OR \"key_name\" = ? OR \"key_name\" = ?)");
     expect_sql(d, t, "(keyName eq 'a' or keyName eq 'b') and (keyName eq 'c' or keyName eq 'd')",
                "((\"key_name\" = ? OR \"key_name\" = ?) AND (\"key_name\" = ? OR \"key_name\" = ?))");
-    /* not: comparisons under an odd number of nots exclude null explicitly */
+    expect_sql(d, t, "keyName eq 'a' and (keyName eq 'b' or (keyName eq 'c' and keyName ne 'd'))",
+               "((\"key_name\" = ? AND (\"key_name\" IS NULL OR \"key_name\" <> ?) OR "
+               "\"key_name\" = ?) AND \"key_name\" = ?)");
+    /* not is pushed to the leaves, each written as its complement (null columns included) */
     expect_sql(d, t, "not (keyName eq 'a' or intendedPurpose gt 'vpn')",
-               "(NOT ((\"key_name\" IS NOT NULL AND \"key_name\" = ?) OR (\"intended_purpose\" IS "
-               "NOT NULL AND \"intended_purpose\" > ?)))");
-    expect_sql(d, t, "not not keyName eq 'a'", "(NOT (NOT (\"key_name\" = ?)))");
-    expect_sql(d, t, "not keyName ne 'a'", "(NOT (\"key_name\" IS NULL OR \"key_name\" <> ?))");
-    expect_sql(d, t, "not keyName eq null", "(NOT (\"key_name\" IS NULL))");
-    expect_sql(d, t, "not keyName in ('a')",
-               "(NOT (\"key_name\" IS NOT NULL AND \"key_name\" IN (?)))");
-    expect_sql(d, t, "not startswith(keyName, 'a')", "(NOT (\"key_name\" GLOB ?))");
+               "((\"key_name\" IS NULL OR \"key_name\" <> ?) AND (\"intended_purpose\" IS NULL OR "
+               "\"intended_purpose\" <= ?))");
+    expect_sql(d, t, "not (keyName ge 'a' and keyName lt 'b' or keyName le 'c')",
+               "(((\"key_name\" IS NULL OR \"key_name\" < ?) OR (\"key_name\" IS NULL OR "
+               "\"key_name\" >= ?)) AND (\"key_name\" IS NULL OR \"key_name\" > ?))");
+    expect_sql(d, t, "not not keyName eq 'a'", "(\"key_name\" = ?)");
+    expect_sql(d, t, "not not not keyName eq 'a'", "(\"key_name\" IS NULL OR \"key_name\" <> ?)");
+    expect_sql(d, t, "not keyName ne 'a'", "(\"key_name\" = ?)");
+    expect_sql(d, t, "not keyName eq null", "(\"key_name\" IS NOT NULL)");
+    expect_sql(d, t, "not (keyName ne null)", "(\"key_name\" IS NULL)");
+    expect_sql(d, t, "not keyName in ('a', 'b')",
+               "(\"key_name\" IS NULL OR \"key_name\" NOT IN (?, ?))");
+    expect_sql(d, t, "not startswith(keyName, 'a')", "(\"key_name\" NOT GLOB ?)");
+    expect_sql(&numbered, t, "not contains(keyName, 'a')",
+               "(\"key_name\" NOT LIKE $1 ESCAPE '\\')");
     expect_sql(d, t, "keyName eq 'x' and not (keyName eq 'a' and not keyName eq 'b')",
-               "(\"key_name\" = ? AND NOT ((\"key_name\" IS NOT NULL AND \"key_name\" = ?) AND "
-               "NOT (\"key_name\" = ?)))");
+               "(((\"key_name\" IS NULL OR \"key_name\" <> ?) OR \"key_name\" = ?) AND "
+               "\"key_name\" = ?)");
+    /* chains of case functions collapse to at most two calls */
+    expect_sql(d, t, "tolower(tolower(tolower(keyName))) eq 'a'", "(lower(\"key_name\") = ?)");
+    expect_sql(d, t, "toupper(tolower(toupper(tolower(keyName)))) eq 'A'",
+               "(upper(lower(\"key_name\")) = ?)");
+    expect_sql(d, t, "tolower(tolower(toupper(keyName))) eq 'a'", "(lower(upper(\"key_name\")) = ?)");
+
+    /* parameters follow the SQL's order, not the filter's */
+    gc_arena *a = gc_arena_new();
+    sql_out o;
+    translate(a, d, t, "keyName eq 'a' or keyName eq 'b' and keyName eq 'c'", 1, &o);
+    assert_int_equal(o.n, 3);
+    assert_text(&o.params[0], "b");
+    assert_text(&o.params[1], "c");
+    assert_text(&o.params[2], "a");
+    gc_arena_free(a);
 }
 
 static void test_sql_string_functions(void **state)
@@ -521,6 +547,72 @@ static void test_e2e_dates_enums(void **state)
     sqlite3_close(d.h);
 }
 
+/* The deepest filters the parser accepts run on SQLite, whose parser stack (100 entries in
+ * 3.40) overflows at about 29 levels of `a AND (b OR (...))` written as nested. */
+static void test_e2e_deep(void **state)
+{
+    (void)state;
+    static char text[GC_FILTER_MAX_LEN + 1];
+    db d;
+    open_db(&d, user_pfx(), "t1", pfx_rows);
+    /* 60 levels of alternating and/or nested on the right, inside 2 `not (not (` (64 levels in
+     * all); only b2 (keyName '500') gets through every level */
+    size_t n = (size_t)snprintf(text, sizeof text, "not (not (");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s (",
+                              i % 2 ? "keyName ne 'zz' and" : "keyName eq 'nope' or");
+    n += (size_t)snprintf(text + n, sizeof text - n, "keyName eq '500'");
+    for (int i = 0; i < 62; i++)
+        text[n++] = ')';
+    text[n] = '\0';
+    expect_rows(&d, text, "b2");
+    /* one level more is refused */
+    memmove(text + 4, text, n + 1);
+    memcpy(text, "not ", 4);
+    gc_arena *a = gc_arena_new();
+    gc_filter *f = NULL;
+    gc_err err = {0};
+    assert_int_equal(gc_odata_filter_parse(a, d.t, text, strlen(text), &f, &err), -1);
+    assert_string_equal(err.message, "The $filter expression is nested more than 64 levels deep "
+                                     "at position 1303.");
+    gc_arena_free(a);
+    /* one `not` fewer: every other row */
+    memmove(text, text + 4, n + 1);
+    memcpy(text, "not ((    ", 10);
+    expect_rows(&d, text, "a1,c3,d4");
+    /* or-of-and at every level, as many levels as the node limit allows */
+    n = 0;
+    for (int i = 0; i < 31; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "keyName eq 'nope' or keyName ne 'zz' and (");
+    n += (size_t)snprintf(text + n, sizeof text - n, "keyName eq '500'");
+    for (int i = 0; i < 31; i++)
+        text[n++] = ')';
+    text[n] = '\0';
+    expect_rows(&d, text, "b2");
+    /* 64 nested nots, and 63 nots around 1 function call */
+    n = 0;
+    for (int i = 0; i < 64; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "not ");
+    snprintf(text + n, sizeof text - n, "keyName eq '500'");
+    expect_rows(&d, text, "b2");
+    n = 0;
+    for (int i = 0; i < 63; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "not ");
+    snprintf(text + n, sizeof text - n, "startswith(keyName, '50')");
+    expect_rows(&d, text, "c3");
+    /* 64 nested tolower/toupper */
+    n = 0;
+    for (int i = 0; i < 64; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, i % 2 ? "toupper(" : "tolower(");
+    n += (size_t)snprintf(text + n, sizeof text - n, "userPrincipalName");
+    for (int i = 0; i < 64; i++)
+        text[n++] = ')';
+    snprintf(text + n, sizeof text - n, " eq 'alice@contoso.com'");
+    expect_rows(&d, text, "a1,c3");
+    sqlite3_close(d.h);
+}
+
 static void test_e2e_guid_bool_int(void **state)
 {
     (void)state;
@@ -561,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_e2e_strings),
         cmocka_unit_test(test_e2e_nulls),
         cmocka_unit_test(test_e2e_dates_enums),
+        cmocka_unit_test(test_e2e_deep),
         cmocka_unit_test(test_e2e_guid_bool_int),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

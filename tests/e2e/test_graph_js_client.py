@@ -1,0 +1,195 @@
+"""Microsoft's Graph JavaScript client (@microsoft/microsoft-graph-client 3.x), unchanged, against
+graphcerts over https: tests/e2e/js/client_test.mjs creates, reads, updates, lists, pages, counts,
+batches and deletes through the client and checks its errors. The JS dependencies are installed
+once with `npm ci` from the committed lock file into a cache dir outside the source tree (beside
+GC_TEST_TMP, or GC_JS_DEPS_DIR). Skipped only when node is not installed; a failed install fails."""
+import concurrent.futures
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gctest  # noqa: E402
+from gctest import DMC_RW, UPFX, upfx_body, user_pfx_id  # noqa: E402
+
+JS_SRC = os.path.join(gctest.HERE, "js")
+JS_FILES = ("package.json", "package-lock.json", "client_test.mjs")
+if os.environ.get("GC_JS_DEPS_DIR"):
+    DEPS_DIR = os.environ["GC_JS_DEPS_DIR"]
+elif os.environ.get("GC_TEST_TMP"):  # under CTest: {build dir}/tmp -> {build dir}/js-deps
+    DEPS_DIR = os.path.join(os.path.dirname(os.path.abspath(gctest.TMP_ROOT)), "js-deps")
+else:
+    DEPS_DIR = os.path.join(tempfile.gettempdir(), "graphcerts-js-deps")
+NODE = shutil.which("node")
+PAGING_N = 250    # entities of one user: 3 pages of $top=100
+NOISE_N = 2250    # entities of other users in the same tenant: 2,500 in all
+PAGE_SIZE = 1000  # the server's default page size (contract section 3)
+SEED_CONNS = 4
+
+
+def _lock_digest():
+    h = hashlib.sha256()
+    for name in ("package.json", "package-lock.json"):
+        with open(os.path.join(JS_SRC, name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def install_js_deps():
+    """`npm ci` into DEPS_DIR unless an install of the same lock file is already there; copies the
+    test script beside node_modules (ES modules resolve packages from the script's folder)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise AssertionError("node is installed but npm is not: cannot install the Graph JS client")
+    os.makedirs(DEPS_DIR, exist_ok=True)
+    stamp = os.path.join(DEPS_DIR, ".installed-lock-sha256")
+    digest = _lock_digest()
+    fresh = False
+    try:
+        with open(stamp) as f:
+            fresh = f.read().strip() == digest and os.path.isdir(
+                os.path.join(DEPS_DIR, "node_modules", "@microsoft", "microsoft-graph-client"))
+    except FileNotFoundError:
+        pass
+    for name in JS_FILES:
+        shutil.copyfile(os.path.join(JS_SRC, name), os.path.join(DEPS_DIR, name))
+    if fresh:
+        return 0.0
+    if os.path.exists(stamp):
+        os.unlink(stamp)
+    t0 = time.time()
+    r = subprocess.run([npm, "ci", "--prefix", DEPS_DIR, "--no-audit", "--no-fund", "--ignore-scripts"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=300)
+    if r.returncode != 0:
+        raise AssertionError("npm ci --prefix %s failed (exit %d); the npm registry must be reachable:\n%s"
+                             % (DEPS_DIR, r.returncode, r.stdout.decode(errors="replace")[-3000:]))
+    with open(stamp, "w") as f:
+        f.write(digest + "\n")
+    return time.time() - t0
+
+
+def node_major():
+    out = subprocess.run([NODE, "--version"], stdout=subprocess.PIPE, check=True, timeout=30).stdout
+    return int(out.decode().strip().lstrip("v").split(".")[0])
+
+
+@unittest.skipIf(NODE is None, "node is not installed: the Graph JS client test needs Node.js 18+ and npm")
+class GraphJsClient(gctest.GCTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        major = node_major()
+        if major < 18:
+            raise AssertionError("node %d is too old: the Graph JS client needs a global fetch (Node 18+)" % major)
+        cls.npm_seconds = install_js_deps()
+        cls.srv = gctest.Server(cls.__name__, tls=True)
+        # The client checks the certificate against the name it connects to: localhost.
+        cls.srv.tls_files = gctest.make_self_signed(
+            cls.srv.dir, cn="localhost", extra=["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        try:
+            cls.srv.start()
+        except Exception:
+            cls.srv.stop(gctest.signal.SIGKILL)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.finish()
+
+    def create_many(self, tenant, bodies):
+        """POSTs each body on one keep-alive connection (a TLS handshake per request would make
+        seeding the slowest part of the test); every answer must be 201. Returns the ids."""
+        conn = self.srv.connection()
+        hdrs = {"Authorization": "Bearer " + tenant.token, "Content-Type": "application/json"}
+        ids = []
+        try:
+            for body in bodies:
+                conn.request("POST", UPFX, body=json.dumps(body).encode(), headers=hdrs)
+                r = conn.getresponse()
+                data = r.read()
+                self.assertEqual(r.status, 201, data[:300])
+                ids.append(json.loads(data)["id"])
+        finally:
+            conn.close()
+        return ids
+
+    def seed(self, tenant):
+        """PAGING_N entities of one user and NOISE_N of others, on SEED_CONNS connections at once
+        (concurrent writes share the server's commits); returns the user and its entities' ids."""
+        upn = "paging.%s@contoso.example" % uuid.uuid4().hex[:8]
+        bodies = [upfx_body(upn=upn) for _ in range(PAGING_N)] + [upfx_body() for _ in range(NOISE_N)]
+        with concurrent.futures.ThreadPoolExecutor(SEED_CONNS) as pool:
+            done = list(pool.map(lambda k: self.create_many(tenant, bodies[k::SEED_CONNS]), range(SEED_CONNS)))
+        made = {i for ids in done for i in ids}
+        self.assertEqual(len(made), PAGING_N + NOISE_N)
+        ids = [user_pfx_id(tenant.id, upn, b["thumbprint"]) for b in bodies[:PAGING_N]]
+        self.assertTrue(made.issuperset(ids))
+        return upn, ids
+
+    def test_graph_js_client(self):
+        t = self.srv.tenant(scopes=DMC_RW)
+        other = self.srv.tenant(scopes=DMC_RW)
+        t0 = time.time()
+        upn, ids = self.seed(t)
+        # the same user in another tenant: never seen by t's client
+        self.create_many(other, [upfx_body(upn=upn) for _ in range(3)])
+        seed_seconds = time.time() - t0
+        expect_path = os.path.join(self.srv.dir, "expect.json")
+        with open(expect_path, "w") as f:
+            json.dump({"pagingUpn": upn, "pagingIds": ids, "total": PAGING_N + NOISE_N,
+                       "pageSize": PAGE_SIZE}, f)
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPHCERTS_", "NODE_"))}
+        env.update({
+            "NODE_EXTRA_CA_CERTS": self.srv.tls_files[0],
+            "GC_BASE_URL": "https://localhost:%d" % self.srv.port,
+            "GC_TOKEN": t.token,
+            "GC_TENANT": t.id,
+            "GC_EXPECT": expect_path,
+        })
+        t1 = time.time()
+        r = subprocess.run([NODE, os.path.join(DEPS_DIR, "client_test.mjs")], env=env, cwd=DEPS_DIR,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120)
+        node_seconds = time.time() - t1
+        out, err = r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, "client_test.mjs failed:\nstdout: %s\nstderr: %s\nserver log:\n%s"
+                         % (out, err, self.srv.log_tail()))
+        summary = json.loads(out.strip().splitlines()[-1])
+        sys.stderr.write("graph js client: npm ci %.1fs, seed %.1fs, node %.1fs; %s\n"
+                         % (self.npm_seconds, seed_seconds, node_seconds, json.dumps(summary)))
+        self.assertIs(summary["ok"], True)
+        steps = summary["steps"]
+        self.assertEqual(steps["pageIterator"], {"entities": PAGING_N, "pages": 3})
+        self.assertEqual(steps["filteredList"], {"count": PAGING_N, "firstPage": 100})
+        self.assertEqual(steps["pageIteratorWholeSet"],
+                         {"entities": PAGING_N + NOISE_N + 1, "pages": -(-(PAGING_N + NOISE_N + 1) // PAGE_SIZE)})
+        self.assertEqual(steps["count"], {"all": PAGING_N + NOISE_N + 1, "filtered": PAGING_N})
+        self.assertEqual(steps["batch"], {"statuses": [200, 200, 201, 200, 204, 404]})
+        self.assertEqual(steps["batchFailedDependency"], {"statuses": [404, 424]})
+        self.assertEqual(steps["delete"], {"statusCode": 404, "code": "ResourceNotFound"})
+        created = steps["create"]["id"]
+        self.assertRegex(created, r"^[0-9a-f]{32}-[0-9a-f]{40}$")
+
+        # What the client did, as the server saw it: its entity is gone, the seed is intact, the
+        # other tenant untouched, and the token never reached the log.
+        self.assertGraphError(t.get(UPFX + "/" + created), 404, "ResourceNotFound")
+        self.assertCount(t.get(UPFX + "/$count"), PAGING_N + NOISE_N)
+        self.assertCount(other.get(UPFX + "/$count"), 3)
+        logs = self.srv.log_text()
+        self.assertNotIn(t.token, logs)
+        self.assertNotIn(t.token.split(".")[2], logs)
+        access = [rec for rec in self.srv.log_records() if rec.get("method") and rec.get("tenant") == t.id]
+        self.assertGreaterEqual(len(access), PAGING_N + NOISE_N + 20)
+
+
+if __name__ == "__main__":
+    gctest.main()
