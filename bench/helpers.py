@@ -350,6 +350,13 @@ def main():
              "startup": cmd_startup, "report": cmd_report}
     if cmd not in table:
         die("unknown command %s\n%s" % (cmd, __doc__))
+    if cmd.startswith("probe-"):
+        try:
+            table[cmd](*args)
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            # a feature that answers garbage is not available yet; the suite goes on
+            print("na probe failed: %s" % type(e).__name__)
+        return
     table[cmd](*args)
 
 

@@ -33,7 +33,7 @@ WORK=$(mktemp -d /tmp/graphcerts-bench.XXXXXX)
 chmod 755 "$WORK" # nginx's workers run as an unprivileged user and read www/ under it
 RAW=$WORK/raw.txt
 : >"$RAW"
-GC_PID="" NGINX_PID="" JS_PID="" NPM_PID=""
+GC_PID="" NGINX_PID="" JS_PID="" NPM_PID="" CHILD=""
 
 since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.0f", a - b }'; }
 say() { printf '[bench %4ss] %s\n' "$(since "$T_START")" "$*" >&2; }
@@ -51,14 +51,29 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# Runs a bounded foreground step as a tracked child, so that a signal stops it at once:
+# child OUT CMD... (OUT receives its stdout).
+child() {
+  local out=$1 rc=0
+  shift
+  "$@" >"$out" &
+  CHILD=$!
+  wait "$CHILD" || rc=$?
+  CHILD=""
+  return "$rc"
+}
+
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  stop_pid "$CHILD"
   stop_pid "$GC_PID"
   stop_pid "$NGINX_PID"
   stop_pid "$JS_PID"
   stop_pid "$NPM_PID"
-  if [ "$rc" -ne 0 ]; then
+  if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
+    echo "bench: interrupted; every process it started is stopped" >&2
+  elif [ "$rc" -ne 0 ]; then
     echo "bench: FAILED (exit $rc); last lines of the logs:" >&2
     for f in "$WORK"/*.log; do
       [ -s "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }
@@ -89,8 +104,11 @@ fi
 
 # ---- build ----
 say "building $BIN (Release) and the fsync writer"
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$WORK/build.log" 2>&1
-cmake --build "$BUILD" --target graphcerts -j "${JOBS:-2}" >>"$WORK/build.log" 2>&1
+if ! child "$WORK/build.txt" cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release 2>&1 ||
+  ! child "$WORK/build.txt" cmake --build "$BUILD" --target graphcerts -j "${JOBS:-2}" 2>&1; then
+  tail -n 30 "$WORK/build.txt" >&2
+  exit 1
+fi
 cc -std=c17 -O2 -Wall -Wextra -o "$WORK/fsync_writer" "$BENCH/fsync_writer.c"
 
 read -r GC_PORT NGINX_PORT JS_PORT START_PORT <<<"$(python3 "$BENCH/helpers.py" ports 4)"
@@ -107,7 +125,7 @@ start_gc() {
   "$BIN" serve --listen "127.0.0.1:$GC_PORT" --db "sqlite:$DB" --jwt-secret-file "$SECRET" \
     --log-level warn </dev/null 2>>"$WORK/graphcerts.log" &
   GC_PID=$!
-  python3 "$BENCH/helpers.py" wait "$GC_URL/healthz" "$GC_PID" 60
+  child /dev/null python3 "$BENCH/helpers.py" wait "$GC_URL/healthz" "$GC_PID" 60
 }
 stop_gc() { stop_pid "$GC_PID"; GC_PID=""; }
 
@@ -117,21 +135,21 @@ start_gc
 stop_gc
 say "seeding $N userPFXCertificates"
 T_SEED=$(date +%s.%N)
-python3 "$BENCH/seed.py" "$DB" "$TENANT" "$N" "$WORK/ids.txt" 100000 >&2
+child /dev/stderr python3 "$BENCH/seed.py" "$DB" "$TENANT" "$N" "$WORK/ids.txt" 100000
 SEED_S=$(since "$T_SEED")
 
 # ---- 8. start to first 200 ----
 say "scenario 8: start to first 200 on /healthz ($RUNS starts)"
-STARTUP=$(python3 "$BENCH/helpers.py" startup "$RUNS" "$START_PORT" "$BIN" serve \
+child "$WORK/startup.txt" python3 "$BENCH/helpers.py" startup "$RUNS" "$START_PORT" "$BIN" serve \
   --listen "127.0.0.1:$START_PORT" --db "sqlite:$DB" --jwt-secret-file "$SECRET" \
-  --log-level warn 2>>"$WORK/graphcerts.log")
-for ms in $STARTUP; do echo "startup startup ms=$ms" >>"$RAW"; done
+  --log-level warn 2>>"$WORK/graphcerts.log"
+for ms in $(cat "$WORK/startup.txt"); do echo "startup startup ms=$ms" >>"$RAW"; done
 
 start_gc
 
 # ---- references: entity bytes for nginx and json-server ----
 say "fetching $JSONSERVER_ENTITIES entities from graphcerts for the references"
-python3 "$BENCH/helpers.py" fetch "$GC_PORT" "$BENCH_TOKEN" "$WORK/ids.txt" \
+child /dev/null python3 "$BENCH/helpers.py" fetch "$GC_PORT" "$BENCH_TOKEN" "$WORK/ids.txt" \
   "$JSONSERVER_ENTITIES" "$NGINX_FILES" "$WORK"
 chmod -R a+rX "$WORK/www"
 
@@ -162,14 +180,15 @@ http {
 EOF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx.log" </dev/null &
 NGINX_PID=$!
-python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$NGINX_PORT$SET/$(head -n 1 "$WORK/ids-nginx.txt")" "$NGINX_PID" 20
+child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$NGINX_PORT$SET/$(head -n 1 "$WORK/ids-nginx.txt")" "$NGINX_PID" 20
 
 # One wrk measurement: LABEL (empty: warm-up, not recorded) CONNECTIONS SCRIPT URL [SECONDS]
 run_wrk() {
   local label=$1 conns=$2 script=$3 url=$4 secs=${5:-$DUR} out line nonce
   local nonce=$((RANDOM * 32768 + RANDOM))
-  out=$(BENCH_NONCE=$nonce timeout -k 5 $((secs + 60)) \
-    wrk -t "$THREADS" -c "$conns" -d "${secs}s" --timeout 5s -s "$BENCH/$script" "$url")
+  BENCH_NONCE=$nonce child "$WORK/wrk.out" timeout -k 5 $((secs + 60)) \
+    wrk -t "$THREADS" -c "$conns" -d "${secs}s" --timeout 5s -s "$BENCH/$script" "$url"
+  out=$(cat "$WORK/wrk.out")
   line=$(grep '^BENCH ' <<<"$out" || true)
   [ -n "$line" ] || { echo "bench: wrk printed no summary for $label: $out" >&2; return 1; }
   if grep -q '^BENCHERR ' <<<"$out"; then
@@ -210,7 +229,7 @@ say "scenario 2: the same GET against json-server ($JSONSERVER_ENTITIES entities
 node "$JS_DIR/node_modules/json-server/lib/cli/bin.js" --host 127.0.0.1 --port "$JS_PORT" --quiet \
   "$WORK/db.json" </dev/null >"$WORK/json-server.log" 2>&1 &
 JS_PID=$!
-python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$JS_PORT/userPfxCertificates/$(head -n 1 "$WORK/ids-jsonserver.txt")" "$JS_PID" 30
+child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$JS_PORT/userPfxCertificates/$(head -n 1 "$WORK/ids-jsonserver.txt")" "$JS_PID" 30
 export BENCH_PREFIX=/userPfxCertificates/
 BENCH_IDS=$WORK/ids-jsonserver.txt run_wrk "" 64 get.lua "http://127.0.0.1:$JS_PORT" "$WARM"
 for _ in $(seq "$RUNS"); do
@@ -221,7 +240,8 @@ JS_PID=""
 export BENCH_PREFIX=$SET
 
 # ---- 3: $filter on userPrincipalName, p99 ----
-FILTER=$(python3 "$BENCH/helpers.py" probe-filter "$GC_PORT" "$BENCH_TOKEN")
+child "$WORK/probe.txt" python3 "$BENCH/helpers.py" probe-filter "$GC_PORT" "$BENCH_TOKEN"
+FILTER=$(cat "$WORK/probe.txt")
 if [ "$FILTER" = ok ]; then
   say "scenario 3: \$filter=userPrincipalName eq '…'&\$top=100, 16 connections ($RUNS runs)"
   export BENCH_USERS=$((N < 50000 ? N : 50000))
@@ -233,7 +253,8 @@ else
 fi
 
 # ---- 4: deep paging, page 500 vs page 1 ----
-PAGING=$(python3 "$BENCH/helpers.py" probe-paging "$GC_PORT" "$BENCH_TOKEN" "$PAGE_TOP" "$PAGE_DEEP")
+child "$WORK/probe.txt" python3 "$BENCH/helpers.py" probe-paging "$GC_PORT" "$BENCH_TOKEN" "$PAGE_TOP" "$PAGE_DEEP"
+PAGING=$(cat "$WORK/probe.txt")
 if [ "${PAGING%% *}" = ok ]; then
   read -r _ PAGE1 PAGEDEEP <<<"$PAGING"
   say "scenario 4: page $PAGE_DEEP (via \$skiptoken) vs page 1, \$top=$PAGE_TOP, 16 connections ($RUNS runs each)"
@@ -252,7 +273,8 @@ say "scenarios 5, 6: PATCH and POST, 64 connections, vs write+fsync in $WORK ($R
 export BENCH_IDS=$WORK/ids.txt
 BENCH_PREFIX=$SET/ run_wrk "" 64 patch.lua "$GC_URL" "$WARM"
 for _ in $(seq "$RUNS"); do
-  echo "fsync fsync $("$WORK/fsync_writer" "$WORK" "$FSYNC_SECS")" >>"$RAW"
+  child "$WORK/fsync.txt" "$WORK/fsync_writer" "$WORK" "$FSYNC_SECS"
+  echo "fsync fsync $(cat "$WORK/fsync.txt")" >>"$RAW"
   say "  fsync: $(tail -n 1 "$RAW" | cut -d' ' -f3)"
   BENCH_PREFIX=$SET/ run_wrk patch_gc 64 patch.lua "$GC_URL"
   BENCH_PREFIX=$SET run_wrk post_gc 64 post.lua "$GC_URL"

@@ -22,11 +22,6 @@ for tool in python3 nodejs:node npm; do
     missing=("${missing[@]/#$pkg}")
   fi
 done
-# Likewise node and npm (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-  missing=("${missing[@]/nodejs}")
-  missing=("${missing[@]/npm}")
-fi
 read -r -a missing <<<"${missing[*]:-}"
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "graphcerts: installing ${missing[*]}" >&2

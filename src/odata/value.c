@@ -176,10 +176,10 @@ int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const js
     case GC_EDM_INT32: {
         if (json_is_real(in)) {
             double d = json_real_value(in);
-            if (d != (double)(int64_t)d)
-                return wrong_type(t, p, in, "a whole number", err);
             if (d < INT32_MIN || d > INT32_MAX)
                 goto out_of_range;
+            if (d != (double)(int64_t)d)
+                return wrong_type(t, p, in, "a whole number", err);
             *out = json_integer((json_int_t)d);
             return 0;
         }

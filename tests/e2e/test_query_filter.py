@@ -7,7 +7,6 @@ position, and tenant isolation. Each query asserts the exact result set."""
 import os
 import sys
 import urllib.parse
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gctest  # noqa: E402

@@ -130,6 +130,10 @@ static void test_int32_and_guid(void **state)
     assert_int_equal(create(a, states, "{\"certificateKeyUsages\":2147483648}", &rec, &err), -1);
     assert_string_equal(err.target, "certificateKeyUsages");
     assert_int_equal(create(a, states, "{\"certificateKeyUsages\":1.5}", &rec, &err), -1);
+    /* a real far outside Int64 (found by fuzzing: the cast was undefined) */
+    assert_int_equal(create(a, states, "{\"certificateKeyUsages\":1e300}", &rec, &err), -1);
+    assert_string_equal(err.message, "The property 'certificateKeyUsages' must be a whole number from "
+                                     "-2147483648 to 2147483647 (Edm.Int32).");
     assert_int_equal(create(a, old, "{\"tenantId\":\"F9882BCD-2BCD-F988-CD2B-88F9CD2B88F9\"}", &rec, &err), 0);
     assert_string_equal(json_string_value(json_object_get(rec, "tenantId")),
                         "f9882bcd-2bcd-f988-cd2b-88f9cd2b88f9");

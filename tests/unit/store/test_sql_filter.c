@@ -15,9 +15,7 @@
 
 #include "store/sql_filter.h"
 
-/* Unit tests link only their own module (gc_store); the parser is compiled in here so that the
- * SQL is checked for filters exactly as clients write them. */
-#include "odata/filter.c"
+#include "odata/filter.h"
 
 static const gc_entity_type *user_pfx(void)
 {
