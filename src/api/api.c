@@ -496,15 +496,23 @@ static int user_id(req_ctx *c, const char *upn, size_t len, bool compact, char *
     return 0;
 }
 
+#define USERS_HINT                                                                                 \
+    "graphcerts looks users up by UPN only: use $filter=userPrincipalName eq 'user@example.com' "   \
+    "(or userPrincipalName in ('a@example.com','b@example.com'))."
+
 /* GET /{version}/users?$filter=userPrincipalName eq '...' (or in (...)): the derived user ids,
  * so that clients building userPFXCertificate ids from a directory lookup get matching ones. */
 static int op_users(req_ctx *c, gc_err *err)
 {
     const gc_entity_type *t = &gc_schema_user;
     const gc_filter *f;
-    if (gc_odata_query_parse(c->a, t, c->req->query, c->route.version == GC_V_BETA, &c->q, err) < 0 ||
-        bind_filter(c, t, &f, err) < 0)
+    if (gc_odata_query_parse(c->a, t, c->req->query, c->route.version == GC_V_BETA, &c->q, err) < 0)
         return -1;
+    if (bind_filter(c, t, &f, err) < 0) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return gc_err_set(err, GC_E_BAD_REQUEST, "$filter", "%s " USERS_HINT, why);
+    }
     const gc_filter *operand = f ? f->left : NULL;
     while (operand && (operand->kind == GC_FILTER_TOLOWER || operand->kind == GC_FILTER_TOUPPER))
         operand = operand->left;
@@ -513,9 +521,7 @@ static int op_users(req_ctx *c, gc_err *err)
     for (size_t i = 0; ok && i < f->n_vals; i++)
         ok = f->vals[i].kind == GC_FILTER_LIT_STRING;
     if (!ok)
-        return gc_err_set(err, GC_E_BAD_REQUEST, "$filter",
-                          "graphcerts looks users up by UPN only: use $filter=userPrincipalName eq 'user@example.com' "
-                          "(or userPrincipalName in ('a@example.com','b@example.com')).");
+        return gc_err_set(err, GC_E_BAD_REQUEST, "$filter", USERS_HINT);
     json_t *arr = json_array();
     for (size_t i = 0; i < f->n_vals; i++) {
         char *id;

@@ -242,7 +242,8 @@ const size_t gc_schema_n_types = N(gc_schema_types);
 /* ---- user: the directory lookup the PFX import tool makes (§1.1) ---- */
 
 static const gc_prop user_props[] = {
-    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
+    /* derived from the UPN, so not something to look a user up by */
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY | GC_P_SERVER},
     {.name = "userPrincipalName", .column = "user_principal_name", .type = GC_EDM_STRING,
      .flags = GC_P_FILTER},
 };
