@@ -118,7 +118,7 @@ void gc_hex_lower(const unsigned char *data, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-static int hex_value(unsigned char c)
+int gc_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -127,6 +127,40 @@ static int hex_value(unsigned char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+static int hex_value(unsigned char c)
+{
+    return gc_hex_digit(c);
+}
+
+int gc_percent_decode(gc_arena *a, const char *s, size_t n, bool strict, char **out,
+                      size_t *out_len)
+{
+    char *d = gc_arena_alloc(a, n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int h = -1, l = -1;
+        if (s[i] == '%' && i + 2 < n) {
+            h = gc_hex_digit((unsigned char)s[i + 1]);
+            l = gc_hex_digit((unsigned char)s[i + 2]);
+        }
+        if (s[i] == '%' && h >= 0 && l >= 0) {
+            if (h == 0 && l == 0)
+                return -1;
+            d[k++] = (char)(h * 16 + l);
+            i += 2;
+        } else if (s[i] == '%' && strict) {
+            return -1;
+        } else {
+            d[k++] = s[i];
+        }
+    }
+    d[k] = '\0';
+    *out = d;
+    if (out_len)
+        *out_len = k;
+    return 0;
 }
 
 /* False for the empty string. */

@@ -21,6 +21,15 @@ char *gc_base64url_encode(gc_arena *a, const unsigned char *data, size_t len);
 
 /* ---- hex ---- */
 void gc_hex_lower(const unsigned char *data, size_t len, char *out /* 2*len+1 */);
+/* The value of one hex digit (either case), or -1. */
+int gc_hex_digit(int c);
+
+/* ---- percent-encoding ---- */
+/* Decodes %XX escapes of s[0..n) into a NUL-terminated arena string ('+' stays '+'). strict: a
+ * '%' without two hex digits is an error; otherwise it stays as it is (as ASP.NET reads query
+ * strings). An encoded NUL (%00) is always an error. Returns 0 or -1. out_len may be NULL. */
+int gc_percent_decode(gc_arena *a, const char *s, size_t n, bool strict, char **out,
+                      size_t *out_len);
 bool gc_is_hex(const char *s, size_t len);
 
 /* ---- GUIDs ---- */

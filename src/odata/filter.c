@@ -97,20 +97,6 @@ static int expected(parser *ps, const char *what)
                       echo(ps->text + ps->cur.pos, ps->cur.len, buf), ps->cur.pos);
 }
 
-static const char *edm_name(const gc_prop *p)
-{
-    switch (p->type) {
-    case GC_EDM_STRING: return "Edm.String";
-    case GC_EDM_INT32: return "Edm.Int32";
-    case GC_EDM_BOOLEAN: return "Edm.Boolean";
-    case GC_EDM_GUID: return "Edm.Guid";
-    case GC_EDM_DATETIME: return "Edm.DateTimeOffset";
-    case GC_EDM_BINARY: return "Edm.Binary";
-    case GC_EDM_ENUM: return p->enum_type->name;
-    }
-    return "?";
-}
-
 static const char *raw_name(raw_kind k)
 {
     switch (k) {
@@ -130,7 +116,7 @@ static int type_mismatch(parser *ps, const gc_prop *p, raw_kind k, size_t pos)
 {
     return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                       "Property '%s' expects %s%s value, not %s, at position %zu.", p->name,
-                      p->type == GC_EDM_ENUM ? "a microsoft.graph." : "an ", edm_name(p),
+                      p->type == GC_EDM_ENUM ? "a microsoft.graph." : "an ", gc_schema_edm_name(p),
                       raw_name(k), pos);
 }
 
@@ -571,7 +557,7 @@ static int parse_case_fn(parser *ps, gc_filter_kind kind, operand *o)
         return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                           "The function '%s' needs an Edm.String argument; property '%s' is %s "
                           "at position %zu.", fname, arg.node->prop->name,
-                          edm_name(arg.node->prop), arg_pos);
+                          gc_schema_edm_name(arg.node->prop), arg_pos);
     if (expect(ps, T_RPAREN, "')'") != 0)
         return -1;
     ps->depth--;
@@ -739,7 +725,7 @@ static gc_filter *parse_match_fn(parser *ps, gc_filter_kind kind, const char *fn
         gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                    "The function '%s' needs an Edm.String argument; property '%s' is %s at "
                    "position %zu.", fname, subject.node->prop->name,
-                   edm_name(subject.node->prop), subject.pos);
+                   gc_schema_edm_name(subject.node->prop), subject.pos);
         return NULL;
     }
     if (expect(ps, T_COMMA, "','") != 0 || parse_operand(ps, &pattern) != 0)

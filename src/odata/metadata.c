@@ -80,20 +80,6 @@ static bool enum_used(const gc_enum_type *e, unsigned version)
     return false;
 }
 
-static const char *edm_name(gc_edm type)
-{
-    switch (type) {
-    case GC_EDM_STRING: return "Edm.String";
-    case GC_EDM_INT32: return "Edm.Int32";
-    case GC_EDM_BOOLEAN: return "Edm.Boolean";
-    case GC_EDM_GUID: return "Edm.Guid";
-    case GC_EDM_DATETIME: return "Edm.DateTimeOffset";
-    case GC_EDM_BINARY: return "Edm.Binary";
-    case GC_EDM_ENUM: break;
-    }
-    return NULL;
-}
-
 static void put_enum(xml_writer *w, const gc_enum_type *e)
 {
     put(w, "      <EnumType");
@@ -125,7 +111,7 @@ static void put_property(xml_writer *w, const gc_prop *p)
         assert(p->enum_type != NULL);
         put_attr(w, "Type", NS ".", p->enum_type->name, NULL);
     } else {
-        put_attr(w, "Type", NULL, edm_name(p->type), NULL);
+        put_attr(w, "Type", NULL, gc_schema_edm_name(p), NULL);
     }
     if (!(p->flags & GC_P_NULLABLE))
         put(w, " Nullable=\"false\"");

@@ -1,42 +1,11 @@
 /* Path routing (see path.h). */
 #include "odata/path.h"
 
+#include "core/util.h"
+
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int gc_odata_percent_decode(gc_arena *a, const char *s, size_t n, char **out)
-{
-    char *d = gc_arena_alloc(a, n + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            if (i + 2 >= n)
-                return -1;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-            if (h < 0 || l < 0 || (h == 0 && l == 0))
-                return -1;
-            d[k++] = (char)(h * 16 + l);
-            i += 2;
-        } else {
-            d[k++] = s[i];
-        }
-    }
-    d[k] = '\0';
-    *out = d;
-    return 0;
-}
 
 const char *gc_odata_encode_segment(gc_arena *a, const char *s)
 {
@@ -118,7 +87,7 @@ int gc_odata_parse_path(gc_arena *a, const char *raw_path, gc_route *out, gc_err
         size_t len = e ? (size_t)(e - p) : strlen(p);
         if (n == sizeof segs / sizeof segs[0])
             return gc_err_set(err, GC_E_BAD_REQUEST, "", "The path has too many segments.");
-        if (gc_odata_percent_decode(a, p, len, &segs[n]) < 0)
+        if (gc_percent_decode(a, p, len, true, &segs[n], NULL) < 0)
             return gc_err_set(err, GC_E_BAD_REQUEST, "", "The path holds a malformed percent-escape or an encoded NUL (%%00).");
         n++;
         p += len;

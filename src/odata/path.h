@@ -32,9 +32,6 @@ typedef struct gc_route {
  * segment 'x'."; a malformed key → GC_E_BAD_REQUEST. */
 int gc_odata_parse_path(gc_arena *a, const char *raw_path, gc_route *out, gc_err *err);
 
-/* Percent-decodes s[0..n) into the arena; -1 on a bad escape or an encoded NUL. */
-int gc_odata_percent_decode(gc_arena *a, const char *s, size_t n, char **out);
-
 /* The percent-encoded form of a key for use in a URL path segment (arena-owned). */
 const char *gc_odata_encode_segment(gc_arena *a, const char *s);
 

@@ -3,6 +3,8 @@
  * $filter stays text here; the filter parser owns its grammar. */
 #include "odata/query.h"
 
+#include "core/util.h"
+
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -48,41 +50,6 @@ static const char *const opt_names[GC_ODATA_OPT__COUNT] = {
 const char *gc_odata_opt_name(gc_odata_opt opt)
 {
     return opt < GC_ODATA_OPT__COUNT ? opt_names[opt] : "";
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Lenient percent-decoding, as ASP.NET does it: %XX becomes the byte, a '%' without two hex
- * digits stays literal, '+' stays '+'. -1 only for %00, which a C string cannot carry. */
-static int decode(gc_arena *a, const char *s, size_t n, char **out, size_t *out_len)
-{
-    char *d = gc_arena_alloc(a, n + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        int h, l;
-        if (s[i] == '%' && i + 2 < n && (h = hexval(s[i + 1])) >= 0 &&
-            (l = hexval(s[i + 2])) >= 0) {
-            if (h == 0 && l == 0)
-                return -1;
-            d[k++] = (char)(h * 16 + l);
-            i += 2;
-        } else {
-            d[k++] = s[i];
-        }
-    }
-    d[k] = '\0';
-    *out = d;
-    *out_len = k;
-    return 0;
 }
 
 /* Client text fit for a message: at most SHOW_MAX bytes, anything outside printable ASCII
@@ -315,7 +282,7 @@ static int parse_param(gc_arena *a, const gc_entity_type *t, const char *s, size
     size_t raw_name_len = eq ? (size_t)(eq - s) : n;
     char *name;
     size_t name_len;
-    if (decode(a, s, raw_name_len, &name, &name_len) != 0)
+    if (gc_percent_decode(a, s, raw_name_len, false, &name, &name_len) != 0)
         return encoded_nul(err);
 
     bool dollar = name[0] == '$';
@@ -345,7 +312,7 @@ static int parse_param(gc_arena *a, const gc_entity_type *t, const char *s, size
                           canon);
     char *value = NULL;
     size_t value_len = 0;
-    if (eq && decode(a, eq + 1, n - raw_name_len - 1, &value, &value_len) != 0)
+    if (eq && gc_percent_decode(a, eq + 1, n - raw_name_len - 1, false, &value, &value_len) != 0)
         return encoded_nul(err);
     if (value_len == 0)
         return gc_err_set(err, GC_E_BAD_REQUEST, canon, "The query option '%s' requires a value.",

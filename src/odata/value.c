@@ -59,20 +59,6 @@ int gc_odata_parse_body(gc_arena *a, const unsigned char *data, size_t len, json
     return 0;
 }
 
-static const char *edm_name(const gc_prop *p)
-{
-    switch (p->type) {
-    case GC_EDM_STRING: return "Edm.String";
-    case GC_EDM_INT32: return "Edm.Int32";
-    case GC_EDM_BOOLEAN: return "Edm.Boolean";
-    case GC_EDM_GUID: return "Edm.Guid";
-    case GC_EDM_DATETIME: return "Edm.DateTimeOffset";
-    case GC_EDM_BINARY: return "Edm.Binary";
-    case GC_EDM_ENUM: return p->enum_type->name;
-    }
-    return "?";
-}
-
 static const char *json_kind(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -93,7 +79,7 @@ static int wrong_type(const gc_entity_type *t, const gc_prop *p, const json_t *i
 {
     return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
                       "Invalid value for property '%s' of type 'microsoft.graph.%s': expected %s (%s), got %s.",
-                      p->name, t->name, expects, edm_name(p), json_kind(in));
+                      p->name, t->name, expects, gc_schema_edm_name(p), json_kind(in));
 }
 
 static int canonical_enum(const gc_entity_type *t, const gc_prop *p, const json_t *in, json_t **out,
@@ -145,7 +131,7 @@ int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const js
         if (!(p->flags & GC_P_NULLABLE))
             return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
                               "The property '%s' of type 'microsoft.graph.%s' cannot be null (%s).",
-                              p->name, t->name, edm_name(p));
+                              p->name, t->name, gc_schema_edm_name(p));
         *out = json_null();
         return 0;
     }

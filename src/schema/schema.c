@@ -44,3 +44,17 @@ const gc_enum_member *gc_enum_by_value(const gc_enum_type *e, long value)
             return &e->members[i];
     return NULL;
 }
+
+const char *gc_schema_edm_name(const gc_prop *p)
+{
+    switch (p->type) {
+    case GC_EDM_STRING: return "Edm.String";
+    case GC_EDM_INT32: return "Edm.Int32";
+    case GC_EDM_BOOLEAN: return "Edm.Boolean";
+    case GC_EDM_GUID: return "Edm.Guid";
+    case GC_EDM_DATETIME: return "Edm.DateTimeOffset";
+    case GC_EDM_BINARY: return "Edm.Binary";
+    case GC_EDM_ENUM: return p->enum_type->name;
+    }
+    return "?";
+}

@@ -112,6 +112,9 @@ const gc_entity_type *gc_schema_find_set(const char *container, const char *set_
 const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name);
 const gc_prop *gc_schema_key(const gc_entity_type *t);
 
+/* "Edm.String", "Edm.Int32", ... for p's type; an enum's unqualified type name. */
+const char *gc_schema_edm_name(const gc_prop *p);
+
 /* Enum lookups: by member name (case-insensitive) or value. NULL when not a member. */
 const gc_enum_member *gc_enum_by_name(const gc_enum_type *e, const char *name, size_t len);
 const gc_enum_member *gc_enum_by_value(const gc_enum_type *e, long value);
