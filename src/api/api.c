@@ -122,12 +122,32 @@ static const char *entity_url(req_ctx *c, const char *id)
                            c->route.type->set_path, gc_odata_encode_segment(c->a, id));
 }
 
-static void send_entity(req_ctx *c, int status, const gc_record *rec)
+/* Largest response body the server writes (a page of 1000 entities is ~1-4 MB). */
+#define MAX_RESPONSE (256u << 20)
+
+/* Sends the JSON in b (handing its memory to the request's arena). */
+static int send_buf(req_ctx *c, int status, gc_buf *b, gc_err *err)
 {
-    json_t *o = gc_odata_entity(c->a, c->route.type, rec->obj, rec->version, context_url(c, true),
-                                c->q.select, c->q.n_select);
+    if (!b->data) {
+        gc_buf_free(b);
+        return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
+    }
+    gc_arena_defer(c->a, free, b->data);
+    set_body(c, status, JSON_CT, b->data, b->len);
+    return 0;
+}
+
+static int send_entity(req_ctx *c, int status, const gc_record *rec, gc_err *err)
+{
+    gc_buf b;
+    gc_buf_init(&b, MAX_RESPONSE);
+    if (gc_odata_write_entity(&b, c->route.type, rec->obj, rec->version, context_url(c, true),
+                              c->q.select, c->q.n_select) < 0) {
+        gc_buf_free(&b);
+        return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
+    }
     gc_http_resp_header(c->resp, "ETag", gc_odata_etag(c->a, rec->version));
-    send_json(c, status, o);
+    return send_buf(c, status, &b, err);
 }
 
 /* ---- preconditions ---- */
@@ -227,7 +247,7 @@ static int op_create(req_ctx *c, gc_err *err)
         return -1;
     if (finish_record(c, NULL, body, rec, err) < 0)
         return -1;
-    char *id;
+    char *id = NULL;
     if (make_id(c, rec, &id, err) < 0)
         return -1;
     /* the key goes first, as in the schema order */
@@ -241,8 +261,7 @@ static int op_create(req_ctx *c, gc_err *err)
         return -1;
     }
     gc_http_resp_header(c->resp, "Location", entity_url(c, id));
-    send_entity(c, 201, &out);
-    return 0;
+    return send_entity(c, 201, &out, err);
 }
 
 static int op_get(req_ctx *c, gc_err *err)
@@ -250,7 +269,7 @@ static int op_get(req_ctx *c, gc_err *err)
     if (parse_query(c, true, err) < 0)
         return -1;
     gc_record rec;
-    if (gc_store_get(c->api->cfg.store, c->a, c->route.type, c->who.tenant, c->route.key, &rec, err) < 0)
+    if (gc_store_get(c->api->cfg.store, c->a, c->route.type, c->who.tenant, c->route.key, 0, &rec, err) < 0)
         return -1;
     const char *inm = gc_http_req_header(c->req, "If-None-Match");
     if (inm && etag_list_matches(c->a, inm, rec.version)) {
@@ -258,8 +277,7 @@ static int op_get(req_ctx *c, gc_err *err)
         set_body(c, 304, NULL, NULL, 0);
         return 0;
     }
-    send_entity(c, 200, &rec);
-    return 0;
+    return send_entity(c, 200, &rec, err);
 }
 
 static int check_if_match(req_ctx *c, const gc_record *cur, gc_err *err)
@@ -280,7 +298,8 @@ static int op_update(req_ctx *c, gc_err *err)
         return -1;
     for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
         gc_record cur;
-        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, &cur, err) < 0)
+        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key,
+                         GC_STORE_WITH_SECRETS, &cur, err) < 0)
             return -1;
         if (check_if_match(c, &cur, err) < 0)
             return -1;
@@ -291,9 +310,9 @@ static int op_update(req_ctx *c, gc_err *err)
         if (finish_record(c, cur.obj, body, next, err) < 0)
             return -1;
         gc_record out = {.obj = next};
-        if (gc_store_update(c->api->cfg.store, t, c->who.tenant, id, cur.version, next, &out.version, err) == 0) {
-            send_entity(c, 200, &out);
-            return 0;
+        if (gc_store_update(c->api->cfg.store, t, c->who.tenant, id, cur.version, cur.obj, next,
+                            &out.version, err) == 0) {
+            return send_entity(c, 200, &out, err);
         }
         if (err->kind != GC_E_STALE)
             return -1;
@@ -312,7 +331,7 @@ static int op_delete(req_ctx *c, gc_err *err)
     int64_t expect = 0;
     if (gc_http_req_header(c->req, "If-Match")) {
         gc_record cur;
-        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, &cur, err) < 0)
+        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, 0, &cur, err) < 0)
             return -1;
         if (check_if_match(c, &cur, err) < 0)
             return -1;
@@ -427,16 +446,19 @@ static int op_list(req_ctx *c, gc_err *err)
     bool more = n > page;
     if (more)
         n = page;
-    json_t *o = json_object();
-    json_object_set_new(o, "@odata.context", json_string(context_url(c, false)));
+    gc_buf b;
+    gc_buf_init(&b, MAX_RESPONSE);
+    gc_buf_append(&b, "{\"@odata.context\":", 18);
+    const char *ctx = context_url(c, false);
+    gc_buf_append_json_string(&b, ctx, strlen(ctx));
     if (c->q.count) {
         int64_t total;
         gc_store_query cq = {.filter = f};
         if (gc_store_count(c->api->cfg.store, t, c->who.tenant, &cq, &total, err) < 0) {
-            json_decref(o);
+            gc_buf_free(&b);
             return -1;
         }
-        json_object_set_new(o, "@odata.count", json_integer(total));
+        gc_buf_appendf(&b, ",\"@odata.count\":%" PRId64, total);
     }
     if (more) {
         json_t *pos = gc_arena_json(c->a, json_array());
@@ -446,18 +468,24 @@ static int op_list(req_ctx *c, gc_err *err)
         json_array_append(pos, json_object_get(last, gc_schema_key(t)->name));
         const char *token = gc_skiptoken_make(c->a, c->api->skiptoken_key, binding, pos);
         if (!token) {
-            json_decref(o);
+            gc_buf_free(&b);
             return gc_err_set(err, GC_E_INTERNAL, "", "The next page link could not be made.");
         }
-        json_object_set_new(o, "@odata.nextLink", json_string(next_link(c, token)));
+        const char *link = next_link(c, token);
+        gc_buf_append(&b, ",\"@odata.nextLink\":", 19);
+        gc_buf_append_json_string(&b, link, strlen(link));
     }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, gc_odata_entity(c->a, t, rows[i].obj, rows[i].version, NULL,
-                                                   c->q.select, c->q.n_select));
-    json_object_set_new(o, "value", arr);
-    send_json(c, 200, o);
-    return 0;
+    gc_buf_append(&b, ",\"value\":[", 10);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            gc_buf_append(&b, ",", 1);
+        gc_odata_write_entity(&b, t, rows[i].obj, rows[i].version, NULL, c->q.select, c->q.n_select);
+    }
+    if (gc_buf_append(&b, "]}", 2) < 0 || b.overflow) {
+        gc_buf_free(&b);
+        return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
+    }
+    return send_buf(c, 200, &b, err);
 }
 
 static int op_count(req_ctx *c, gc_err *err)

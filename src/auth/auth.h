@@ -2,7 +2,9 @@
  * keys from a JWKS file, matched by kid) and yields who is calling: the tenant (tid) and the
  * permissions granted by scp (delegated, space-separated) or roles (application, array).
  * Signatures are verified with OpenSSL. Never accepts alg "none" or a token whose alg differs
- * from its key's. Error messages never contain the token. */
+ * from its key's. Error messages never contain the token. Verified tokens are cached (see
+ * gc_auth_verify), so a client that sends the same token on every request pays for the
+ * signature and the JSON once. */
 #ifndef GC_AUTH_AUTH_H
 #define GC_AUTH_AUTH_H
 
@@ -20,6 +22,11 @@ typedef struct gc_auth_config {
     const char *jwks_file;     /* JWKS JSON with RSA and EC P-256 keys, or NULL */
     const char *const *audiences; /* NULL-terminated accepted aud values; NULL: the Graph defaults */
     int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
+    int cache_entries;         /* verified-token cache slots: 0 → 4096; -1 → no cache; else 2 to
+                                  1048576, rounded up to a power of two. Memory: about 128 bytes
+                                  per 2 slots up front, plus per cached token ~100 bytes and its
+                                  permission names (tokens whose names need more than 2 KiB are
+                                  not cached), so 4096 slots stay under 10 MiB. */
 } gc_auth_config;
 
 #define GC_AUTH_MAX_PERMS 64
@@ -39,9 +46,26 @@ void gc_auth_close(gc_auth *auth);
  * case-insensitively). header may be NULL (missing). now is Unix seconds.
  * Failure → GC_E_UNAUTHENTICATED with a message saying what is wrong (missing header, not a
  * JWT, unsupported or mismatched alg, unknown kid, bad signature, expired, not yet valid,
- * wrong audience, missing or malformed tid). */
+ * wrong audience, missing or malformed tid).
+ * Thread-safe. A successful verification is cached, keyed by the SHA-256 of the token's bytes
+ * (a hit compares all 32 bytes); a later call with the same token skips the signature and the
+ * claims, copies the cached principal into a, and re-checks only exp/nbf against now, so it
+ * answers exactly as a full verification would (same principal, same expiry messages).
+ * Refusals are never cached. */
 int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
                    gc_principal *out, gc_err *err);
+
+/* Counters of the verified-token cache, summed over its locks (a consistent snapshot only when
+ * no verification runs at the same time). All zero when the cache is off. */
+typedef struct gc_auth_cache_stats {
+    size_t capacity;    /* slots */
+    size_t used;        /* slots holding a token */
+    uint64_t hits;      /* verifications answered from the cache (expired hits included) */
+    uint64_t misses;    /* verifications of a well-formed bearer token not in the cache */
+    uint64_t evictions; /* tokens replaced by another one */
+} gc_auth_cache_stats;
+
+void gc_auth_get_cache_stats(gc_auth *auth, gc_auth_cache_stats *out);
 
 /* True when p holds any one of the NULL-terminated permission names (case-insensitive). */
 bool gc_auth_has_any(const gc_principal *p, const char *const *perms);

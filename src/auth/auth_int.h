@@ -1,6 +1,7 @@
 /* Internals shared by the files of the auth module (not for use outside src/auth): the verified
- * key set loaded from a JWKS file, the JWS signature primitives, strict base64url, and bounded
- * file reading. Everything here is read-only once built, so one gc_auth serves many threads. */
+ * key set loaded from a JWKS file, the JWS signature primitives, strict base64url, bounded file
+ * reading and the cache of verified tokens. Everything but the cache is read-only once built;
+ * the cache locks itself, so one gc_auth serves many threads. */
 #ifndef GC_AUTH_AUTH_INT_H
 #define GC_AUTH_AUTH_INT_H
 
@@ -60,5 +61,37 @@ bool gc_auth_pkey_ok(EVP_PKEY *pkey, gc_jwk_type type, const unsigned char *msg,
 
 /* True for the 8-4-4-4-12 hex GUID form (either case). */
 bool gc_auth_guid_ok(const char *s, size_t len);
+
+/* ---- cache of verified tokens (cache.c) ---- */
+
+#define GC_AUTH_CACHE_DEFAULT 4096
+#define GC_AUTH_CACHE_MAX (1 << 20)
+#define GC_AUTH_CACHE_MAX_NAMES 2048 /* bytes of permission names (NULs included) a cached
+                                        principal may hold; a larger one is not cached */
+
+typedef struct gc_auth_cache gc_auth_cache;
+
+/* The token times a cache hit re-checks against the clock. */
+typedef struct gc_auth_times {
+    double exp;
+    double nbf;
+    bool has_nbf;
+} gc_auth_times;
+
+/* A 2-way set-associative table of entries slots (2 to GC_AUTH_CACHE_MAX, rounded up to a
+ * power of two), one mutex per set. NULL when out of memory. */
+gc_auth_cache *gc_auth_cache_new(size_t entries);
+void gc_auth_cache_free(gc_auth_cache *c);
+/* The cache key of a token: the SHA-256 of its bytes. 0 or -1. */
+int gc_auth_cache_key(const gc_auth_cache *c, const char *tok, size_t len, unsigned char key[32]);
+/* On a hit: true, *out filled (its perms copied into a) and *times set; the caller still has
+ * to check the times. On a miss: false, *out and *times untouched. */
+bool gc_auth_cache_get(gc_auth_cache *c, const unsigned char key[32], gc_arena *a,
+                       gc_principal *out, gc_auth_times *times);
+/* Remembers a verified principal (copied). Silently does nothing when out of memory or when
+ * the permission names need more than GC_AUTH_CACHE_MAX_NAMES bytes. */
+void gc_auth_cache_put(gc_auth_cache *c, const unsigned char key[32], const gc_principal *p,
+                       const gc_auth_times *times);
+void gc_auth_cache_stats_sum(gc_auth_cache *c, gc_auth_cache_stats *out);
 
 #endif

@@ -1,7 +1,8 @@
 /* Bearer-token verification (see auth.h): split the compact JWT, read the header, pick the key
  * (the shared secret for HS256, a JWKS key by kid for RS256/ES256), check the signature, then
  * the claims (exp, nbf, aud, tid) and collect scp/roles into the principal. The signature is
- * checked before any claim is looked at. Messages say what is wrong and never echo the token. */
+ * checked before any claim is looked at. A verified token goes into the cache (cache.c); a hit
+ * re-checks only the times, with the same code. Messages never echo the token. */
 #include "auth/auth_int.h"
 
 #include <jansson.h>
@@ -30,6 +31,7 @@ struct gc_auth {
     char *audiences[MAX_AUDIENCES + 1];
     size_t n_audiences;
     int skew;
+    gc_auth_cache *cache;  /* NULL when configured off */
 };
 
 typedef enum jwt_alg { ALG_HS256, ALG_RS256, ALG_ES256 } jwt_alg;
@@ -64,6 +66,7 @@ void gc_auth_close(gc_auth *auth)
         free(auth->secret);
     }
     gc_auth_jwks_free(&auth->jwks);
+    gc_auth_cache_free(auth->cache);
     for (size_t i = 0; i < auth->n_audiences; i++)
         free(auth->audiences[i]);
     free(auth);
@@ -83,6 +86,13 @@ int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err)
     if (cfg->skew_seconds < 0 || cfg->skew_seconds > 86400) {
         gc_err_set(err, GC_E_INTERNAL, "", "clock skew must be 0 to 86400 seconds, got %d",
                    cfg->skew_seconds);
+        goto done;
+    }
+    if (cfg->cache_entries < -1 || cfg->cache_entries == 1 ||
+        cfg->cache_entries > GC_AUTH_CACHE_MAX) {
+        gc_err_set(err, GC_E_INTERNAL, "",
+                   "the token cache must have 2 to %d entries (0: %d, -1: off), got %d",
+                   GC_AUTH_CACHE_MAX, GC_AUTH_CACHE_DEFAULT, cfg->cache_entries);
         goto done;
     }
     auth = calloc(1, sizeof *auth);
@@ -116,6 +126,13 @@ int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err)
         goto done;
     if (has_jwks && gc_auth_jwks_load(cfg->jwks_file, &auth->jwks, err) < 0)
         goto done;
+    if (cfg->cache_entries != -1) {
+        size_t entries = cfg->cache_entries ? (size_t)cfg->cache_entries : GC_AUTH_CACHE_DEFAULT;
+        if (!(auth->cache = gc_auth_cache_new(entries))) {
+            gc_err_set(err, GC_E_INTERNAL, "", "out of memory opening auth");
+            goto done;
+        }
+    }
     *out = auth;
     auth = NULL;
     result = 0;
@@ -315,17 +332,23 @@ static int time_claim(json_t *claims, const char *name, bool required, double *o
     return 0;
 }
 
-static int check_times(const gc_auth *auth, json_t *claims, int64_t now, gc_err *err)
+static int read_times(json_t *claims, gc_auth_times *times, gc_err *err)
 {
-    double exp = 0, nbf = 0;
-    bool has_exp = false, has_nbf = false;
-    if (time_claim(claims, "exp", true, &exp, &has_exp, err) < 0 ||
-        time_claim(claims, "nbf", false, &nbf, &has_nbf, err) < 0)
+    bool has_exp = false;
+    memset(times, 0, sizeof *times);
+    if (time_claim(claims, "exp", true, &times->exp, &has_exp, err) < 0 ||
+        time_claim(claims, "nbf", false, &times->nbf, &times->has_nbf, err) < 0)
         return -1;
+    return 0;
+}
+
+/* The one clock check, for fresh and cached tokens alike. */
+static int check_times(const gc_auth *auth, const gc_auth_times *times, int64_t now, gc_err *err)
+{
     double t = (double)now, skew = (double)auth->skew;
-    if (exp <= t - skew)
+    if (times->exp <= t - skew)
         return unauth(err, "The token has expired.");
-    if (has_nbf && nbf > t + skew)
+    if (times->has_nbf && times->nbf > t + skew)
         return unauth(err, "The token is not yet valid (nbf is in the future).");
     return 0;
 }
@@ -437,23 +460,42 @@ int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
     memset(out, 0, sizeof *out);
     const char *tok = NULL;
     size_t tok_len = 0;
-    if (bearer_token(header, &tok, &tok_len, err) < 0 || split_token(tok, tok_len, &p, err) < 0 ||
-        check_signature(auth, &p, err) < 0)
+    gc_auth_times times;
+    unsigned char key[32];
+    if (bearer_token(header, &tok, &tok_len, err) < 0)
+        goto done;
+    /* without a key (the digest failed) the token is verified in full and not cached */
+    bool keyed = auth->cache && gc_auth_cache_key(auth->cache, tok, tok_len, key) == 0;
+    if (keyed && gc_auth_cache_get(auth->cache, key, a, out, &times)) {
+        result = check_times(auth, &times, now, err);
+        goto done;
+    }
+    if (split_token(tok, tok_len, &p, err) < 0 || check_signature(auth, &p, err) < 0)
         goto done;
     p.claims = segment_json(p.payload_b64, p.payload_b64_len);
     if (!p.claims) {
         unauth(err, "The JWT payload is not a base64url-encoded JSON object.");
         goto done;
     }
-    if (check_times(auth, p.claims, now, err) < 0 || check_audience(auth, p.claims, err) < 0 ||
-        check_tenant(p.claims, out, err) < 0 || collect_perms(a, p.claims, out, err) < 0)
+    if (read_times(p.claims, &times, err) < 0 || check_times(auth, &times, now, err) < 0 ||
+        check_audience(auth, p.claims, err) < 0 || check_tenant(p.claims, out, err) < 0 ||
+        collect_perms(a, p.claims, out, err) < 0)
         goto done;
+    if (keyed)
+        gc_auth_cache_put(auth->cache, key, out, &times);
     result = 0;
 done:
     if (result < 0)
         memset(out, 0, sizeof *out);
     jwt_parts_free(&p);
     return result;
+}
+
+void gc_auth_get_cache_stats(gc_auth *auth, gc_auth_cache_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (auth->cache)
+        gc_auth_cache_stats_sum(auth->cache, out);
 }
 
 bool gc_auth_has_any(const gc_principal *p, const char *const *perms)

@@ -319,7 +319,8 @@ int gc_datetime_parse(const char *s, size_t len, int64_t *ticks)
 {
     int rc = -1;
     size_t p = 0;
-    int year, mon, day, hour, min, sec = 0, frac = 0, off_h = 0, off_m = 0, off_sign = 0;
+    int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0, frac = 0;
+    int off_h = 0, off_m = 0, off_sign = 0;
 
     if (!take_digits(s, len, &p, 4, &year) || !take_char(s, len, &p, "-") ||
         !take_digits(s, len, &p, 2, &mon) || !take_char(s, len, &p, "-") ||
@@ -451,13 +452,16 @@ void gc_buf_init(gc_buf *b, size_t limit)
     b->len = 0;
     b->cap = 0;
     b->limit = limit;
+    b->overflow = false;
 }
 
 /* Makes room for len more bytes plus the NUL; -1 past the limit or when out of memory. */
 static int buf_reserve(gc_buf *b, size_t len)
 {
-    if (len > b->limit - b->len || len >= SIZE_MAX - b->len)
+    if (len > b->limit - b->len || len >= SIZE_MAX - b->len) {
+        b->overflow = true;
         return -1;
+    }
     size_t need = b->len + len + 1;
     if (need <= b->cap)
         return 0;
@@ -467,8 +471,10 @@ static int buf_reserve(gc_buf *b, size_t len)
     if (cap > b->limit + 1 && b->limit < SIZE_MAX)
         cap = b->limit + 1;
     char *d = realloc(b->data, cap);
-    if (!d)
+    if (!d) {
+        b->overflow = true;
         return -1;
+    }
     if (!b->data)
         d[0] = '\0';
     b->data = d;
@@ -532,4 +538,39 @@ void gc_random_bytes(unsigned char *out, size_t n)
         fputs("graphcerts: RAND_bytes failed\n", stderr);
         abort();
     }
+}
+
+int gc_buf_append_json_string(gc_buf *b, const char *s, size_t n)
+{
+    if (gc_buf_append(b, "\"", 1) != 0)
+        return -1;
+    size_t run = 0; /* start of the pending run of bytes that need no escape */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (gc_buf_append(b, s + run, i - run) != 0)
+            return -1;
+        char esc[8];
+        size_t k = 2;
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04X", c);
+            k = 6;
+        }
+        if (gc_buf_append(b, esc, k) != 0)
+            return -1;
+        run = i + 1;
+    }
+    if (gc_buf_append(b, s + run, n - run) != 0)
+        return -1;
+    return gc_buf_append(b, "\"", 1);
 }

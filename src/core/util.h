@@ -70,11 +70,15 @@ void gc_str_lower(char *s);
 typedef struct gc_buf {
     char *data; /* NUL-terminated while len < cap */
     size_t len, cap, limit;
+    bool overflow; /* some append was refused: check once after a series of appends */
 } gc_buf;
 void gc_buf_init(gc_buf *b, size_t limit);
 /* 0, or -1 when the limit would be passed (the buffer is left unchanged). */
 int gc_buf_append(gc_buf *b, const void *data, size_t len);
 int gc_buf_appendf(gc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gc_buf_free(gc_buf *b);
+/* Appends s[0..n) as a JSON string literal (quotes included), escaped as jansson escapes:
+ * \" \\ \b \f \n \r \t, other control characters as \u00XX, everything else as is. */
+int gc_buf_append_json_string(gc_buf *b, const char *s, size_t n);
 
 #endif

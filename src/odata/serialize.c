@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -43,25 +44,56 @@ const char *gc_odata_select_suffix(gc_arena *a, const gc_prop *const *select, si
     return s;
 }
 
-json_t *gc_odata_entity(gc_arena *a, const gc_entity_type *t, const json_t *rec, int64_t version,
-                        const char *context, const gc_prop *const *select, size_t n_select)
+static int write_value(gc_buf *b, const json_t *v)
 {
-    json_t *o = json_object();
-    if (context)
-        json_object_set_new(o, "@odata.context", json_string(context));
-    json_object_set_new(o, "@odata.type", json_sprintf("#microsoft.graph.%s", t->name));
+    switch (v ? json_typeof(v) : JSON_NULL) {
+    case JSON_STRING:
+        return gc_buf_append_json_string(b, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return gc_buf_appendf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_TRUE:
+        return gc_buf_append(b, "true", 4);
+    case JSON_FALSE:
+        return gc_buf_append(b, "false", 5);
+    case JSON_NULL:
+        return gc_buf_append(b, "null", 4);
+    default: {
+        /* not produced by the store; written faithfully all the same */
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        int rc = s ? gc_buf_append(b, s, strlen(s)) : -1;
+        free(s);
+        return rc;
+    }
+    }
+}
+
+int gc_odata_write_entity(gc_buf *b, const gc_entity_type *t, const json_t *rec, int64_t version,
+                          const char *context, const gc_prop *const *select, size_t n_select)
+{
+    int rc = 0;
+    rc |= gc_buf_append(b, "{", 1);
+    if (context) {
+        rc |= gc_buf_append(b, "\"@odata.context\":", 17);
+        rc |= gc_buf_append_json_string(b, context, strlen(context));
+        rc |= gc_buf_append(b, ",", 1);
+    }
+    rc |= gc_buf_append(b, "\"@odata.type\":\"#microsoft.graph.", 32);
+    rc |= gc_buf_append(b, t->name, strlen(t->name));
+    rc |= gc_buf_append(b, "\"", 1);
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         if (!selected(p, select, n_select))
             continue;
-        json_t *v;
+        rc |= gc_buf_append(b, ",\"", 2);
+        rc |= gc_buf_append(b, p->name, strlen(p->name));
+        rc |= gc_buf_append(b, "\":", 2);
         if (p->flags & GC_P_SECRET)
-            v = json_loads(p->masked, JSON_DECODE_ANY, NULL);
+            rc |= gc_buf_append(b, p->masked, strlen(p->masked));
         else if (p->flags & GC_P_VERSION)
-            v = json_string(gc_odata_etag(a, version));
+            rc |= gc_buf_appendf(b, "\"W/\\\"%" PRId64 "\\\"\"", version);
         else
-            v = json_incref(json_object_get(rec, p->name));
-        json_object_set_new(o, p->name, v ? v : json_null());
+            rc |= write_value(b, json_object_get(rec, p->name));
     }
-    return o;
+    rc |= gc_buf_append(b, "}", 1);
+    return rc ? -1 : 0;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/util.h"
 #include "schema/schema.h"
 
 struct json_t;
@@ -13,11 +14,13 @@ struct json_t;
 /* The weak ETag of a version: W/"<version>" (arena-owned). */
 const char *gc_odata_etag(gc_arena *a, int64_t version);
 
-/* A new object for one entity. context may be NULL (collection members carry none). With
- * n_select > 0 only the key and the selected properties are written. */
-struct json_t *gc_odata_entity(gc_arena *a, const gc_entity_type *t, const struct json_t *rec,
-                               int64_t version, const char *context, const gc_prop *const *select,
-                               size_t n_select);
+/* Appends one entity as a JSON object to b: "@odata.context" (unless context is NULL, as for
+ * collection members), "@odata.type", then the properties in schema order — with n_select > 0
+ * only the key and the selected ones. Records are flat (strings, numbers, booleans, null), so
+ * they are written straight into the buffer. 0, or -1 when b's limit is reached. */
+int gc_odata_write_entity(gc_buf *b, const gc_entity_type *t, const struct json_t *rec,
+                          int64_t version, const char *context, const gc_prop *const *select,
+                          size_t n_select);
 
 /* "(a,b)" for a $select list, "" without one (arena-owned). */
 const char *gc_odata_select_suffix(gc_arena *a, const gc_prop *const *select, size_t n_select);

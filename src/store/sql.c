@@ -100,15 +100,23 @@ static sqlw w_start(gc_buf *b, const gc_sql_dialect *d)
     return (sqlw){.b = b, .d = d};
 }
 
-/* Every value column then version, comma-separated. */
-static void w_cols(sqlw *w, const gc_entity_type *t)
+/* Every value column then version, comma-separated; without secrets, a write-only property's
+ * columns are NULL literals (same positions, nothing read). */
+static void w_cols(sqlw *w, const gc_entity_type *t, bool with_secrets)
 {
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
-        w_ident(w, p->column, NULL);
+        bool hide = !with_secrets && (p->flags & GC_P_SECRET);
+        if (hide)
+            w_str(w, "NULL");
+        else
+            w_ident(w, p->column, NULL);
         w_str(w, ", ");
         if (p->type == GC_EDM_DATETIME) {
-            w_ident(w, p->column, GC_SQL_TICKS_SUFFIX);
+            if (hide)
+                w_str(w, "NULL");
+            else
+                w_ident(w, p->column, GC_SQL_TICKS_SUFFIX);
             w_str(w, ", ");
         }
     }
@@ -210,11 +218,12 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
     return w_done(&w, t, err);
 }
 
-int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                      bool with_secrets, gc_err *err)
 {
     sqlw w = w_start(b, d);
     w_str(&w, "SELECT ");
-    w_cols(&w, t);
+    w_cols(&w, t, with_secrets);
     w_str(&w, " FROM ");
     w_ident(&w, t->table, NULL);
     w_where_id(&w, t);
@@ -383,7 +392,7 @@ int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type 
         return -1;
     sqlw w = w_start(b, d);
     w_str(&w, "SELECT ");
-    w_cols(&w, t);
+    w_cols(&w, t, false);
     if (w_from_where(&w, t, q, tenant, a, params, n_params, err) != 0)
         return -1;
     if (q && q->after && w_keyset(&w, t, q, a, params, n_params, err) != 0)
@@ -424,7 +433,7 @@ int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, g
     w_str(&w, " (");
     w_ident(&w, GC_SQL_TENANT_COL, NULL);
     w_str(&w, ", ");
-    w_cols(&w, t);
+    w_cols(&w, t, true);
     w_str(&w, ") VALUES (");
     size_t n = gc_sql_n_values(t) + 2;
     for (size_t i = 0; i < n; i++) {
@@ -436,7 +445,8 @@ int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, g
     return w_done(&w, t, err);
 }
 
-int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, const bool *set,
+                  gc_err *err)
 {
     sqlw w = w_start(b, d);
     w_str(&w, "UPDATE ");
@@ -444,6 +454,8 @@ int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, g
     w_str(&w, " SET ");
     for (size_t i = 1; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
+        if (set && !set[i])
+            continue;
         w_eq(&w, p->column, NULL);
         w_str(&w, ", ");
         if (p->type == GC_EDM_DATETIME) {
@@ -571,6 +583,45 @@ int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_are
     return 0;
 }
 
+int gc_sql_update_values(const gc_entity_type *t, const char *key, const json_t *old,
+                         const json_t *obj, gc_arena *a, bool *set, gc_sql_value *values,
+                         size_t *n_values, gc_err *err)
+{
+    *n_values = 0;
+    if (!json_is_object(obj))
+        return gc_err_set(err, GC_E_BAD_REQUEST, "", "A record must be a JSON object.");
+    const gc_prop *k = key_of(t);
+    const json_t *kv = json_object_get(obj, k->name);
+    if (kv && (!json_is_string(kv) || strcmp(json_string_value(kv), key) != 0 ||
+               json_string_length(kv) != strlen(key)))
+        return gc_err_set(err, GC_E_BAD_REQUEST, k->name, "The key '%s' cannot be changed.", k->name);
+    set[0] = false;
+    size_t n = 0;
+    for (size_t i = 1; i < t->n_props; i++) {
+        const gc_prop *p = &t->props[i];
+        size_t width = p->type == GC_EDM_DATETIME ? 2 : 1;
+        const json_t *v = json_object_get(obj, p->name);
+        set[i] = false;
+        if (!v)
+            continue;
+        if (old) {
+            const json_t *ov = json_object_get(old, p->name);
+            if (json_equal(ov ? ov : json_null(), v))
+                continue;
+        }
+        set[i] = true;
+        if (json_is_null(v)) {
+            for (size_t j = 0; j < width; j++)
+                values[n + j] = (gc_sql_value){.kind = GC_SQL_NULL};
+        } else if (prop_to_values(p, v, a, &values[n], err) != 0) {
+            return -1;
+        }
+        n += width;
+    }
+    *n_values = n;
+    return 0;
+}
+
 static int bad_stored(const gc_entity_type *t, const gc_prop *p, gc_err *err)
 {
     return gc_err_set(err, GC_E_INTERNAL, p->name, "Stored value of %s.%s has the wrong type.",
@@ -587,7 +638,7 @@ static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const 
     case GC_EDM_GUID:
     case GC_EDM_DATETIME:
         if (v->kind == GC_SQL_TEXT)
-            j = json_stringn(v->p, v->len);
+            j = json_stringn_nocheck(v->p, v->len);
         break;
     case GC_EDM_INT32:
         if (v->kind == GC_SQL_INT)
@@ -599,12 +650,12 @@ static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const 
         break;
     case GC_EDM_BINARY:
         if (v->kind == GC_SQL_BLOB)
-            j = json_string(gc_base64_encode(a, v->len ? v->p : (const void *)"", v->len));
+            j = json_string_nocheck(gc_base64_encode(a, v->len ? v->p : (const void *)"", v->len));
         break;
     case GC_EDM_ENUM: {
         const gc_enum_member *m = v->kind == GC_SQL_INT ? gc_enum_by_value(p->enum_type, (long)v->i) : NULL;
         if (m)
-            j = json_string(m->name);
+            j = json_string_nocheck(m->name);
         break;
     }
     }
@@ -630,7 +681,7 @@ int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *value
         json_t *j = v->kind == GC_SQL_NULL ? json_null() : prop_from_value(t, p, v, a, err);
         if (!j)
             goto done;
-        if (json_object_set_new(obj, p->name, j) != 0) {
+        if (json_object_set_new_nocheck(obj, p->name, j) != 0) {
             gc_err_set(err, GC_E_INTERNAL, p->name, "Out of memory building a record.");
             goto done;
         }

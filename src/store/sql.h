@@ -56,7 +56,9 @@ size_t gc_sql_n_values(const gc_entity_type *t);
 
 /* Statement text (into b, which the caller initialised with GC_SQL_MAX_LEN); each returns 0 or
  * -1 (GC_E_INTERNAL) and documents its parameters in order. "cols" means every value column
- * followed by version, as read back by gc_sql_record_from_values. */
+ * followed by version, as read back by gc_sql_record_from_values; in "cols without secrets" the
+ * columns of write-only (GC_P_SECRET) properties are the literal NULL instead, so those values
+ * are neither read nor decoded and come back as JSON null. */
 
 /* CREATE TABLE IF NOT EXISTS: tenant, the value columns, version, PRIMARY KEY (tenant, key). */
 int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
@@ -64,15 +66,16 @@ int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
  * the key last, so a keyset page in that order reads the index in order. */
 int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                         const gc_prop *p, gc_err *err);
-/* SELECT cols WHERE tenant=? AND key=?. */
-int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
+/* SELECT cols (without secrets unless with_secrets) WHERE tenant=? AND key=?. */
+int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                      bool with_secrets, gc_err *err);
 /* SELECT version WHERE tenant=? AND key=?. */
 int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
 /* Most parameters one list or count statement binds, and most sort keys. */
 #define GC_SQL_MAX_PARAMS 1024
 #define GC_SQL_MAX_ORDER 8
 
-/* SELECT cols WHERE tenant=? [AND (q's filter)] [AND (rows after q's keyset position)]
+/* SELECT cols without secrets WHERE tenant=? [AND (q's filter)] [AND (rows after q's keyset position)]
  * ORDER BY q's keys (nulls first ascending, as OData sorts), then the key, LIMIT ? OFFSET ?.
  * Fills params[0..*n_params) (at most GC_SQL_MAX_PARAMS) with every value to bind, in order:
  * the tenant first; buffers belong to tenant, q or a. */
@@ -85,9 +88,11 @@ int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                  gc_sql_value *params, size_t *n_params, gc_err *err);
 /* INSERT: tenant, every value, version. */
 int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
-/* UPDATE: every value except values[0] (the key is never rewritten), new version, then
- * WHERE tenant=? AND key=? AND version=?. */
-int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
+/* UPDATE SET the columns of each property i >= 1 with set[i] (set NULL: every property; the key
+ * is never rewritten), in property order, then version = ?, WHERE tenant=? AND key=? AND
+ * version=?. The text depends only on t and set. */
+int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, const bool *set,
+                  gc_err *err);
 /* DELETE WHERE tenant=? AND key=? (and AND version=? when check_version). */
 int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, bool check_version,
                   gc_err *err);
@@ -98,8 +103,18 @@ int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, b
  * the property. */
 int gc_sql_values_from_record(const gc_entity_type *t, const struct json_t *obj, gc_arena *a,
                               gc_sql_value *values, gc_err *err);
+/* What an update of the row with key `key` writes: property i >= 1 when obj holds it (null
+ * included) and, when old is not NULL, its value is not json_equal to old's (absent in old counts
+ * as null); properties absent from obj are left as stored. Fills set[0..t->n_props) and values
+ * with the written properties' values in property order (as gc_sql_update binds them; at most
+ * gc_sql_n_values(t)), *n_values their number. Buffers live in a or obj. obj's key, when
+ * present, must equal key; errors otherwise as gc_sql_values_from_record. */
+int gc_sql_update_values(const gc_entity_type *t, const char *key, const struct json_t *old,
+                         const struct json_t *obj, gc_arena *a, bool *set, gc_sql_value *values,
+                         size_t *n_values, gc_err *err);
 /* gc_sql_n_values(t) stored values → a new record holding every property (NULL → JSON null),
- * owned by a. A stored value that cannot be one of the property's → GC_E_INTERNAL. */
+ * owned by a. A stored value that cannot be one of the property's → GC_E_INTERNAL. Stored text
+ * is trusted to be UTF-8 (it was checked on the way in) and is not validated again. */
 int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *values, gc_arena *a,
                               struct json_t **out, gc_err *err);
 

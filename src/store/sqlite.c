@@ -2,7 +2,8 @@
  * concurrent reader, prepared statements cached per connection) and never wait for writes.
  * Writes are queued to one writer thread that commits everything queued in one transaction and
  * one sync (group commit), each write inside its own savepoint so one failure stays its own.
- * SQL text and value mapping come from sql.c. */
+ * A checkpoint thread with its own connection copies the WAL back into the database off the
+ * writer's path. SQL text and value mapping come from sql.c. */
 #include "store/sqlite.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,19 +28,31 @@
 #define BUSY_TIMEOUT_MS 10000
 #define MAX_READERS 64
 #define MAX_CACHED_STMTS 64
+/* The writer's page cache (KiB): enough for the interior pages of every b-tree of a store of
+ * millions of rows, so a write reads little more than the leaves it changes. */
+#define WRITER_CACHE_KIB 32768
+/* WAL pages written since the last checkpoint that wake the checkpoint thread (the default
+ * autocheckpoint is 1000), and the WAL size in pages past which it also restarts the WAL
+ * (briefly holding writes back) rather than let it grow while writes never pause. */
+#define CKPT_PAGES 4000
+#define CKPT_RESTART_PAGES 32000
 
 /* ---- connections and their statement caches ---- */
 
 typedef struct cached_stmt {
     uint64_t hash;
+    uint64_t used; /* conn->tick at the last use: the least recently used is evicted */
     char *sql;
     sqlite3_stmt *st;
 } cached_stmt;
 
+/* A connection is used by one thread at a time, and by one cached statement at a time: a
+ * statement from stmt_get is put back before the next stmt_get on the same connection. */
 typedef struct conn {
     sqlite3 *db;
     cached_stmt stmts[MAX_CACHED_STMTS];
     size_t n_stmts;
+    uint64_t tick;
     struct conn *next; /* free list */
 } conn;
 
@@ -50,7 +64,7 @@ typedef struct write_op {
     op_kind kind;
     const char *tenant, *id;
     int64_t expect_version;
-    const gc_sql_value *values; /* INSERT, UPDATE: gc_sql_n_values(t) values */
+    const gc_sql_value *values; /* INSERT: every value; UPDATE: those of the changed columns */
     size_t n_values;
     const char *sql;         /* the write itself */
     const char *version_sql; /* SELECT version ... to tell NOT_FOUND from STALE */
@@ -58,6 +72,7 @@ typedef struct write_op {
     gc_err err;
     int64_t version;
     bool done;
+    pthread_cond_t done_cv; /* signalled once done is set: each waiter is woken alone */
     struct write_op *next;
 } write_op;
 
@@ -69,7 +84,6 @@ typedef struct sqlite_store {
 
     pthread_mutex_t lock; /* queue, stopping, done flags */
     pthread_cond_t work_cv;
-    pthread_cond_t done_cv;
     write_op *queue_head, *queue_tail;
     bool stopping;
     pthread_t writer;
@@ -83,6 +97,17 @@ typedef struct sqlite_store {
     pthread_cond_t rcv;
     conn *free_readers;
     size_t n_readers;
+
+    pthread_mutex_t ck_lock; /* checkpoint thread: the fields below */
+    pthread_cond_t ck_cv;
+    bool ck_wanted, ck_running, ck_stopping;
+    int ck_pages, ck_restart_pages; /* CKPT_PAGES, CKPT_RESTART_PAGES unless tests change them */
+    int wal_pages;  /* WAL size after the last commit (writer's WAL hook) */
+    int ck_base;    /* WAL pages already copied back by the last checkpoint */
+    pthread_t ckpt;
+    bool ckpt_started;
+    conn *ckconn;   /* the checkpoint thread's own */
+    _Atomic uint64_t checkpoints, restarts;
 } sqlite_store;
 
 static int db_fail(sqlite3 *db, int rc, const char *what, gc_err *err)
@@ -101,30 +126,41 @@ static uint64_t fnv1a(const char *s)
     return h;
 }
 
-/* A prepared statement for sql on c: from the cache, or prepared (and cached while there is
- * room; *cached tells stmt_put whether to keep it). */
+/* A prepared statement for sql on c: from the cache, or prepared and cached in place of the
+ * least recently used one when the cache is full (*cached false only when out of memory:
+ * stmt_put then finalizes it). */
 static sqlite3_stmt *stmt_get(conn *c, const char *sql, bool *cached, gc_err *err)
 {
     uint64_t h = fnv1a(sql);
+    c->tick++;
     for (size_t i = 0; i < c->n_stmts; i++)
         if (c->stmts[i].hash == h && strcmp(c->stmts[i].sql, sql) == 0) {
+            c->stmts[i].used = c->tick;
             *cached = true;
             return c->stmts[i].st;
         }
     sqlite3_stmt *st = NULL;
-    bool keep = c->n_stmts < MAX_CACHED_STMTS;
-    int rc = sqlite3_prepare_v3(c->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK) {
         db_fail(c->db, rc, "preparing a statement", err);
         return NULL;
     }
-    char *copy = keep ? strdup(sql) : NULL;
-    if (keep && copy) {
-        c->stmts[c->n_stmts++] = (cached_stmt){.hash = h, .sql = copy, .st = st};
-        *cached = true;
+    char *copy = strdup(sql);
+    *cached = copy != NULL;
+    if (!copy)
+        return st;
+    size_t slot = c->n_stmts;
+    if (slot == MAX_CACHED_STMTS) {
+        slot = 0;
+        for (size_t i = 1; i < c->n_stmts; i++)
+            if (c->stmts[i].used < c->stmts[slot].used)
+                slot = i;
+        sqlite3_finalize(c->stmts[slot].st);
+        free(c->stmts[slot].sql);
     } else {
-        *cached = false;
+        c->n_stmts++;
     }
+    c->stmts[slot] = (cached_stmt){.hash = h, .used = c->tick, .sql = copy, .st = st};
     return st;
 }
 
@@ -160,9 +196,25 @@ static int exec_sql(conn *c, const char *sql, const char *what, gc_err *err)
     return rc == SQLITE_OK ? 0 : db_fail(c->db, rc, what, err);
 }
 
-/* Opens a connection to path with the store's pragmas; read-only connections refuse writes. */
-static conn *conn_open(const char *path, bool writer, gc_err *err)
+/* Runs one parameterless statement (BEGIN, SAVEPOINT, ...) prepared once per connection. */
+static int run_cached(conn *c, const char *sql, const char *what, gc_err *err)
 {
+    bool cached = false;
+    sqlite3_stmt *st = stmt_get(c, sql, &cached, err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    int result = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(c->db, rc, what, err);
+    stmt_put(st, cached);
+    return result;
+}
+
+typedef enum conn_role { ROLE_WRITER, ROLE_READER, ROLE_CHECKPOINT } conn_role;
+
+/* Opens a connection to path with the store's pragmas; readers refuse writes. */
+static conn *conn_open(const char *path, conn_role role, gc_err *err)
+{
+    bool writer = role == ROLE_WRITER;
     conn *c = calloc(1, sizeof *c);
     if (!c) {
         gc_err_set(err, GC_E_INTERNAL, "", "Out of memory opening the database.");
@@ -197,8 +249,18 @@ static conn *conn_open(const char *path, bool writer, gc_err *err)
     }
     if (exec_sql(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF", "applying pragmas", err) != 0)
         goto fail;
-    if (!writer && exec_sql(c, "PRAGMA query_only=ON", "applying pragmas", err) != 0)
+    if (role == ROLE_READER && exec_sql(c, "PRAGMA query_only=ON", "applying pragmas", err) != 0)
         goto fail;
+    /* the checkpoint thread checkpoints (see wal_hook); the WAL file is cut back to the restart
+     * size whenever it restarts */
+    if (writer) {
+        char pragmas[200];
+        snprintf(pragmas, sizeof pragmas,
+                 "PRAGMA cache_size=-%d; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=%lld",
+                 WRITER_CACHE_KIB, (long long)CKPT_RESTART_PAGES * 4096);
+        if (exec_sql(c, pragmas, "applying pragmas", err) != 0)
+            goto fail;
+    }
     return c;
 fail:
     conn_close(c);
@@ -280,7 +342,7 @@ static conn *reader_acquire(sqlite_store *s, gc_err *err)
     }
     s->n_readers++;
     pthread_mutex_unlock(&s->rlock);
-    c = conn_open(s->path, false, err);
+    c = conn_open(s->path, ROLE_READER, err);
     if (!c) {
         pthread_mutex_lock(&s->rlock);
         s->n_readers--;
@@ -302,7 +364,7 @@ static void reader_release(sqlite_store *s, conn *c)
 /* ---- reads ---- */
 
 static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                      const char *id, gc_record *out, gc_err *err)
+                      const char *id, unsigned flags, gc_record *out, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
@@ -311,7 +373,8 @@ static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const 
     bool cached = false;
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    if (gc_sql_select_one(&sql, &gc_sql_dialect_sqlite, t, err) != 0)
+    if (gc_sql_select_one(&sql, &gc_sql_dialect_sqlite, t, (flags & GC_STORE_WITH_SECRETS) != 0,
+                          err) != 0)
         goto done;
     if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
         goto done;
@@ -426,6 +489,92 @@ done:
     return result;
 }
 
+/* ---- checkpoints ---- */
+
+/* The writer connection's WAL hook, run after each commit with the WAL's size in pages: wakes
+ * the checkpoint thread once CKPT_PAGES pages were added since its last checkpoint. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    sqlite_store *s = arg;
+    pthread_mutex_lock(&s->ck_lock);
+    if (pages < s->wal_pages)
+        s->ck_base = 0; /* the WAL started over */
+    s->wal_pages = pages;
+    if (!s->ck_wanted && pages - s->ck_base >= s->ck_pages) {
+        s->ck_wanted = true;
+        pthread_cond_signal(&s->ck_cv);
+    }
+    pthread_mutex_unlock(&s->ck_lock);
+    return SQLITE_OK;
+}
+
+/* The checkpoint thread: PASSIVE checkpoints copy the WAL back into the database (and sync it)
+ * without holding up the writer or readers. */
+static void *checkpoint_main(void *arg)
+{
+    sqlite_store *s = arg;
+    sqlite3 *db = s->ckconn->db;
+    pthread_mutex_lock(&s->ck_lock);
+    for (;;) {
+        /* past the restart size the writer gets the next turn (maybe_restart_wal) */
+        while ((!s->ck_wanted || s->ck_running || s->wal_pages >= s->ck_restart_pages) &&
+               !s->ck_stopping)
+            pthread_cond_wait(&s->ck_cv, &s->ck_lock);
+        if (s->ck_stopping)
+            break;
+        s->ck_running = true;
+        pthread_mutex_unlock(&s->ck_lock);
+
+        int log = 0, done = 0;
+        int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        if (rc != SQLITE_OK)
+            gc_log(GC_LOG_ERROR, NULL, "sqlite: checkpoint failed: %s (code %d)", sqlite3_errmsg(db),
+                   sqlite3_extended_errcode(db));
+        atomic_fetch_add(&s->checkpoints, 1);
+
+        pthread_mutex_lock(&s->ck_lock);
+        s->ck_running = false;
+        s->ck_wanted = false;
+        if (rc == SQLITE_OK && done <= s->wal_pages)
+            s->ck_base = done; /* else the WAL started over meanwhile */
+    }
+    pthread_mutex_unlock(&s->ck_lock);
+    return NULL;
+}
+
+/* Run by the writer between groups. Writes that never pause keep the WAL from starting over
+ * (that needs a checkpoint to have caught up when a transaction begins), so once it reached
+ * CKPT_RESTART_PAGES the writer runs a RESTART checkpoint itself while no other runs: it copies
+ * what the last PASSIVE left, waits for readers of older snapshots, and makes the next commit
+ * write the WAL from its start. Writes wait meanwhile, which bounds the WAL even when the
+ * checkpoint thread cannot keep up. */
+static void maybe_restart_wal(sqlite_store *s)
+{
+    pthread_mutex_lock(&s->ck_lock);
+    bool go = s->wal_pages >= s->ck_restart_pages && !s->ck_running;
+    if (go)
+        s->ck_running = true;
+    pthread_mutex_unlock(&s->ck_lock);
+    if (!go)
+        return;
+    sqlite3 *db = s->wconn->db;
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        gc_log(GC_LOG_ERROR, NULL, "sqlite: WAL restart failed: %s (code %d)", sqlite3_errmsg(db),
+               sqlite3_extended_errcode(db));
+    if (rc == SQLITE_OK)
+        atomic_fetch_add(&s->restarts, 1);
+    pthread_mutex_lock(&s->ck_lock);
+    s->ck_running = false;
+    if (rc == SQLITE_OK)
+        s->wal_pages = s->ck_base = 0;
+    pthread_cond_signal(&s->ck_cv);
+    pthread_mutex_unlock(&s->ck_lock);
+}
+
 /* ---- the writer thread ---- */
 
 static int64_t next_version(sqlite_store *s)
@@ -481,7 +630,7 @@ static int run_op(conn *c, write_op *op)
         sqlite3_bind_int64(st, k++, op->version);
         break;
     case OP_UPDATE:
-        for (size_t i = 1; i < op->n_values; i++)
+        for (size_t i = 0; i < op->n_values; i++)
             bind_value(st, k++, &op->values[i]);
         sqlite3_bind_int64(st, k++, op->version);
         bind_text(st, k++, op->tenant);
@@ -536,10 +685,10 @@ static void run_group(sqlite_store *s, write_op *ops)
     conn *c = s->wconn;
     gc_err gerr;
     gc_err_clear(&gerr);
-    bool lost = exec_sql(c, "BEGIN IMMEDIATE", "starting a transaction", &gerr) != 0;
+    bool lost = run_cached(c, "BEGIN IMMEDIATE", "starting a transaction", &gerr) != 0;
     for (write_op *op = ops; op && !lost; op = op->next) {
         op->version = next_version(s);
-        if (exec_sql(c, "SAVEPOINT gc_op", "starting a savepoint", &gerr) != 0) {
+        if (run_cached(c, "SAVEPOINT gc_op", "starting a savepoint", &gerr) != 0) {
             lost = true;
             break;
         }
@@ -547,10 +696,10 @@ static void run_group(sqlite_store *s, write_op *ops)
         if (op->rc != 0) {
             /* an I/O error or similar may have rolled the whole transaction back */
             if (sqlite3_get_autocommit(c->db) ||
-                exec_sql(c, "ROLLBACK TO gc_op", "rolling back a savepoint", &gerr) != 0)
+                run_cached(c, "ROLLBACK TO gc_op", "rolling back a savepoint", &gerr) != 0)
                 lost = true;
         }
-        if (!lost && exec_sql(c, "RELEASE gc_op", "releasing a savepoint", &gerr) != 0)
+        if (!lost && run_cached(c, "RELEASE gc_op", "releasing a savepoint", &gerr) != 0)
             lost = true;
     }
     if (!lost && save_last_version(s, &gerr) != 0)
@@ -562,13 +711,13 @@ static void run_group(sqlite_store *s, write_op *ops)
         if (inject > 0) {
             gc_err_set(&gerr, GC_E_INTERNAL, "", "Database error while committing (injected).");
             lost = true;
-        } else if (exec_sql(c, "COMMIT", "committing", &gerr) != 0) {
+        } else if (run_cached(c, "COMMIT", "committing", &gerr) != 0) {
             lost = true;
         }
     }
     if (lost) {
         if (!sqlite3_get_autocommit(c->db))
-            exec_sql(c, "ROLLBACK", "rolling back", NULL);
+            run_cached(c, "ROLLBACK", "rolling back", NULL);
         for (write_op *op = ops; op; op = op->next) {
             op->rc = -1;
             gc_err_set(&op->err, GC_E_INTERNAL, "", "The write was not committed: %s", gerr.message);
@@ -597,9 +746,12 @@ static void *writer_main(void *arg)
         for (write_op *op = ops; op;) {
             write_op *next = op->next; /* op may vanish once done is seen */
             op->done = true;
+            pthread_cond_signal(&op->done_cv);
             op = next;
         }
-        pthread_cond_broadcast(&s->done_cv);
+        pthread_mutex_unlock(&s->lock);
+        maybe_restart_wal(s);
+        pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -617,6 +769,7 @@ static int submit(sqlite_store *s, write_op *op, int64_t *version_out, gc_err *e
         pthread_mutex_unlock(&s->lock);
         return gc_err_set(err, GC_E_UNAVAILABLE, "", "The store is closing.");
     }
+    pthread_cond_init(&op->done_cv, NULL);
     if (s->queue_tail)
         s->queue_tail->next = op;
     else
@@ -624,8 +777,9 @@ static int submit(sqlite_store *s, write_op *op, int64_t *version_out, gc_err *e
     s->queue_tail = op;
     pthread_cond_signal(&s->work_cv);
     while (!op->done)
-        pthread_cond_wait(&s->done_cv, &s->lock);
+        pthread_cond_wait(&op->done_cv, &s->lock);
     pthread_mutex_unlock(&s->lock);
+    pthread_cond_destroy(&op->done_cv);
     if (op->rc != 0) {
         if (err)
             *err = op->err;
@@ -660,7 +814,8 @@ done:
 }
 
 static int sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
-                         int64_t expect_version, const json_t *obj, int64_t *version_out, gc_err *err)
+                         int64_t expect_version, const json_t *old, const json_t *obj,
+                         int64_t *version_out, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
@@ -668,17 +823,13 @@ static int sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tena
     gc_buf sql, vsql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
     gc_buf_init(&vsql, GC_SQL_MAX_LEN);
-    size_t n = gc_sql_n_values(t);
-    gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
-    if (gc_sql_values_from_record(t, obj, a, vals, err) != 0 ||
-        gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, err) != 0 ||
+    bool *set = gc_arena_alloc(a, t->n_props * sizeof *set);
+    gc_sql_value *vals = gc_arena_alloc(a, gc_sql_n_values(t) * sizeof *vals);
+    size_t n = 0;
+    if (gc_sql_update_values(t, id, old, obj, a, set, vals, &n, err) != 0 ||
+        gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, set, err) != 0 ||
         gc_sql_select_version(&vsql, &gc_sql_dialect_sqlite, t, err) != 0)
         goto done;
-    if (vals[0].len != strlen(id) || memcmp(vals[0].p, id, vals[0].len) != 0) {
-        gc_err_set(err, GC_E_BAD_REQUEST, t->props[0].name, "The key '%s' cannot be changed.",
-                   t->props[0].name);
-        goto done;
-    }
     write_op op = {.kind = OP_UPDATE, .tenant = tenant, .id = id, .expect_version = expect_version,
                    .values = vals, .n_values = n, .sql = sql.data, .version_sql = vsql.data};
     result = submit(s, &op, version_out, err);
@@ -848,6 +999,14 @@ static void sqlite_close(gc_store *gs)
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->writer, NULL);
     }
+    if (s->ckpt_started) {
+        pthread_mutex_lock(&s->ck_lock);
+        s->ck_stopping = true;
+        pthread_cond_signal(&s->ck_cv);
+        pthread_mutex_unlock(&s->ck_lock);
+        pthread_join(s->ckpt, NULL);
+    }
+    conn_close(s->ckconn);
     conn_close(s->wconn);
     size_t closed = 0;
     for (conn *c = s->free_readers; c;) {
@@ -859,9 +1018,10 @@ static void sqlite_close(gc_store *gs)
     if (closed != s->n_readers)
         gc_log(GC_LOG_ERROR, NULL, "sqlite: store closed while %zu reads were running",
                s->n_readers - closed);
+    pthread_cond_destroy(&s->ck_cv);
+    pthread_mutex_destroy(&s->ck_lock);
     pthread_cond_destroy(&s->rcv);
     pthread_mutex_destroy(&s->rlock);
-    pthread_cond_destroy(&s->done_cv);
     pthread_cond_destroy(&s->work_cv);
     pthread_mutex_destroy(&s->lock);
     free(s->path);
@@ -895,14 +1055,26 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
     s->n_types = n_types;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->work_cv, NULL);
-    pthread_cond_init(&s->done_cv, NULL);
     pthread_mutex_init(&s->rlock, NULL);
     pthread_cond_init(&s->rcv, NULL);
+    pthread_mutex_init(&s->ck_lock, NULL);
+    pthread_cond_init(&s->ck_cv, NULL);
+    s->ck_pages = CKPT_PAGES;
+    s->ck_restart_pages = CKPT_RESTART_PAGES;
     atomic_init(&s->commits, 0);
     atomic_init(&s->fail_commits, 0);
+    atomic_init(&s->checkpoints, 0);
+    atomic_init(&s->restarts, 0);
 
-    if (!(s->wconn = conn_open(path, true, err)) || create_schema(s, err) != 0)
+    if (!(s->wconn = conn_open(path, ROLE_WRITER, err)) || create_schema(s, err) != 0 ||
+        !(s->ckconn = conn_open(path, ROLE_CHECKPOINT, err)))
         goto done;
+    sqlite3_wal_hook(s->wconn->db, wal_hook, s); /* replaces SQLite's own autocheckpoint */
+    if (pthread_create(&s->ckpt, NULL, checkpoint_main, s) != 0) {
+        gc_err_set(err, GC_E_INTERNAL, "db", "Cannot start the database checkpoint thread.");
+        goto done;
+    }
+    s->ckpt_started = true;
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
         gc_err_set(err, GC_E_INTERNAL, "db", "Cannot start the database writer thread.");
         goto done;
@@ -929,6 +1101,22 @@ uint64_t gc_store_sqlite_commits(gc_store *gs)
 void gc_store_sqlite_fail_commits(gc_store *gs, int n)
 {
     atomic_store(&((sqlite_store *)gs)->fail_commits, n);
+}
+
+void gc_store_sqlite_checkpoint_stats(gc_store *gs, uint64_t *checkpoints, uint64_t *restarts)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    *checkpoints = atomic_load(&s->checkpoints);
+    *restarts = atomic_load(&s->restarts);
+}
+
+void gc_store_sqlite_set_checkpoint_pages(gc_store *gs, int pages, int restart_pages)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    pthread_mutex_lock(&s->ck_lock);
+    s->ck_pages = pages;
+    s->ck_restart_pages = restart_pages;
+    pthread_mutex_unlock(&s->ck_lock);
 }
 
 const gc_store_backend gc_store_sqlite = {

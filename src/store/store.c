@@ -26,9 +26,9 @@ void gc_store_close(gc_store *s)
 }
 
 int gc_store_get(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                 const char *id, gc_record *out, gc_err *err)
+                 const char *id, unsigned flags, gc_record *out, gc_err *err)
 {
-    return s->be->get(s, a, t, tenant, id, out, err);
+    return s->be->get(s, a, t, tenant, id, flags, out, err);
 }
 
 int gc_store_list(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
@@ -50,10 +50,10 @@ int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
 }
 
 int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                    int64_t expect_version, const struct json_t *obj, int64_t *version_out,
-                    gc_err *err)
+                    int64_t expect_version, const struct json_t *old, const struct json_t *obj,
+                    int64_t *version_out, gc_err *err)
 {
-    return s->be->update(s, t, tenant, id, expect_version, obj, version_out, err);
+    return s->be->update(s, t, tenant, id, expect_version, old, obj, version_out, err);
 }
 
 int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,

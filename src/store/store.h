@@ -43,8 +43,14 @@ typedef struct gc_store_query {
     const struct json_t *after;
 } gc_store_query;
 
+/* gc_store_get flags. */
+enum gc_store_get_flags {
+    GC_STORE_WITH_SECRETS = 1u << 0, /* also read write-only (GC_P_SECRET) values */
+};
+
 typedef struct gc_record {
-    struct json_t *obj; /* canonical wire form, every property including secrets; arena-owned */
+    struct json_t *obj; /* canonical wire form, every property; write-only (GC_P_SECRET) ones are
+                         * null unless read with GC_STORE_WITH_SECRETS; arena-owned */
     int64_t version;    /* changes on every write; the ETag */
 } gc_record;
 
@@ -53,7 +59,7 @@ typedef struct gc_store_backend {
     int (*open)(const char *location, gc_store **out, gc_err *err);
     void (*close)(gc_store *s);
     int (*get)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
-               const char *id, gc_record *out, gc_err *err);
+               const char *id, unsigned flags, gc_record *out, gc_err *err);
     int (*list)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                 const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err);
     int (*count)(gc_store *s, const gc_entity_type *t, const char *tenant,
@@ -61,8 +67,8 @@ typedef struct gc_store_backend {
     int (*insert)(gc_store *s, const gc_entity_type *t, const char *tenant,
                   const struct json_t *obj, int64_t *version_out, gc_err *err);
     int (*update)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                  int64_t expect_version, const struct json_t *obj, int64_t *version_out,
-                  gc_err *err);
+                  int64_t expect_version, const struct json_t *old, const struct json_t *obj,
+                  int64_t *version_out, gc_err *err);
     int (*remove)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, gc_err *err);
 } gc_store_backend;
@@ -78,10 +84,11 @@ struct gc_store {
 int gc_store_open(const char *dsn, gc_store **out, gc_err *err);
 void gc_store_close(gc_store *s);
 
-/* GC_E_NOT_FOUND when the tenant has no such id. out->obj is owned by a. */
+/* GC_E_NOT_FOUND when the tenant has no such id. out->obj is owned by a. flags: GC_STORE_*. */
 int gc_store_get(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                 const char *id, gc_record *out, gc_err *err);
-/* Rows in q's order; *out is an arena array of *n_out records. */
+                 const char *id, unsigned flags, gc_record *out, gc_err *err);
+/* Rows in q's order, without write-only values (they read as null); *out is an arena array of
+ * *n_out records. */
 int gc_store_list(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                   const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err);
 /* Rows matching q (limit/offset ignored). */
@@ -90,11 +97,13 @@ int gc_store_count(gc_store *s, const gc_entity_type *t, const char *tenant,
 /* Inserts obj (which holds the key). GC_E_CONFLICT when the tenant already has that id. */
 int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
                     const struct json_t *obj, int64_t *version_out, gc_err *err);
-/* Replaces the row with obj when its version is still expect_version.
- * GC_E_NOT_FOUND when gone, GC_E_STALE when the version moved on. */
+/* Replaces the row with obj when its version is still expect_version. old, when not NULL, is
+ * the record as read at that version (with secrets): then only the columns of properties whose
+ * value differs from old are written, which spares unchanged indexes. A property absent from
+ * obj is left as it is. GC_E_NOT_FOUND when gone, GC_E_STALE when the version moved on. */
 int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                    int64_t expect_version, const struct json_t *obj, int64_t *version_out,
-                    gc_err *err);
+                    int64_t expect_version, const struct json_t *old, const struct json_t *obj,
+                    int64_t *version_out, gc_err *err);
 /* Deletes the row; expect_version 0 means any version. GC_E_NOT_FOUND / GC_E_STALE as above. */
 int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, gc_err *err);

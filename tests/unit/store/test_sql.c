@@ -1,5 +1,6 @@
 /* Tests of the backend-neutral SQL text and value mapping (src/store/sql.c): identifier quoting,
- * exact statement text for both parameter styles, and record <-> column value conversion. */
+ * exact statement text for both parameter styles (write-only columns read as NULL, updates of
+ * chosen columns), record <-> column value conversion and what an update writes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +41,27 @@ static void expect_sql(gen_fn fn, const gc_sql_dialect *d, const char *want)
     assert_string_equal(b.data, want);
     gc_buf_free(&b);
 }
+
+static int select_one_all(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    return gc_sql_select_one(b, d, t, true, err);
+}
+
+static int update_all(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    return gc_sql_update(b, d, t, NULL, err);
+}
+
+/* a type with write-only properties */
+static const gc_prop vault_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY},
+    {.name = "label", .column = "label", .type = GC_EDM_STRING},
+    {.name = "pin", .column = "pin", .type = GC_EDM_STRING, .flags = GC_P_SECRET},
+    {.name = "at", .column = "at", .type = GC_EDM_DATETIME, .flags = GC_P_SECRET},
+    {.name = "key", .column = "key", .type = GC_EDM_BINARY, .flags = GC_P_SECRET},
+};
+static const gc_entity_type vault = {
+    .name = "vault", .table = "vaults", .props = vault_props, .n_props = 5};
 
 static void test_ident_quoting(void **state)
 {
@@ -87,13 +109,13 @@ static void test_statements(void **state)
     const char *cols = "\"id\", \"la\"\"bel\", \"at\", \"at_ticks\", \"level\", \"data\", \"version\"";
     char want[1024];
     snprintf(want, sizeof want, "SELECT %s FROM \"things\" WHERE \"tenant\" = ? AND \"id\" = ?", cols);
-    expect_sql(gc_sql_select_one, &gc_sql_dialect_sqlite, want);
+    expect_sql(select_one_all, &gc_sql_dialect_sqlite, want);
     snprintf(want, sizeof want, "SELECT %s FROM \"things\" WHERE \"tenant\" = $1 AND \"id\" = $2", cols);
-    expect_sql(gc_sql_select_one, &numbered, want);
+    expect_sql(select_one_all, &numbered, want);
     snprintf(want, sizeof want, "INSERT INTO \"things\" (\"tenant\", %s) VALUES ($1, $2, $3, $4, $5, "
                                 "$6, $7, $8)", cols);
     expect_sql(gc_sql_insert, &numbered, want);
-    expect_sql(gc_sql_update, &numbered,
+    expect_sql(update_all, &numbered,
                "UPDATE \"things\" SET \"la\"\"bel\" = $1, \"at\" = $2, \"at_ticks\" = $3, \"level\" = $4, "
                "\"data\" = $5, \"version\" = $6 WHERE \"tenant\" = $7 AND \"id\" = $8 AND \"version\" = $9");
     expect_sql(gc_sql_select_version, &gc_sql_dialect_sqlite,
@@ -192,6 +214,117 @@ static void test_values_round_trip(void **state)
     gc_arena_free(a);
 }
 
+static void test_secrets_read_as_null(void **state)
+{
+    (void)state;
+    gc_buf b;
+    gc_err err = {0};
+    gc_buf_init(&b, GC_SQL_MAX_LEN);
+    assert_int_equal(gc_sql_select_one(&b, &gc_sql_dialect_sqlite, &vault, false, &err), 0);
+    assert_string_equal(b.data, "SELECT \"id\", \"label\", NULL, NULL, NULL, NULL, \"version\" FROM "
+                                "\"vaults\" WHERE \"tenant\" = ? AND \"id\" = ?");
+    assert_int_equal(gc_sql_select_one(&b, &gc_sql_dialect_sqlite, &vault, true, &err), 0);
+    assert_string_equal(b.data, "SELECT \"id\", \"label\", \"pin\", \"at\", \"at_ticks\", \"key\", "
+                                "\"version\" FROM \"vaults\" WHERE \"tenant\" = ? AND \"id\" = ?");
+    /* lists never read them */
+    gc_arena *a = gc_arena_new();
+    gc_sql_value params[GC_SQL_MAX_PARAMS];
+    size_t n_params;
+    gc_store_query q = {0};
+    assert_int_equal(gc_sql_select_list(&b, &gc_sql_dialect_sqlite, &vault, &q, "t1", a, params,
+                                        &n_params, &err), 0);
+    assert_string_equal(b.data, "SELECT \"id\", \"label\", NULL, NULL, NULL, NULL, \"version\" FROM "
+                                "\"vaults\" WHERE \"tenant\" = ? ORDER BY \"id\" ASC LIMIT ? OFFSET ?");
+    /* inserts write them */
+    assert_int_equal(gc_sql_insert(&b, &gc_sql_dialect_sqlite, &vault, &err), 0);
+    assert_string_equal(b.data, "INSERT INTO \"vaults\" (\"tenant\", \"id\", \"label\", \"pin\", \"at\", "
+                                "\"at_ticks\", \"key\", \"version\") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    gc_arena_free(a);
+    gc_buf_free(&b);
+}
+
+static void test_update_columns(void **state)
+{
+    (void)state;
+    gc_buf b;
+    gc_err err = {0};
+    gc_buf_init(&b, GC_SQL_MAX_LEN);
+    bool set[5] = {true, false, true, true, false}; /* set[0] (the key) is never written */
+    assert_int_equal(gc_sql_update(&b, &numbered, &thing, set, &err), 0);
+    assert_string_equal(b.data, "UPDATE \"things\" SET \"at\" = $1, \"at_ticks\" = $2, \"level\" = $3, "
+                                "\"version\" = $4 WHERE \"tenant\" = $5 AND \"id\" = $6 AND \"version\" = $7");
+    bool none[5] = {false};
+    assert_int_equal(gc_sql_update(&b, &gc_sql_dialect_sqlite, &thing, none, &err), 0);
+    assert_string_equal(b.data, "UPDATE \"things\" SET \"version\" = ? WHERE \"tenant\" = ? AND \"id\" = ? "
+                                "AND \"version\" = ?");
+    gc_buf_free(&b);
+}
+
+static void test_update_values(void **state)
+{
+    (void)state;
+    gc_arena *a = gc_arena_new();
+    gc_err err = {0};
+    bool set[5];
+    gc_sql_value v[6];
+    size_t n = 99;
+    json_t *old = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", "k", "label", "L", "at",
+                            "2000-01-01T00:00:00Z", "level", "high", "data", "AAE=");
+
+    /* against old: only what differs, a null included; absent old values count as null */
+    json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:n}", "id", "k", "label", "L", "at",
+                            "2000-01-01T01:00:00+01:00", "level", "high", "data");
+    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, a, set, v, &n, &err), 0);
+    assert_false(set[0]);
+    assert_false(set[1]);
+    assert_true(set[2]);
+    assert_false(set[3]);
+    assert_true(set[4]);
+    assert_int_equal(n, 3);
+    assert_int_equal(v[0].kind, GC_SQL_TEXT);
+    assert_memory_equal(v[0].p, "2000-01-01T01:00:00+01:00", v[0].len);
+    assert_int_equal(v[1].kind, GC_SQL_INT);
+    assert_int_equal(v[2].kind, GC_SQL_NULL);
+    json_decref(obj);
+
+    json_t *old_partial = json_pack("{s:s}", "id", "k");
+    obj = json_pack("{s:n,s:s}", "label", "level", "low");
+    assert_int_equal(gc_sql_update_values(&thing, "k", old_partial, obj, a, set, v, &n, &err), 0);
+    assert_false(set[1]);
+    assert_true(set[3]);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].i, 10);
+    json_decref(obj);
+    json_decref(old_partial);
+
+    /* without old: everything obj holds */
+    obj = json_pack("{s:s,s:s}", "label", "L", "data", "AAE=");
+    assert_int_equal(gc_sql_update_values(&thing, "k", NULL, obj, a, set, v, &n, &err), 0);
+    assert_true(set[1]);
+    assert_false(set[2]);
+    assert_false(set[3]);
+    assert_true(set[4]);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[1].kind, GC_SQL_BLOB);
+    assert_int_equal(v[1].len, 2);
+    json_decref(obj);
+
+    /* the key cannot change; changed values are checked, unchanged ones are not converted */
+    obj = json_pack("{s:s}", "id", "other");
+    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, a, set, v, &n, &err), -1);
+    assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+    assert_string_equal(err.target, "id");
+    json_decref(obj);
+    obj = json_pack("{s:s}", "level", "medium");
+    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, a, set, v, &n, &err), -1);
+    assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+    assert_string_equal(err.target, "level");
+    json_decref(obj);
+
+    json_decref(old);
+    gc_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +332,9 @@ int main(void)
         cmocka_unit_test(test_ddl),
         cmocka_unit_test(test_statements),
         cmocka_unit_test(test_values_round_trip),
+        cmocka_unit_test(test_secrets_read_as_null),
+        cmocka_unit_test(test_update_columns),
+        cmocka_unit_test(test_update_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* Tests of the SQLite store backend (src/store/sqlite.c) against a real database file under
  * $GC_TEST_TMP: the column mapping of every EDM type, tenant isolation, conflicts and versions,
- * ordering and paging, group commit under 32 concurrent writers, reopen and schema version. */
+ * ordering and paging, group commit under 32 concurrent writers, partial updates that write only
+ * changed columns, reads without write-only values, checkpoints that bound the WAL, reopen and
+ * schema version. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,6 +42,10 @@ static const gc_prop widget_props[] = {
     {.name = "blob", .column = "blob", .type = GC_EDM_BINARY, .flags = GC_P_NULLABLE},
     {.name = "color", .column = "color", .type = GC_EDM_ENUM, .enum_type = &color_enum,
      .flags = GC_P_INDEX | GC_P_NULLABLE},
+    /* write-only: read only with GC_STORE_WITH_SECRETS */
+    {.name = "pin", .column = "pin", .type = GC_EDM_STRING, .flags = GC_P_SECRET | GC_P_NULLABLE},
+    {.name = "secretBlob", .column = "secret_blob", .type = GC_EDM_BINARY,
+     .flags = GC_P_SECRET | GC_P_NULLABLE},
 };
 static const gc_entity_type widget = {
     .name = "testWidget",
@@ -175,21 +181,23 @@ static void test_round_trip_every_type(void **state)
     const char *full = "{\"id\":\"w1\",\"name\":\"caf\\u00e9 \\\"x\\\"\",\"size\":-2147483648,"
                        "\"enabled\":true,\"ownerId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
                        "\"seenDateTime\":\"2024-03-01T10:00:00.1234567+02:00\","
-                       "\"blob\":\"AAEC/w==\",\"color\":\"blue\"}";
+                       "\"blob\":\"AAEC/w==\",\"color\":\"blue\",\"pin\":\"1234\","
+                       "\"secretBlob\":\"c2VjcmV0\"}";
     int64_t v = insert_ok(f->s, "tA", json_loads(full, 0, NULL));
 
     gc_record r = {0};
     gc_err err = {0};
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "w1", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "w1", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_json_eq(r.obj, full);
     assert_int_equal(r.version, v);
 
     /* every other property absent or null → SQL NULL → JSON null; false, 0 and empty bytes kept */
     insert_ok(f->s, "tA", json_pack("{s:s,s:n,s:b,s:i,s:s}", "id", "w2", "name", "enabled", 0,
                                     "size", 0, "blob", ""));
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "w2", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "w2", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_json_eq(r.obj, "{\"id\":\"w2\",\"name\":null,\"size\":0,\"enabled\":false,\"ownerId\":null,"
-                          "\"seenDateTime\":null,\"blob\":\"\",\"color\":null}");
+                          "\"seenDateTime\":null,\"blob\":\"\",\"color\":null,\"pin\":null,"
+                          "\"secretBlob\":null}");
 
     /* the stored columns themselves */
     sqlite3 *db;
@@ -257,11 +265,11 @@ static void test_tenant_isolation(void **state)
     insert_ok(f->s, "tB", mk("only-b", "b2"));
     assert_true(vb > va);
 
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "same", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "same", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "a");
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tB", "same", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tB", "same", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "b");
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "only-b", &r, &err), -1);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "only-b", GC_STORE_WITH_SECRETS, &r, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
 
     assert_int_equal(count_of(f, "tA"), 1);
@@ -273,19 +281,19 @@ static void test_tenant_isolation(void **state)
 
     /* update/remove in the wrong tenant: not found, and the other tenant's row is untouched */
     json_t *obj = mk("only-b", "hijack");
-    assert_int_equal(gc_store_update(f->s, &widget, "tA", "only-b", vb, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, &widget, "tA", "only-b", vb, NULL, obj, NULL, &err), -1);
     json_decref(obj);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     assert_int_equal(gc_store_remove(f->s, &widget, "tA", "only-b", 0, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     obj = mk("same", "a2");
-    assert_int_equal(gc_store_update(f->s, &widget, "tA", "same", va, obj, NULL, &err), 0);
+    assert_int_equal(gc_store_update(f->s, &widget, "tA", "same", va, NULL, obj, NULL, &err), 0);
     json_decref(obj);
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tB", "same", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tB", "same", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "b");
     assert_int_equal(r.version, vb);
     assert_int_equal(gc_store_remove(f->s, &widget, "tB", "same", 0, &err), 0);
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "same", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "same", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "a2");
 }
 
@@ -299,7 +307,7 @@ static void test_duplicate_insert_conflicts(void **state)
     json_decref(obj);
     assert_int_equal(err.kind, GC_E_CONFLICT);
     gc_record r = {0};
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "dup", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "dup", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "first");
     assert_int_equal(r.version, v);
     assert_int_equal(count_of(f, "t"), 1);
@@ -314,32 +322,238 @@ static void test_update_versions(void **state)
 
     json_t *obj = json_pack("{s:s,s:s,s:i,s:s}", "id", "u", "name", "two", "size", 7, "color", "red");
     int64_t v2 = 0;
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, obj, &v2, &err), 0);
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, NULL, obj, &v2, &err), 0);
     json_decref(obj);
     assert_true(v2 > v1);
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_int_equal(r.version, v2);
     assert_json_eq(r.obj, "{\"id\":\"u\",\"name\":\"two\",\"size\":7,\"enabled\":null,\"ownerId\":null,"
-                          "\"seenDateTime\":null,\"blob\":null,\"color\":\"red\"}");
+                          "\"seenDateTime\":null,\"blob\":null,\"color\":\"red\",\"pin\":null,"
+                          "\"secretBlob\":null}");
 
     /* the old version is stale now */
     obj = mk("u", "three");
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, NULL, obj, NULL, &err), -1);
     assert_int_equal(err.kind, GC_E_STALE);
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "two");
     json_decref(obj);
 
     obj = mk("gone", "x");
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "gone", v2, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "gone", v2, NULL, obj, NULL, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     json_decref(obj);
 
     /* the key cannot be changed through update */
     obj = mk("other", "x");
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v2, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v2, NULL, obj, NULL, &err), -1);
     assert_int_equal(err.kind, GC_E_BAD_REQUEST);
     json_decref(obj);
+}
+
+/* ---- partial updates ---- */
+
+/* A side connection on the store's file whose triggers record, in table "touched", every column
+ * an UPDATE writes: AFTER UPDATE OF col fires whenever col is in the SET list, whatever the
+ * value, so it shows which columns (and so which indexes) a write touched. */
+static sqlite3 *touch_recorder(const char *path)
+{
+    static const char *const cols[][2] = {
+        {"name", "name"}, {"size", "size"}, {"\"is \"\"enabled\"\"\"", "enabled"},
+        {"owner_id", "owner_id"}, {"seen_date_time", "seen_date_time"},
+        {"seen_date_time_ticks", "seen_date_time_ticks"}, {"blob", "blob"}, {"color", "color"},
+        {"pin", "pin"}, {"secret_blob", "secret_blob"}, {"id", "id"}, {"tenant", "tenant"},
+    };
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE touched (col TEXT)", NULL, NULL, NULL), SQLITE_OK);
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        char sql[300];
+        snprintf(sql, sizeof sql,
+                 "CREATE TRIGGER touch_%zu AFTER UPDATE OF %s ON test_widgets "
+                 "BEGIN INSERT INTO touched VALUES ('%s'); END",
+                 i, cols[i][0], cols[i][1]);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    return db;
+}
+
+/* The columns written since the last call, sorted, comma-joined (into buf). */
+static const char *touched(sqlite3 *db, char *buf, size_t n)
+{
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT col FROM touched ORDER BY col", -1, &st, NULL),
+                     SQLITE_OK);
+    size_t len = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "",
+                                (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM touched", NULL, NULL, NULL), SQLITE_OK);
+    return buf;
+}
+
+/* Updates w1 in tenant t from cur to next (given old = cur) and returns the new record. */
+static gc_record update_from(fx *f, const gc_record *cur, json_t *next)
+{
+    gc_err err = {0};
+    int64_t v = 0;
+    if (gc_store_update(f->s, &widget, "t", "w1", cur->version, cur->obj, next, &v, &err) != 0)
+        fail_msg("update: %s", err.message);
+    json_decref(next);
+    assert_true(v > cur->version);
+    gc_record r = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &r, &err), 0);
+    assert_int_equal(r.version, v);
+    return r;
+}
+
+static void test_update_writes_only_changed_columns(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    char buf[400];
+    const char *full = "{\"id\":\"w1\",\"name\":\"n\",\"size\":3,\"enabled\":true,"
+                       "\"ownerId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+                       "\"seenDateTime\":\"2024-03-01T10:00:00Z\",\"blob\":\"AAEC\","
+                       "\"color\":\"blue\",\"pin\":\"1234\",\"secretBlob\":\"c2VjcmV0\"}";
+    insert_ok(f->s, "t", json_loads(full, 0, NULL));
+    sqlite3 *db = touch_recorder(f->path);
+    gc_record cur = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &cur, &err), 0);
+
+    /* one property changed: one column written, every other property kept */
+    json_t *next = json_deep_copy(cur.obj);
+    json_object_set_new(next, "name", json_string("renamed"));
+    cur = update_from(f, &cur, next);
+    assert_string_equal(touched(db, buf, sizeof buf), "name");
+    assert_json_eq(cur.obj, "{\"id\":\"w1\",\"name\":\"renamed\",\"size\":3,\"enabled\":true,"
+                            "\"ownerId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+                            "\"seenDateTime\":\"2024-03-01T10:00:00Z\",\"blob\":\"AAEC\","
+                            "\"color\":\"blue\",\"pin\":\"1234\",\"secretBlob\":\"c2VjcmV0\"}");
+
+    /* nothing changed: no column but the version */
+    cur = update_from(f, &cur, json_deep_copy(cur.obj));
+    assert_string_equal(touched(db, buf, sizeof buf), "");
+
+    /* a date-time writes its text and its instant; a secret, a null and an enum their columns */
+    next = json_deep_copy(cur.obj);
+    json_object_set_new(next, "seenDateTime", json_string("2024-03-01T12:00:00+02:00"));
+    json_object_set_new(next, "secretBlob", json_string("bmV3"));
+    json_object_set_new(next, "size", json_null());
+    json_object_set_new(next, "color", json_string("red"));
+    cur = update_from(f, &cur, next);
+    assert_string_equal(touched(db, buf, sizeof buf), "color,secret_blob,seen_date_time,seen_date_time_ticks,size");
+    assert_json_eq(cur.obj, "{\"id\":\"w1\",\"name\":\"renamed\",\"size\":null,\"enabled\":true,"
+                            "\"ownerId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+                            "\"seenDateTime\":\"2024-03-01T12:00:00+02:00\",\"blob\":\"AAEC\","
+                            "\"color\":\"red\",\"pin\":\"1234\",\"secretBlob\":\"bmV3\"}");
+    /* the same instant in another text is another value: both columns rewritten */
+    next = json_deep_copy(cur.obj);
+    json_object_set_new(next, "seenDateTime", json_string("2024-03-01T10:00:00Z"));
+    cur = update_from(f, &cur, next);
+    assert_string_equal(touched(db, buf, sizeof buf), "seen_date_time,seen_date_time_ticks");
+
+    /* without old: every property obj holds is written, the absent ones are left as they are;
+     * obj need not repeat the key */
+    json_t *obj = json_pack("{s:s,s:s}", "id", "w1", "color", "red");
+    int64_t v = 0;
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", cur.version, NULL, obj, &v, &err), 0);
+    json_decref(obj);
+    assert_string_equal(touched(db, buf, sizeof buf), "color");
+    obj = json_pack("{s:n,s:b}", "pin", "enabled", 0);
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", v, NULL, obj, &v, &err), 0);
+    json_decref(obj);
+    assert_string_equal(touched(db, buf, sizeof buf), "enabled,pin");
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &cur, &err), 0);
+    assert_int_equal(cur.version, v);
+    assert_json_eq(cur.obj, "{\"id\":\"w1\",\"name\":\"renamed\",\"size\":null,\"enabled\":false,"
+                            "\"ownerId\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+                            "\"seenDateTime\":\"2024-03-01T10:00:00Z\",\"blob\":\"AAEC\","
+                            "\"color\":\"red\",\"pin\":null,\"secretBlob\":\"bmV3\"}");
+
+    /* a bad value among the changed ones is refused, and nothing is written */
+    next = json_deep_copy(cur.obj);
+    json_object_set_new(next, "name", json_string("x"));
+    json_object_set_new(next, "blob", json_string("not base64!"));
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", cur.version, cur.obj, next, NULL, &err), -1);
+    json_decref(next);
+    assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+    assert_string_equal(err.target, "blob");
+    assert_string_equal(touched(db, buf, sizeof buf), "");
+    /* a stale version still fails when nothing differs */
+    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", cur.version - 1, cur.obj, cur.obj,
+                                     NULL, &err), -1);
+    assert_int_equal(err.kind, GC_E_STALE);
+    assert_string_equal(touched(db, buf, sizeof buf), "");
+    sqlite3_close(db);
+}
+
+static void test_get_without_secrets(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    gc_record r = {0};
+    insert_ok(f->s, "t", json_pack("{s:s,s:s,s:s,s:s}", "id", "s1", "name", "x", "pin", "1234",
+                                   "secretBlob", "c2VjcmV0"));
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "s1", 0, &r, &err), 0);
+    assert_json_eq(r.obj, "{\"id\":\"s1\",\"name\":\"x\",\"size\":null,\"enabled\":null,\"ownerId\":null,"
+                          "\"seenDateTime\":null,\"blob\":null,\"color\":null,\"pin\":null,"
+                          "\"secretBlob\":null}");
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "s1", GC_STORE_WITH_SECRETS, &r, &err), 0);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "pin")), "1234");
+    assert_string_equal(json_string_value(json_object_get(r.obj, "secretBlob")), "c2VjcmV0");
+
+    gc_record *rows = NULL;
+    size_t n = 0;
+    gc_store_query q = {0};
+    assert_int_equal(gc_store_list(f->s, f->a, &widget, "t", &q, &rows, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_true(json_is_null(json_object_get(rows[0].obj, "pin")));
+    assert_true(json_is_null(json_object_get(rows[0].obj, "secretBlob")));
+    assert_string_equal(json_string_value(json_object_get(rows[0].obj, "name")), "x");
+}
+
+/* More distinct sets of changed columns than a connection caches statements for: the least
+ * recently used statements are dropped and every update still lands. */
+static void test_update_many_column_sets(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    static const char *const props[] = {"name", "size", "enabled", "ownerId", "color", "pin", "blob"};
+    int64_t v = insert_ok(f->s, "t", mk("w1", NULL));
+    json_t *want = json_pack("{s:s,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "id", "w1", "name", "size",
+                             "enabled", "ownerId", "seenDateTime", "blob", "color", "pin", "secretBlob");
+    for (int i = 1; i < 200; i++) {
+        json_t *obj = json_object();
+        for (int b = 0; b < 7; b++) {
+            if (!((i ^ (i >> 3)) & (1 << b)) && b != i % 7)
+                continue;
+            json_t *val;
+            switch (b) {
+            case 0: val = json_sprintf("n%d", i); break;
+            case 1: val = json_integer(i); break;
+            case 2: val = json_boolean(i % 2); break;
+            case 3: val = json_sprintf("00000000-0000-0000-0000-%012d", i); break;
+            case 4: val = json_string(i % 3 ? "green" : "blue"); break;
+            case 5: val = json_sprintf("p%d", i); break;
+            default: val = json_string(i % 2 ? "AAEC" : "AA=="); break;
+            }
+            json_object_set(want, props[b], val);
+            json_object_set_new(obj, props[b], val);
+        }
+        if (gc_store_update(f->s, &widget, "t", "w1", v, NULL, obj, &v, &err) != 0)
+            fail_msg("update %d: %s", i, err.message);
+        json_decref(obj);
+    }
+    gc_record r = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &r, &err), 0);
+    assert_int_equal(r.version, v);
+    if (!json_equal(r.obj, want))
+        fail_msg("got %s", json_dumps(r.obj, JSON_SORT_KEYS));
+    json_decref(want);
 }
 
 static void test_remove(void **state)
@@ -353,7 +567,7 @@ static void test_remove(void **state)
     assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v - 1, &err), -1);
     assert_int_equal(err.kind, GC_E_STALE);
     assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v, &err), 0);
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "r1", &r, &err), -1);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "r1", GC_STORE_WITH_SECRETS, &r, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", 0, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
@@ -539,13 +753,80 @@ static void test_failed_commit_is_invisible(void **state)
     assert_int_equal(gc_store_insert(f->s, &widget, "t", obj, NULL, &err), -1);
     json_decref(obj);
     assert_int_equal(err.kind, GC_E_INTERNAL);
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "lost", &r, &err), -1);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "lost", GC_STORE_WITH_SECRETS, &r, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     assert_int_equal(gc_store_sqlite_commits(f->s), commits);
 
     /* the store carries on, and versions keep increasing past the lost one */
     assert_true(insert_ok(f->s, "t", mk("lost", "again")) > v);
     assert_int_equal(count_of(f, "t"), 2);
+}
+
+/* ---- checkpoints ---- */
+
+typedef struct blob_writer {
+    gc_store *s;
+    int thread, failures;
+} blob_writer;
+
+static char b64_4000[4001]; /* 3,000 zero bytes in base64 */
+
+static void *blob_writer_thread(void *p)
+{
+    blob_writer *w = p;
+    const char *b64 = b64_4000;
+    for (int i = 0; i < 60; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "b%02d-%03d", w->thread, i);
+        json_t *obj = json_pack("{s:s,s:s,s:s}", "id", id, "name", id, "blob", b64);
+        gc_err err = {0};
+        if (gc_store_insert(w->s, &widget, "t", obj, NULL, &err) != 0)
+            w->failures++;
+        json_decref(obj);
+    }
+    return NULL;
+}
+
+/* The checkpoint thread copies the WAL back while writes go on, and the writer restarts the
+ * WAL once it reaches the restart size, so the WAL file stays small; nothing is lost. */
+static void test_checkpoints_bound_the_wal(void **state)
+{
+    fx *f = *state;
+    enum { THREADS = 8, PAGES = 16, RESTART_PAGES = 128 };
+    gc_store_sqlite_set_checkpoint_pages(f->s, PAGES, RESTART_PAGES);
+    memset(b64_4000, 'A', 4000);
+    static blob_writer args[THREADS];
+    pthread_t th[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (blob_writer){.s = f->s, .thread = i};
+        assert_int_equal(pthread_create(&th[i], NULL, blob_writer_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].failures, 0);
+    }
+    uint64_t checkpoints = 0, restarts = 0;
+    gc_store_sqlite_checkpoint_stats(f->s, &checkpoints, &restarts);
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    print_message("checkpoints: %llu passive, %llu restarts, WAL %lld bytes\n",
+                  (unsigned long long)checkpoints, (unsigned long long)restarts, (long long)sb.st_size);
+    /* 480 rows of 3 KiB: over 480 pages written, far more with the index pages */
+    assert_true(checkpoints >= 1);
+    assert_true(restarts >= 1);
+    /* the restart size, plus what the groups written during one checkpoint added */
+    assert_true(sb.st_size <= (off_t)(4 * RESTART_PAGES) * (4096 + 24) + 32);
+    assert_int_equal(count_of(f, "t"), THREADS * 60);
+
+    gc_store_close(f->s);
+    f->s = open_types(f->path);
+    assert_int_equal(count_of(f, "t"), THREADS * 60);
+    gc_record r = {0};
+    gc_err err = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "b07-059", 0, &r, &err), 0);
+    assert_int_equal(strlen(json_string_value(json_object_get(r.obj, "blob"))), 4000);
 }
 
 /* ---- reopen and schema version ---- */
@@ -580,10 +861,10 @@ static void test_reopen_and_schema_version(void **state)
     assert_int_equal(meta_value(f->path, "last_version"), v2);
 
     f->s = open_types(f->path);
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "p1", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "p1", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_int_equal(r.version, v1);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "one");
-    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t2", "p2", &r, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t2", "p2", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_int_equal(r.version, v2);
     assert_string_equal(json_string_value(json_object_get(r.obj, "blob")), "3q2+7w==");
     assert_true(insert_ok(f->s, "t", mk("p3", NULL)) > v2);
@@ -668,11 +949,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tenant_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_insert_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_writes_only_changed_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_without_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_many_column_sets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_by_instant_and_enum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_is_invisible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints_bound_the_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_and_schema_version, setup, teardown),
         cmocka_unit_test(test_open_by_dsn_creates_directory_and_schema),
     };
