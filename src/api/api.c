@@ -141,6 +141,7 @@ static int send_entity(req_ctx *c, int status, const gc_record *rec, gc_err *err
 {
     gc_buf b;
     gc_buf_init(&b, MAX_RESPONSE);
+    gc_buf_reserve(&b, 4096);
     if (gc_odata_write_entity(&b, c->route.type, rec->obj, rec->version, context_url(c, true),
                               c->q.select, c->q.n_select) < 0) {
         gc_buf_free(&b);
@@ -448,6 +449,7 @@ static int op_list(req_ctx *c, gc_err *err)
         n = page;
     gc_buf b;
     gc_buf_init(&b, MAX_RESPONSE);
+    gc_buf_reserve(&b, 1024 + 2048 * n);
     gc_buf_append(&b, "{\"@odata.context\":", 18);
     const char *ctx = context_url(c, false);
     gc_buf_append_json_string(&b, ctx, strlen(ctx));

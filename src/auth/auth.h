@@ -23,10 +23,10 @@ typedef struct gc_auth_config {
     const char *const *audiences; /* NULL-terminated accepted aud values; NULL: the Graph defaults */
     int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
     int cache_entries;         /* verified-token cache slots: 0 → 4096; -1 → no cache; else 2 to
-                                  1048576, rounded up to a power of two. Memory: about 128 bytes
-                                  per 2 slots up front, plus per cached token ~100 bytes and its
-                                  permission names (tokens whose names need more than 2 KiB are
-                                  not cached), so 4096 slots stay under 10 MiB. */
+                                  1048576, rounded up to a power of two. Memory: 64 bytes per
+                                  slot up front, plus per cached token ~130 bytes and its
+                                  permission names (a token whose names need more than 2 KiB is
+                                  not cached), so 4096 slots never take more than 10 MiB. */
 } gc_auth_config;
 
 #define GC_AUTH_MAX_PERMS 64
@@ -61,7 +61,7 @@ typedef struct gc_auth_cache_stats {
     size_t capacity;    /* slots */
     size_t used;        /* slots holding a token */
     uint64_t hits;      /* verifications answered from the cache (expired hits included) */
-    uint64_t misses;    /* verifications of a well-formed bearer token not in the cache */
+    uint64_t misses;    /* bearer tokens (of at most 16 KiB) looked up and not found */
     uint64_t evictions; /* tokens replaced by another one */
 } gc_auth_cache_stats;
 

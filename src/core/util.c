@@ -218,6 +218,37 @@ void gc_guid_v4(char out[GC_GUID_LEN + 1])
     guid_format(b, out);
 }
 
+static uint64_t rotl64(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+void gc_guid_v4_fast(char out[GC_GUID_LEN + 1])
+{
+    /* per-thread state: no locking, and no shared "last value" between requests */
+    static _Thread_local uint64_t s[4];
+    static _Thread_local bool seeded;
+    if (!seeded) {
+        do
+            gc_random_bytes((unsigned char *)s, sizeof s);
+        while ((s[0] | s[1] | s[2] | s[3]) == 0);
+        seeded = true;
+    }
+    unsigned char b[16];
+    for (int half = 0; half < 2; half++) {
+        uint64_t r = rotl64(s[1] * 5, 7) * 9, t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = rotl64(s[3], 45);
+        memcpy(b + 8 * half, &r, 8);
+    }
+    guid_set_version(b, 4);
+    guid_format(b, out);
+}
+
 int gc_guid_v5(const char *ns, const char *name, size_t name_len, char out[GC_GUID_LEN + 1])
 {
     int rc = -1;
@@ -480,6 +511,11 @@ static int buf_reserve(gc_buf *b, size_t len)
     b->data = d;
     b->cap = cap;
     return 0;
+}
+
+int gc_buf_reserve(gc_buf *b, size_t len)
+{
+    return buf_reserve(b, len);
 }
 
 int gc_buf_append(gc_buf *b, const void *data, size_t len)

@@ -36,6 +36,9 @@ bool gc_is_hex(const char *s, size_t len);
 #define GC_GUID_LEN 36
 /* A random (v4) GUID, lower case 8-4-4-4-12, into out[37]. */
 void gc_guid_v4(char out[GC_GUID_LEN + 1]);
+/* A v4 GUID from a fast per-thread generator (xoshiro256**) seeded from the OS: unique but not
+ * unpredictable. For request ids; ids a client must not guess use gc_guid_v4. */
+void gc_guid_v4_fast(char out[GC_GUID_LEN + 1]);
 /* RFC 9562 v5 (SHA-1, name-based) GUID of name in namespace ns (a GUID string); -1 if ns is
  * not a GUID. */
 int gc_guid_v5(const char *ns, const char *name, size_t name_len, char out[GC_GUID_LEN + 1]);
@@ -75,6 +78,8 @@ typedef struct gc_buf {
 void gc_buf_init(gc_buf *b, size_t limit);
 /* 0, or -1 when the limit would be passed (the buffer is left unchanged). */
 int gc_buf_append(gc_buf *b, const void *data, size_t len);
+/* Makes room for len more bytes up front (a hint: it saves reallocations); -1 past the limit. */
+int gc_buf_reserve(gc_buf *b, size_t len);
 int gc_buf_appendf(gc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void gc_buf_free(gc_buf *b);
 /* Appends s[0..n) as a JSON string literal (quotes included), escaped as jansson escapes:

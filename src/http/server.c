@@ -344,7 +344,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     req->method = "";
     req->host = "";
     req->scheme = srv->tls ? "https" : "http";
-    gc_guid_v4(req->request_id);
+    gc_guid_v4_fast(req->request_id);
     reset_resp(&rc->resp);
     rc->phase = PH_NEW;
     return rc;

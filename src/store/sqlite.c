@@ -28,14 +28,16 @@
 #define BUSY_TIMEOUT_MS 10000
 #define MAX_READERS 64
 #define MAX_CACHED_STMTS 64
-/* The writer's page cache (KiB): enough for the interior pages of every b-tree of a store of
- * millions of rows, so a write reads little more than the leaves it changes. */
-#define WRITER_CACHE_KIB 32768
-/* WAL pages written since the last checkpoint that wake the checkpoint thread (the default
- * autocheckpoint is 1000), and the WAL size in pages past which it also restarts the WAL
- * (briefly holding writes back) rather than let it grow while writes never pause. */
+/* The writer's page cache (KiB; readers keep SQLite's default of 2 MiB): holds the upper
+ * levels of the b-trees a write goes through. */
+#define WRITER_CACHE_KIB 8192
+/* The WAL, in pages: CKPT_PAGES written since the last checkpoint wake the checkpoint thread
+ * (SQLite's autocheckpoint default is 1000). Writes that never pause keep the WAL from starting
+ * over, so past CKPT_RESTART_PAGES the writer restarts it once the checkpoints have left at most
+ * CKPT_TAIL_PAGES to copy, or at twice that size whatever is left (see maybe_restart_wal). */
 #define CKPT_PAGES 4000
 #define CKPT_RESTART_PAGES 32000
+#define CKPT_TAIL_PAGES 256
 
 /* ---- connections and their statement caches ---- */
 
@@ -76,11 +78,20 @@ typedef struct write_op {
     struct write_op *next;
 } write_op;
 
+/* The statements of one type that depend on nothing else, made once at open. */
+typedef struct type_sql {
+    char *get, *get_secrets; /* gc_sql_select_one */
+    char *version;           /* gc_sql_select_version */
+    char *insert;
+    char *remove, *remove_version; /* gc_sql_delete without and with the version check */
+} type_sql;
+
 typedef struct sqlite_store {
     gc_store base;
     char *path;
     const gc_entity_type *const *types;
     size_t n_types;
+    type_sql *sql; /* one per type */
 
     pthread_mutex_t lock; /* queue, stopping, done flags */
     pthread_cond_t work_cv;
@@ -326,6 +337,70 @@ static int row_record(const gc_entity_type *t, sqlite3_stmt *st, gc_arena *a, gc
     return 0;
 }
 
+/* ---- statement texts ---- */
+
+static char *make_sql(int (*gen)(gc_buf *, const gc_sql_dialect *, const gc_entity_type *, gc_err *),
+                      const gc_entity_type *t, gc_err *err)
+{
+    gc_buf b;
+    gc_buf_init(&b, GC_SQL_MAX_LEN);
+    char *sql = gen(&b, &gc_sql_dialect_sqlite, t, err) == 0 ? b.data : NULL;
+    if (!sql)
+        gc_buf_free(&b);
+    return sql;
+}
+
+static int gen_get(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    return gc_sql_select_one(b, d, t, false, err);
+}
+
+static int gen_get_secrets(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    return gc_sql_select_one(b, d, t, true, err);
+}
+
+static int gen_remove(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    return gc_sql_delete(b, d, t, false, err);
+}
+
+static int gen_remove_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                              gc_err *err)
+{
+    return gc_sql_delete(b, d, t, true, err);
+}
+
+static void type_sql_free(type_sql *q)
+{
+    free(q->get);
+    free(q->get_secrets);
+    free(q->version);
+    free(q->insert);
+    free(q->remove);
+    free(q->remove_version);
+}
+
+static int type_sql_make(type_sql *q, const gc_entity_type *t, gc_err *err)
+{
+    if ((q->get = make_sql(gen_get, t, err)) && (q->get_secrets = make_sql(gen_get_secrets, t, err)) &&
+        (q->version = make_sql(gc_sql_select_version, t, err)) &&
+        (q->insert = make_sql(gc_sql_insert, t, err)) && (q->remove = make_sql(gen_remove, t, err)) &&
+        (q->remove_version = make_sql(gen_remove_version, t, err)))
+        return 0;
+    return -1;
+}
+
+/* The fixed statements of t, one of the types the store was opened with. */
+static const type_sql *sql_of(sqlite_store *s, const gc_entity_type *t, gc_err *err)
+{
+    for (size_t i = 0; i < s->n_types; i++)
+        if (s->types[i] == t)
+            return &s->sql[i];
+    gc_err_set(err, GC_E_INTERNAL, "", "%s is not a type of this store.", t->name);
+    return NULL;
+}
+
 /* ---- reader pool ---- */
 
 static conn *reader_acquire(sqlite_store *s, gc_err *err)
@@ -371,12 +446,11 @@ static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const 
     conn *c = NULL;
     sqlite3_stmt *st = NULL;
     bool cached = false;
-    gc_buf sql;
-    gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    if (gc_sql_select_one(&sql, &gc_sql_dialect_sqlite, t, (flags & GC_STORE_WITH_SECRETS) != 0,
-                          err) != 0)
+    const type_sql *q = sql_of(s, t, err);
+    if (!q)
         goto done;
-    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
+    const char *sql = (flags & GC_STORE_WITH_SECRETS) ? q->get_secrets : q->get;
+    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql, &cached, err)))
         goto done;
     bind_text(st, 1, tenant);
     bind_text(st, 2, id);
@@ -396,7 +470,6 @@ done:
     stmt_put(st, cached);
     if (c)
         reader_release(s, c);
-    gc_buf_free(&sql);
     return result;
 }
 
@@ -491,8 +564,27 @@ done:
 
 /* ---- checkpoints ---- */
 
-/* The writer connection's WAL hook, run after each commit with the WAL's size in pages: wakes
- * the checkpoint thread once CKPT_PAGES pages were added since its last checkpoint. */
+/* The checkpoint thread copies the WAL back into the database with PASSIVE checkpoints, which
+ * hold up neither the writer nor readers. The WAL only starts over when a write transaction
+ * begins with all of it copied back; under writes that never pause that moment does not come,
+ * so once the WAL is past the restart size the checkpoints go on until little is left, and
+ * then the writer, between two groups, runs a RESTART checkpoint: it copies that little, waits
+ * for readers of older snapshots and makes the next commit write the WAL from its start. At
+ * twice the restart size the writer does so whatever is left, which bounds the WAL even when
+ * the checkpoints cannot keep up. All of this state is under ck_lock. */
+
+static int wal_left(const sqlite_store *s)
+{
+    return s->wal_pages - s->ck_base;
+}
+
+static bool writer_turn(const sqlite_store *s)
+{
+    return s->wal_pages >= s->ck_restart_pages &&
+           (wal_left(s) <= CKPT_TAIL_PAGES || s->wal_pages >= 2 * s->ck_restart_pages);
+}
+
+/* The writer connection's WAL hook, run after each commit with the WAL's size in pages. */
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     (void)db;
@@ -502,7 +594,9 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     if (pages < s->wal_pages)
         s->ck_base = 0; /* the WAL started over */
     s->wal_pages = pages;
-    if (!s->ck_wanted && pages - s->ck_base >= s->ck_pages) {
+    bool want = wal_left(s) >= s->ck_pages ||
+                (pages >= s->ck_restart_pages && wal_left(s) > CKPT_TAIL_PAGES);
+    if (want) { /* signalled again even if wanted: the thread may be waiting for its turn */
         s->ck_wanted = true;
         pthread_cond_signal(&s->ck_cv);
     }
@@ -510,21 +604,19 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     return SQLITE_OK;
 }
 
-/* The checkpoint thread: PASSIVE checkpoints copy the WAL back into the database (and sync it)
- * without holding up the writer or readers. */
 static void *checkpoint_main(void *arg)
 {
     sqlite_store *s = arg;
     sqlite3 *db = s->ckconn->db;
     pthread_mutex_lock(&s->ck_lock);
     for (;;) {
-        /* past the restart size the writer gets the next turn (maybe_restart_wal) */
-        while ((!s->ck_wanted || s->ck_running || s->wal_pages >= s->ck_restart_pages) &&
-               !s->ck_stopping)
+        while ((!s->ck_wanted || s->ck_running || writer_turn(s)) && !s->ck_stopping)
             pthread_cond_wait(&s->ck_cv, &s->ck_lock);
         if (s->ck_stopping)
             break;
         s->ck_running = true;
+        s->ck_wanted = false;
+        int before = s->ck_base;
         pthread_mutex_unlock(&s->ck_lock);
 
         int log = 0, done = 0;
@@ -536,24 +628,22 @@ static void *checkpoint_main(void *arg)
 
         pthread_mutex_lock(&s->ck_lock);
         s->ck_running = false;
-        s->ck_wanted = false;
         if (rc == SQLITE_OK && done <= s->wal_pages)
             s->ck_base = done; /* else the WAL started over meanwhile */
+        /* past the restart size, go on at once while that copies something and more than the
+         * tail is left (else the next commit asks again) */
+        if (s->wal_pages >= s->ck_restart_pages && wal_left(s) > CKPT_TAIL_PAGES && done > before)
+            s->ck_wanted = true;
     }
     pthread_mutex_unlock(&s->ck_lock);
     return NULL;
 }
 
-/* Run by the writer between groups. Writes that never pause keep the WAL from starting over
- * (that needs a checkpoint to have caught up when a transaction begins), so once it reached
- * CKPT_RESTART_PAGES the writer runs a RESTART checkpoint itself while no other runs: it copies
- * what the last PASSIVE left, waits for readers of older snapshots, and makes the next commit
- * write the WAL from its start. Writes wait meanwhile, which bounds the WAL even when the
- * checkpoint thread cannot keep up. */
+/* Run by the writer between groups: the RESTART checkpoint when it is the writer's turn. */
 static void maybe_restart_wal(sqlite_store *s)
 {
     pthread_mutex_lock(&s->ck_lock);
-    bool go = s->wal_pages >= s->ck_restart_pages && !s->ck_running;
+    bool go = writer_turn(s) && !s->ck_running;
     if (go)
         s->ck_running = true;
     pthread_mutex_unlock(&s->ck_lock);
@@ -798,17 +888,14 @@ static int sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tena
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
     gc_arena *a = gc_arena_new();
-    gc_buf sql;
-    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    const type_sql *q = sql_of(s, t, err);
     size_t n = gc_sql_n_values(t);
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
-    if (gc_sql_values_from_record(t, obj, a, vals, err) != 0 ||
-        gc_sql_insert(&sql, &gc_sql_dialect_sqlite, t, err) != 0)
+    if (!q || gc_sql_values_from_record(t, obj, a, vals, err) != 0)
         goto done;
-    write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = sql.data};
+    write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = q->insert};
     result = submit(s, &op, version_out, err);
 done:
-    gc_buf_free(&sql);
     gc_arena_free(a);
     return result;
 }
@@ -820,21 +907,19 @@ static int sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tena
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
     gc_arena *a = gc_arena_new();
-    gc_buf sql, vsql;
+    const type_sql *q = sql_of(s, t, err);
+    gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    gc_buf_init(&vsql, GC_SQL_MAX_LEN);
     bool *set = gc_arena_alloc(a, t->n_props * sizeof *set);
     gc_sql_value *vals = gc_arena_alloc(a, gc_sql_n_values(t) * sizeof *vals);
     size_t n = 0;
-    if (gc_sql_update_values(t, id, old, obj, a, set, vals, &n, err) != 0 ||
-        gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, set, err) != 0 ||
-        gc_sql_select_version(&vsql, &gc_sql_dialect_sqlite, t, err) != 0)
+    if (!q || gc_sql_update_values(t, id, old, obj, a, set, vals, &n, err) != 0 ||
+        gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, set, err) != 0)
         goto done;
     write_op op = {.kind = OP_UPDATE, .tenant = tenant, .id = id, .expect_version = expect_version,
-                   .values = vals, .n_values = n, .sql = sql.data, .version_sql = vsql.data};
+                   .values = vals, .n_values = n, .sql = sql.data, .version_sql = q->version};
     result = submit(s, &op, version_out, err);
 done:
-    gc_buf_free(&vsql);
     gc_buf_free(&sql);
     gc_arena_free(a);
     return result;
@@ -844,20 +929,13 @@ static int sqlite_remove(gc_store *gs, const gc_entity_type *t, const char *tena
                          int64_t expect_version, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
-    int result = -1;
-    gc_buf sql, vsql;
-    gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    gc_buf_init(&vsql, GC_SQL_MAX_LEN);
-    if (gc_sql_delete(&sql, &gc_sql_dialect_sqlite, t, expect_version != 0, err) != 0 ||
-        gc_sql_select_version(&vsql, &gc_sql_dialect_sqlite, t, err) != 0)
-        goto done;
+    const type_sql *q = sql_of(s, t, err);
+    if (!q)
+        return -1;
     write_op op = {.kind = OP_REMOVE, .tenant = tenant, .id = id, .expect_version = expect_version,
-                   .sql = sql.data, .version_sql = vsql.data};
-    result = submit(s, &op, NULL, err);
-done:
-    gc_buf_free(&vsql);
-    gc_buf_free(&sql);
-    return result;
+                   .sql = expect_version != 0 ? q->remove_version : q->remove,
+                   .version_sql = q->version};
+    return submit(s, &op, NULL, err);
 }
 
 /* ---- open / close ---- */
@@ -1018,6 +1096,9 @@ static void sqlite_close(gc_store *gs)
     if (closed != s->n_readers)
         gc_log(GC_LOG_ERROR, NULL, "sqlite: store closed while %zu reads were running",
                s->n_readers - closed);
+    for (size_t i = 0; s->sql && i < s->n_types; i++)
+        type_sql_free(&s->sql[i]);
+    free(s->sql);
     pthread_cond_destroy(&s->ck_cv);
     pthread_mutex_destroy(&s->ck_lock);
     pthread_cond_destroy(&s->rcv);
@@ -1066,6 +1147,13 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
     atomic_init(&s->checkpoints, 0);
     atomic_init(&s->restarts, 0);
 
+    if (!(s->sql = calloc(n_types ? n_types : 1, sizeof *s->sql))) {
+        gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
+        goto done;
+    }
+    for (size_t i = 0; i < n_types; i++)
+        if (type_sql_make(&s->sql[i], types[i], err) != 0)
+            goto done;
     if (!(s->wconn = conn_open(path, ROLE_WRITER, err)) || create_schema(s, err) != 0 ||
         !(s->ckconn = conn_open(path, ROLE_CHECKPOINT, err)))
         goto done;

@@ -167,6 +167,22 @@ static void test_guid_v4(void **state)
     assert_string_not_equal(g1, g2);
 }
 
+static void test_guid_v4_fast(void **state)
+{
+    /* well-formed v4, and no repeats over many draws (the generator really advances) */
+    enum { N = 2000 };
+    static char seen[N][GC_GUID_LEN + 1];
+    for (int i = 0; i < N; i++) {
+        gc_guid_v4_fast(seen[i]);
+        assert_true(gc_guid_valid(seen[i], strlen(seen[i])));
+        assert_int_equal(seen[i][14], '4');
+        assert_non_null(strchr("89ab", seen[i][19]));
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+}
+
 static void test_guid_v5(void **state)
 {
     char out[GC_GUID_LEN + 1];
@@ -436,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_guid_valid),
         cmocka_unit_test(test_guid_v4),
+        cmocka_unit_test(test_guid_v4_fast),
         cmocka_unit_test(test_guid_v5),
         cmocka_unit_test(test_datetime_parse),
         cmocka_unit_test(test_datetime_parse_rejects),
