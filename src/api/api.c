@@ -21,7 +21,6 @@
 #include "odata/serialize.h"
 #include "odata/value.h"
 
-#define JSON_CT "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 #define UPDATE_RETRIES 8
 
 struct gc_api {
@@ -61,7 +60,7 @@ static void send_json(req_ctx *c, int status, json_t *j)
         return;
     }
     gc_arena_defer(c->a, free, s);
-    set_body(c, status, JSON_CT, s, strlen(s));
+    set_body(c, status, GC_ODATA_JSON_CT, s, strlen(s));
 }
 
 static json_t *error_json(const gc_http_req *req, const char *client_request_id, gc_errkind kind,
@@ -133,7 +132,7 @@ static int send_buf(req_ctx *c, int status, gc_buf *b, gc_err *err)
         return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
     }
     gc_arena_defer(c->a, free, b->data);
-    set_body(c, status, JSON_CT, b->data, b->len);
+    set_body(c, status, GC_ODATA_JSON_CT, b->data, b->len);
     return 0;
 }
 

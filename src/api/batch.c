@@ -7,9 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "odata/serialize.h"
 #include "odata/value.h"
-
-#define JSON_CT "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
 typedef struct inner {
     const char *id;
@@ -159,7 +158,7 @@ static json_t *failed_dependency(const inner *q, const char *dep_id)
     char msg[160];
     snprintf(msg, sizeof msg, "The request depends on '%s', which failed.", dep_id);
     return json_pack("{s:s,s:i,s:{s:s},s:{s:{s:s,s:s}}}", "id", q->id, "status", 424, "headers",
-                     "Content-Type", JSON_CT, "body", "error", "code", "FailedDependency", "message", msg);
+                     "Content-Type", GC_ODATA_JSON_CT, "body", "error", "code", "FailedDependency", "message", msg);
 }
 
 int gc_api_batch(const gc_http_req *req, const char *version_name,
@@ -196,7 +195,7 @@ int gc_api_batch(const gc_http_req *req, const char *version_name,
         return gc_err_set(err, GC_E_INTERNAL, "", "The batch answer could not be written.");
     gc_arena_defer(req->arena, free, s);
     resp->status = 200;
-    resp->content_type = JSON_CT;
+    resp->content_type = GC_ODATA_JSON_CT;
     resp->body = s;
     resp->body_len = strlen(s);
     return 0;

@@ -11,6 +11,11 @@
 
 struct json_t;
 
+/* The Content-Type of every JSON answer, as Graph sends it. */
+#define GC_ODATA_JSON_CT                                                                          \
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"      \
+    "charset=utf-8"
+
 /* The weak ETag of a version: W/"<version>" (arena-owned). */
 const char *gc_odata_etag(gc_arena *a, int64_t version);
 
