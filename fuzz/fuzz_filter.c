@@ -11,19 +11,10 @@
 
 #include <sqlite3.h>
 
+#include "fuzz.h"
 #include "odata/filter.h"
 #include "store/sql.h"
 #include "store/sql_filter.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static const gc_sql_dialect numbered = {.text_type = "TEXT", .int32_type = "INTEGER",
                                         .int64_type = "BIGINT", .blob_type = "BYTEA",

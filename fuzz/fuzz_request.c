@@ -1,15 +1,15 @@
 /* Fuzz target for the request parsers a client reaches before any storage: the path router,
  * the query-option parser and the JSON body validator. Input: "PATH\nQUERY\nBODY". */
+
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "odata/path.h"
 #include "odata/query.h"
 #include "odata/value.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

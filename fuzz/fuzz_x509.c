@@ -11,18 +11,9 @@
 
 #include <jansson.h>
 
+#include "fuzz.h"
 #include "cert/x509.h"
 #include "core/util.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* 9999-12-31T23:59:59Z as ticks */
 #define MAX_TICKS INT64_C(3155378975990000000)
