@@ -287,7 +287,7 @@ static const gc_jwk *pick_key(const gc_auth *auth, jwt_alg alg, json_t *header, 
 
 static int check_signature(const gc_auth *auth, const jwt_parts *p, gc_err *err)
 {
-    jwt_alg alg;
+    jwt_alg alg = ALG_HS256; /* set by header_alg on success */
     if (header_alg(p->header, &alg, err) < 0)
         return -1;
     const unsigned char *msg = (const unsigned char *)p->token;
