@@ -428,10 +428,10 @@ static int op_list(req_ctx *c, gc_err *err)
         page = c->q.top;
     gc_store_query sq = {.filter = f, .order = order, .n_order = c->q.n_orderby, .limit = page + 1,
                          .offset = c->q.skip};
-    const char *binding = skiptoken_binding(c);
     if (c->q.skiptoken) {
         json_t *pos;
-        if (gc_skiptoken_read(c->a, c->api->skiptoken_key, binding, c->q.skiptoken, &pos, err) < 0)
+        if (gc_skiptoken_read(c->a, c->api->skiptoken_key, skiptoken_binding(c), c->q.skiptoken,
+                              &pos, err) < 0)
             return -1;
         if (json_array_size(pos) != c->q.n_orderby + 1)
             return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken",
@@ -467,7 +467,7 @@ static int op_list(req_ctx *c, gc_err *err)
         for (size_t i = 0; i < c->q.n_orderby; i++)
             json_array_append(pos, json_object_get(last, c->q.orderby[i].prop->name));
         json_array_append(pos, json_object_get(last, gc_schema_key(t)->name));
-        const char *token = gc_skiptoken_make(c->a, c->api->skiptoken_key, binding, pos);
+        const char *token = gc_skiptoken_make(c->a, c->api->skiptoken_key, skiptoken_binding(c), pos);
         if (!token) {
             gc_buf_free(&b);
             return gc_err_set(err, GC_E_INTERNAL, "", "The next page link could not be made.");

@@ -163,6 +163,30 @@ int gc_percent_decode(gc_arena *a, const char *s, size_t n, bool strict, char **
     return 0;
 }
 
+char *gc_percent_encode(gc_arena *a, const char *s, size_t n, const char *keep)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (n > (SIZE_MAX - 1) / 3)
+        return NULL;
+    char *d = gc_arena_alloc(a, 3 * n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '.' || c == '_' || c == '~' ||
+                     (keep && c != '\0' && strchr(keep, c) != NULL);
+        if (plain) {
+            d[k++] = (char)c;
+        } else {
+            d[k++] = '%';
+            d[k++] = hex[c >> 4];
+            d[k++] = hex[c & 15];
+        }
+    }
+    d[k] = '\0';
+    return d;
+}
+
 /* False for the empty string. */
 bool gc_is_hex(const char *s, size_t len)
 {

@@ -30,6 +30,10 @@ int gc_hex_digit(int c);
  * strings). An encoded NUL (%00) is always an error. Returns 0 or -1. out_len may be NULL. */
 int gc_percent_decode(gc_arena *a, const char *s, size_t n, bool strict, char **out,
                       size_t *out_len);
+/* Percent-encodes s[0..n) into a NUL-terminated arena string: the unreserved characters
+ * A-Z a-z 0-9 - . _ ~ and any byte in keep (NULL: none) stay as they are, every other byte
+ * becomes %XX (upper-case hex). NULL when n is too large to encode. */
+char *gc_percent_encode(gc_arena *a, const char *s, size_t n, const char *keep);
 bool gc_is_hex(const char *s, size_t len);
 
 /* ---- GUIDs ---- */

@@ -9,24 +9,7 @@
 
 const char *gc_odata_encode_segment(gc_arena *a, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = strlen(s);
-    char *d = gc_arena_alloc(a, 3 * n + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '-' || c == '.' || c == '_' || c == '~';
-        if (plain) {
-            d[k++] = (char)c;
-        } else {
-            d[k++] = '%';
-            d[k++] = hex[c >> 4];
-            d[k++] = hex[c & 15];
-        }
-    }
-    d[k] = '\0';
-    return d;
+    return gc_percent_encode(a, s, strlen(s), NULL);
 }
 
 static int segment_error(gc_err *err, const char *seg)

@@ -353,25 +353,6 @@ done:
 
 int gc_odata_query_encode_value(gc_arena *a, const char *s, size_t n, char **out)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    static const char keep[] = "-._~,$()':/*@";
-    if (n > (SIZE_MAX - 1) / 3)
-        return -1;
-    char *d = gc_arena_alloc(a, 3 * n + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     (c != '\0' && strchr(keep, c) != NULL);
-        if (plain) {
-            d[k++] = (char)c;
-        } else {
-            d[k++] = '%';
-            d[k++] = hex[c >> 4];
-            d[k++] = hex[c & 15];
-        }
-    }
-    d[k] = '\0';
-    *out = d;
-    return 0;
+    *out = gc_percent_encode(a, s, n, ",$()':/*@");
+    return *out ? 0 : -1;
 }
