@@ -24,9 +24,11 @@ typedef struct gc_auth_config {
     int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
     int cache_entries;         /* verified-token cache slots: 0 → 4096; -1 → no cache; else 2 to
                                   1048576, rounded up to a power of two. Memory: 64 bytes per
-                                  slot up front, plus per cached token ~130 bytes and its
+                                  slot up front, plus per cached token ~100 bytes, its
                                   permission names (a token whose names need more than 2 KiB is
-                                  not cached), so 4096 slots never take more than 10 MiB. */
+                                  not cached) and the token itself (at most 16 KiB): typically
+                                  1-3 KiB a token; 4096 slots of the longest tokens would take
+                                  74 MiB. Only verified tokens are cached. */
 } gc_auth_config;
 
 #define GC_AUTH_MAX_PERMS 64
@@ -47,8 +49,8 @@ void gc_auth_close(gc_auth *auth);
  * Failure → GC_E_UNAUTHENTICATED with a message saying what is wrong (missing header, not a
  * JWT, unsupported or mismatched alg, unknown kid, bad signature, expired, not yet valid,
  * wrong audience, missing or malformed tid).
- * Thread-safe. A successful verification is cached, keyed by the SHA-256 of the token's bytes
- * (a hit compares all 32 bytes); a later call with the same token skips the signature and the
+ * Thread-safe. A successful verification is cached, keyed by the token's bytes (a hit compares
+ * the whole token); a later call with the same token skips the signature and the
  * claims, copies the cached principal into a, and re-checks only exp/nbf against now, so it
  * answers exactly as a full verification would (same principal, same expiry messages).
  * Refusals are never cached. */

@@ -82,15 +82,13 @@ typedef struct gc_auth_times {
  * power of two), one mutex per set. NULL when out of memory. */
 gc_auth_cache *gc_auth_cache_new(size_t entries);
 void gc_auth_cache_free(gc_auth_cache *c);
-/* The cache key of a token: the SHA-256 of its bytes. 0 or -1. */
-int gc_auth_cache_key(const gc_auth_cache *c, const char *tok, size_t len, unsigned char key[32]);
-/* On a hit: true, *out filled (its perms copied into a) and *times set; the caller still has
- * to check the times. On a miss: false, *out and *times untouched. */
-bool gc_auth_cache_get(gc_auth_cache *c, const unsigned char key[32], gc_arena *a,
+/* Looks the token's bytes up. On a hit: true, *out filled (its perms copied into a) and *times
+ * set; the caller still has to check the times. On a miss: false, *out and *times untouched. */
+bool gc_auth_cache_get(gc_auth_cache *c, const char *tok, size_t len, gc_arena *a,
                        gc_principal *out, gc_auth_times *times);
-/* Remembers a verified principal (copied). Silently does nothing when out of memory or when
- * the permission names need more than GC_AUTH_CACHE_MAX_NAMES bytes. */
-void gc_auth_cache_put(gc_auth_cache *c, const unsigned char key[32], const gc_principal *p,
+/* Remembers the verified principal of a token (both copied). Silently does nothing when out of
+ * memory or when the permission names need more than GC_AUTH_CACHE_MAX_NAMES bytes. */
+void gc_auth_cache_put(gc_auth_cache *c, const char *tok, size_t len, const gc_principal *p,
                        const gc_auth_times *times);
 void gc_auth_cache_stats_sum(gc_auth_cache *c, gc_auth_cache_stats *out);
 

@@ -461,12 +461,9 @@ int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
     const char *tok = NULL;
     size_t tok_len = 0;
     gc_auth_times times;
-    unsigned char key[32];
     if (bearer_token(header, &tok, &tok_len, err) < 0)
         goto done;
-    /* without a key (the digest failed) the token is verified in full and not cached */
-    bool keyed = auth->cache && gc_auth_cache_key(auth->cache, tok, tok_len, key) == 0;
-    if (keyed && gc_auth_cache_get(auth->cache, key, a, out, &times)) {
+    if (auth->cache && gc_auth_cache_get(auth->cache, tok, tok_len, a, out, &times)) {
         result = check_times(auth, &times, now, err);
         goto done;
     }
@@ -481,8 +478,8 @@ int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
         check_audience(auth, p.claims, err) < 0 || check_tenant(p.claims, out, err) < 0 ||
         collect_perms(a, p.claims, out, err) < 0)
         goto done;
-    if (keyed)
-        gc_auth_cache_put(auth->cache, key, out, &times);
+    if (auth->cache)
+        gc_auth_cache_put(auth->cache, tok, tok_len, out, &times);
     result = 0;
 done:
     if (result < 0)

@@ -108,14 +108,19 @@ char *gc_arena_strdup(gc_arena *a, const char *s)
 
 char *gc_arena_vprintf(gc_arena *a, const char *fmt, va_list ap)
 {
+    /* one formatting pass for the common short string; a second only when it did not fit */
+    char small[256];
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf(small, sizeof small, fmt, ap2);
     va_end(ap2);
     if (n < 0)
         n = 0;
     char *d = gc_arena_alloc(a, (size_t)n + 1);
-    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    if ((size_t)n < sizeof small)
+        memcpy(d, small, (size_t)n + 1);
+    else
+        vsnprintf(d, (size_t)n + 1, fmt, ap);
     return d;
 }
 

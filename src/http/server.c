@@ -85,7 +85,8 @@ struct gc_http_server {
     req_ctx *q_head, *q_tail;
     bool quit;
     bool closing;     /* no more hand-offs to workers: new writes get 503 */
-    size_t in_flight; /* requests between complete headers and completion */
+    atomic_size_t in_flight; /* requests between complete headers and completion; atomic, so
+                                the per-request count takes no lock that I/O threads share */
     size_t suspended; /* requests handed to workers and not yet resumed */
     pthread_t *workers;
     unsigned n_workers;
@@ -356,9 +357,7 @@ static enum MHD_Result begin_request(req_ctx *rc, const char *method)
 {
     gc_http_server *srv = rc->srv;
     /* in flight from here: a client still sending its headers does not hold up gc_http_stop */
-    pthread_mutex_lock(&srv->mu);
-    srv->in_flight++;
-    pthread_mutex_unlock(&srv->mu);
+    atomic_fetch_add(&srv->in_flight, 1);
     rc->counted = true;
     size_t header_bytes = fill_request(rc, method);
     char msg[128];
@@ -493,11 +492,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(rc);
     if (!counted)
         return;
-    pthread_mutex_lock(&srv->mu);
-    srv->in_flight--;
-    if (srv->in_flight == 0)
+    /* gc_http_stop sets stopping before it reads in_flight (both sequentially consistent): the
+     * last request to finish either sees stopping and wakes it, or finished before it looked */
+    if (atomic_fetch_sub(&srv->in_flight, 1) == 1 && atomic_load(&srv->stopping)) {
+        pthread_mutex_lock(&srv->mu);
         pthread_cond_broadcast(&srv->idle_cv);
-    pthread_mutex_unlock(&srv->mu);
+        pthread_mutex_unlock(&srv->mu);
+    }
 }
 
 /* ---- start and stop ---- */
@@ -773,11 +774,12 @@ void gc_http_stop(gc_http_server *srv)
     clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += STOP_GRACE_S;
     pthread_mutex_lock(&srv->mu);
-    while (srv->in_flight > 0)
+    while (atomic_load(&srv->in_flight) > 0)
         if (pthread_cond_timedwait(&srv->idle_cv, &srv->mu, &deadline) == ETIMEDOUT)
             break;
-    if (srv->in_flight > 0)
-        gc_log(GC_LOG_WARN, NULL, "stopping with %zu request(s) unfinished", srv->in_flight);
+    size_t unfinished = atomic_load(&srv->in_flight);
+    if (unfinished > 0)
+        gc_log(GC_LOG_WARN, NULL, "stopping with %zu request(s) unfinished", unfinished);
     /* MHD must not be stopped with a connection suspended: wait for every worker hand-off */
     srv->closing = true;
     while (srv->suspended > 0)

@@ -1197,8 +1197,18 @@ done:
     return result;
 }
 
+/* Process-wide SQLite settings, made once before the library initialises itself. Memory
+ * statistics are off: with them on, every sqlite3_malloc and sqlite3_free of every connection
+ * takes one global mutex, which the reader threads then queue on. */
+static void sqlite_configure(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sqlite_open(const char *location, gc_store **out, gc_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_configure);
     return gc_store_sqlite_open_types(location, gc_schema_types, gc_schema_n_types, out, err);
 }
 

@@ -101,6 +101,13 @@ static void test_strings(void **state)
     assert_int_equal(strlen(p), sizeof long_s + 1);
     assert_int_equal(p[0], '<');
     assert_int_equal(p[sizeof long_s], '>');
+    /* around the one-pass buffer's size (256 bytes with the NUL) */
+    for (int n = 253; n <= 257; n++) {
+        char *q = gc_arena_printf(a, "%.*s|", n, long_s);
+        assert_int_equal(strlen(q), (size_t)n + 1);
+        assert_int_equal(q[n], '|');
+        assert_int_equal(q[n - 1], 'w');
+    }
     gc_arena_free(a);
 }
 
