@@ -344,6 +344,35 @@ def cmd_report(raw, out, *meta):
                  "scenarios 3, 7 and 8 have a fixed target as their reference. Every reference was "
                  "measured in the same run, on the same machine, over loopback.")
     lines.append("")
+    lines.append("## Where the time goes")
+    lines.append("")
+    lines.append("Context measured in the same run; no targets. The floors are libmicrohttpd alone "
+                 "(bench/http_floor.c): started as graphcerts starts it, answering every GET with "
+                 "the same entity bytes and response headers, with nothing behind it. CPU per "
+                 "request is graphcerts's user + system time over a run divided by its requests "
+                 "(wrk's own CPU, on the same two cores, is not in it).")
+    lines.append("")
+    lines.append("| figure | value |")
+    lines.append("|---|---|")
+
+    def ctx(name, value):
+        lines.append("| %s | %s |" % (name, value))
+
+    def ratio_s(r):
+        return "—" if r[0] is None else "%.2f× (rounds: %s)" % (r[0], ", ".join("%.2f" % x for x in r[1]))
+
+    for lab, what in (("get_floor", "libmicrohttpd floor, graphcerts's 96 KiB connection pool"),
+                      ("get_floor16", "libmicrohttpd floor, a 16 KiB connection pool")):
+        ctx("%s: req/s" % what, fmt(med(runs, lab, "rps"), "req/s"))
+        ctx("%s ÷ nginx" % what, ratio_s(paired(lab, "rps", "get_nginx", "rps")))
+    ctx("graphcerts GET ÷ libmicrohttpd floor (96 KiB pool)",
+        ratio_s(paired("get_gc", "rps", "get_floor", "rps")))
+    for lab, what in (("get_gc", "GET by id"), ("filter_gc", "$filter list, $top=100"),
+                      ("page1_gc", "page 1, $top=100"), ("patch_gc", "PATCH (durable)"),
+                      ("post_gc", "POST (durable)")):
+        v = med(runs, lab, "cpu_us_per_req")
+        ctx("graphcerts CPU per request: %s" % what, "—" if v is None else "%.0f µs" % v)
+    lines.append("")
     lines.append("## Runs")
     lines.append("")
     lines.append("| label | run values |")

@@ -34,7 +34,7 @@ WORK=$(mktemp -d /tmp/graphcerts-bench.XXXXXX)
 chmod 755 "$WORK" # nginx's workers run as an unprivileged user and read www/ under it
 RAW=$WORK/raw.txt
 : >"$RAW"
-GC_PID="" NGINX_PID="" JS_PID="" NPM_PID="" CHILD=""
+GC_PID="" NGINX_PID="" JS_PID="" NPM_PID="" FLOOR_PID="" FLOOR16_PID="" CHILD=""
 
 since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.0f", a - b }'; }
 say() { printf '[bench %4ss] %s\n' "$(since "$T_START")" "$*" >&2; }
@@ -72,6 +72,8 @@ cleanup() {
   stop_pid "$NGINX_PID"
   stop_pid "$JS_PID"
   stop_pid "$NPM_PID"
+  stop_pid "$FLOOR_PID"
+  stop_pid "$FLOOR16_PID"
   if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
     echo "bench: interrupted; every process it started is stopped" >&2
   elif [ "$rc" -ne 0 ]; then
@@ -111,8 +113,9 @@ if ! child "$WORK/build.txt" cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Rel
   exit 1
 fi
 cc -std=c17 -O2 -Wall -Wextra -o "$WORK/fsync_writer" "$BENCH/fsync_writer.c"
+cc -std=c17 -O2 -Wall -Wextra -o "$WORK/http_floor" "$BENCH/http_floor.c" -lmicrohttpd
 
-read -r GC_PORT NGINX_PORT JS_PORT START_PORT <<<"$(python3 "$BENCH/helpers.py" ports 4)"
+read -r GC_PORT NGINX_PORT JS_PORT START_PORT FLOOR_PORT FLOOR16_PORT <<<"$(python3 "$BENCH/helpers.py" ports 6)"
 SECRET=$WORK/jwt-secret
 head -c 48 /dev/urandom | base64 >"$SECRET"
 chmod 600 "$SECRET"
@@ -183,15 +186,26 @@ nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx.log" </dev/nu
 NGINX_PID=$!
 child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$NGINX_PORT$SET/$(head -n 1 "$WORK/ids-nginx.txt")" "$NGINX_PID" 20
 
+# CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 # One wrk measurement: LABEL (empty: warm-up, not recorded) CONNECTIONS SCRIPT URL [SECONDS]
+# A graphcerts run (URL is graphcerts's) also records graphcerts's CPU time per request.
 run_wrk() {
-  local label=$1 conns=$2 script=$3 url=$4 secs=${5:-$DUR} out line nonce
+  local label=$1 conns=$2 script=$3 url=$4 secs=${5:-$DUR} out line nonce c0="" c1 reqs
   local nonce=$((RANDOM * 32768 + RANDOM))
+  [ "$url" = "$GC_URL" ] && [ -n "$GC_PID" ] && c0=$(cpu_ticks "$GC_PID")
   BENCH_NONCE=$nonce child "$WORK/wrk.out" timeout -k 5 $((secs + 60)) \
     wrk -t "$THREADS" -c "$conns" -d "${secs}s" --timeout 5s -s "$BENCH/$script" "$url"
   out=$(cat "$WORK/wrk.out")
   line=$(grep '^BENCH ' <<<"$out" || true)
   [ -n "$line" ] || { echo "bench: wrk printed no summary for $label: $out" >&2; return 1; }
+  if [ -n "$c0" ]; then
+    c1=$(cpu_ticks "$GC_PID")
+    reqs=$(grep -o 'requests=[0-9]*' <<<"$line" | cut -d= -f2)
+    [ "${reqs:-0}" -gt 0 ] &&
+      line="$line cpu_us_per_req=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
+  fi
   if grep -q '^BENCHERR ' <<<"$out"; then
     say "  ${label:-warm-up}: $(grep '^BENCHERR ' <<<"$out" | cut -c10-)"
   fi
@@ -206,8 +220,20 @@ read_rss() {
   echo "rss rss hwm_kb=$(awk '/^VmHWM/{print $2}' "$s") rss_kb=$(awk '/^VmRSS/{print $2}' "$s") anon_kb=$(awk '/^RssAnon/{print $2}' "$s") file_kb=$(awk '/^RssFile/{print $2}' "$s")" >>"$RAW"
 }
 
+# ---- the HTTP-library floor: libmicrohttpd alone, as graphcerts starts it ----
+# graphcerts's per-connection pool: its URL and header limits (32 KiB each by default) plus
+# 32 KiB (src/http/server.c); the second floor uses libmicrohttpd's small default-like 16 KiB,
+# which shows what zeroing the larger pool between requests costs.
+ENTITY_FILE=$WORK/www$SET/$(head -n 1 "$WORK/ids-nginx.txt")
+"$WORK/http_floor" "$FLOOR_PORT" $((96 << 10)) "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
+FLOOR_PID=$!
+"$WORK/http_floor" "$FLOOR16_PORT" $((16 << 10)) "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
+FLOOR16_PID=$!
+child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$FLOOR_PORT/" "$FLOOR_PID" 20
+child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$FLOOR16_PORT/" "$FLOOR16_PID" 20
+
 # ---- 1 and 7: GET by id vs nginx; peak RSS under that load ----
-say "scenario 1: GET by random id, 64 connections, graphcerts vs nginx (interleaved, $RUNS runs each)"
+say "scenario 1: GET by random id, 64 connections, graphcerts vs nginx and the libmicrohttpd floors (interleaved, $RUNS runs each)"
 export BENCH_PREFIX=$SET/
 BENCH_IDS=$WORK/ids.txt run_wrk "" 64 get.lua "$GC_URL" "$WARM"
 BENCH_IDS=$WORK/ids-nginx.txt run_wrk "" 64 get.lua "http://127.0.0.1:$NGINX_PORT" "$WARM"
@@ -215,9 +241,13 @@ for _ in $(seq "$RUNS"); do
   BENCH_IDS=$WORK/ids.txt run_wrk get_gc 64 get.lua "$GC_URL"
   read_rss
   BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_nginx 64 get.lua "http://127.0.0.1:$NGINX_PORT"
+  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor 64 get.lua "http://127.0.0.1:$FLOOR_PORT"
+  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor16 64 get.lua "http://127.0.0.1:$FLOOR16_PORT"
 done
 stop_pid "$NGINX_PID"
-NGINX_PID=""
+stop_pid "$FLOOR_PID"
+stop_pid "$FLOOR16_PID"
+NGINX_PID="" FLOOR_PID="" FLOOR16_PID=""
 
 # ---- 2: the same GET vs json-server ----
 if [ -n "$NPM_PID" ]; then

@@ -59,7 +59,7 @@ static void send_json(req_ctx *c, int status, json_t *j)
         set_body(c, 500, NULL, NULL, 0);
         return;
     }
-    gc_arena_defer(c->a, free, s);
+    gc_arena_defer(c->a, gc_json_text_free, s);
     set_body(c, status, GC_ODATA_JSON_CT, s, strlen(s));
 }
 

@@ -125,7 +125,7 @@ static json_t *run_inner(const gc_http_req *outer, const char *version_name, inn
     if (has_body) {
         char *s = json_dumps(q->body, JSON_COMPACT | JSON_ENCODE_ANY);
         if (s) {
-            gc_arena_defer(a, free, s);
+            gc_arena_defer(a, gc_json_text_free, s);
             r.body = (const unsigned char *)s;
             r.body_len = strlen(s);
         }
@@ -193,7 +193,7 @@ int gc_api_batch(const gc_http_req *req, const char *version_name,
     json_decref(o);
     if (!s)
         return gc_err_set(err, GC_E_INTERNAL, "", "The batch answer could not be written.");
-    gc_arena_defer(req->arena, free, s);
+    gc_arena_defer(req->arena, gc_json_text_free, s);
     resp->status = 200;
     resp->content_type = GC_ODATA_JSON_CT;
     resp->body = s;

@@ -28,7 +28,7 @@ const char *gc_skiptoken_make(gc_arena *a, const unsigned char key[GC_SKIPTOKEN_
     char *payload = json_dumps(position, JSON_COMPACT | JSON_ENCODE_ANY);
     if (!payload)
         return NULL;
-    gc_arena_defer(a, free, payload);
+    gc_arena_defer(a, gc_json_text_free, payload);
     size_t n = strlen(payload);
     unsigned char mac[32];
     mac_of(a, key, binding, payload, n, mac);

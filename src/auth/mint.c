@@ -3,6 +3,8 @@
  * shared secret. */
 #include "auth/auth_int.h"
 
+#include "core/arena.h"
+
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -51,7 +53,7 @@ static char *json_segment(json_t *j)
     if (!text)
         return NULL;
     char *seg = gc_auth_b64url_encode((const unsigned char *)text, strlen(text));
-    free(text);
+    gc_json_text_free(text);
     return seg;
 }
 

@@ -62,7 +62,8 @@ void gc_arena_free(gc_arena *a)
     free(a);
 }
 
-void *gc_arena_alloc(gc_arena *a, size_t size)
+/* Memory owned by the arena, aligned, not zeroed. */
+static void *bump(gc_arena *a, size_t size)
 {
     if (size > SIZE_MAX / 2) {
         fputs("graphcerts: allocation too large\n", stderr);
@@ -89,6 +90,12 @@ void *gc_arena_alloc(gc_arena *a, size_t size)
     }
     void *p = c->data + c->used;
     c->used += need;
+    return p;
+}
+
+void *gc_arena_alloc(gc_arena *a, size_t size)
+{
+    void *p = bump(a, size);
     memset(p, 0, size);
     return p;
 }
@@ -140,6 +147,58 @@ void gc_arena_defer(gc_arena *a, void (*fn)(void *), void *p)
     c->p = p;
     c->next = a->cleanups;
     a->cleanups = c;
+}
+
+/* ---- jansson's memory ----
+ * Every jansson allocation carries a 16-byte header saying where it came from: the arena in
+ * scope on this thread (freed with the arena; jansson's free of it does nothing) or the heap. */
+
+#define JSON_FROM_HEAP UINT32_C(0x6a736868)  /* "jshh" */
+#define JSON_FROM_ARENA UINT32_C(0x6a736161) /* "jsaa" */
+
+static _Thread_local gc_arena *json_scope;
+
+static void *json_alloc(size_t n)
+{
+    if (n > SIZE_MAX / 2)
+        return NULL;
+    gc_arena *a = json_scope;
+    uint32_t *h = a ? bump(a, n + ALIGN) : malloc(n + ALIGN);
+    if (!h)
+        return NULL;
+    h[0] = a ? JSON_FROM_ARENA : JSON_FROM_HEAP;
+    return (unsigned char *)h + ALIGN;
+}
+
+static void json_release(void *p)
+{
+    if (!p)
+        return;
+    uint32_t *h = (uint32_t *)(void *)((unsigned char *)p - ALIGN);
+    if (h[0] == JSON_FROM_HEAP) {
+        free(h);
+    } else if (h[0] != JSON_FROM_ARENA) {
+        fputs("graphcerts: jansson freed memory it did not allocate\n", stderr);
+        abort();
+    }
+}
+
+/* Installed before main runs, so no jansson value ever predates the header scheme. */
+__attribute__((constructor)) static void json_install(void)
+{
+    json_set_alloc_funcs(json_alloc, json_release);
+}
+
+gc_arena *gc_arena_json_scope(gc_arena *a)
+{
+    gc_arena *old = json_scope;
+    json_scope = a;
+    return old;
+}
+
+void gc_json_text_free(void *s)
+{
+    json_release(s);
 }
 
 static void json_cleanup(void *p)

@@ -27,4 +27,14 @@ struct json_t;
 /* Hands one reference of j to the arena (json_decref at free); returns j. */
 struct json_t *gc_arena_json(gc_arena *a, struct json_t *j);
 
+/* jansson's memory. While an arena is in scope on a thread, every jansson value that thread
+ * makes (parsed bodies, records, json_dumps text) is carved from the arena instead of malloc:
+ * a request makes hundreds, and frees them all at once with its arena. Such a value must not
+ * outlive the arena (ASan reports it if it does); out of scope, jansson uses the heap as
+ * usual. Returns the arena in scope before, to be restored when the scope ends (scopes nest).
+ * The allocator is installed before main; text from json_dumps is freed with
+ * gc_json_text_free, never free(). */
+gc_arena *gc_arena_json_scope(gc_arena *a);
+void gc_json_text_free(void *s);
+
 #endif

@@ -1,6 +1,8 @@
 /* Log funnel: plain lines for events, one JSON object per line for the access log. */
 #include "core/log.h"
 
+#include "core/arena.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -50,7 +52,7 @@ void gc_log_write(gc_log_level level, const char *request_id, const char *fmt, .
     char *s = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     if (s) {
         fprintf(stderr, "%s\n", s);
-        free(s);
+        gc_json_text_free(s);
     }
     json_decref(line);
 }
@@ -68,7 +70,7 @@ void gc_log_access(const char *request_id, const char *tenant, const char *metho
     char *s = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4)) : NULL;
     if (s) {
         fprintf(stderr, "%s\n", s);
-        free(s);
+        gc_json_text_free(s);
     }
     json_decref(line);
 }

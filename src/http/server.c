@@ -206,10 +206,14 @@ static void reset_resp(gc_http_resp *resp)
     resp->status = 500;
 }
 
+/* The handler runs with the request's arena in jansson's scope (core/arena.h): the values it
+ * makes are carved from the arena and go with it, not one malloc and free each. */
 static void run_handler(req_ctx *rc)
 {
     reset_resp(&rc->resp);
+    gc_arena *outer = gc_arena_json_scope(rc->arena);
     rc->srv->handler.handle(rc->srv->handler.ctx, &rc->req, &rc->resp);
+    gc_arena_json_scope(outer);
 }
 
 static enum MHD_Result queue_resp(req_ctx *rc, bool must_close)
@@ -259,7 +263,9 @@ static enum MHD_Result answer_error(req_ctx *rc, gc_errkind kind, const char *me
     rc->req.body_len = 0;
     reset_resp(&rc->resp);
     rc->resp.status = gc_err_http_status(kind);
+    gc_arena *outer = gc_arena_json_scope(rc->arena);
     rc->srv->handler.error(rc->srv->handler.ctx, &rc->req, kind, message, &rc->resp);
+    gc_arena_json_scope(outer);
     return queue_resp(rc, must_close);
 }
 
@@ -658,6 +664,7 @@ static int start_workers(gc_http_server *srv, unsigned n, gc_err *err)
             return gc_err_set(err, GC_E_INTERNAL, NULL, "cannot start HTTP worker threads: %s",
                               strerror(e));
         srv->n_workers = i + 1;
+        pthread_setname_np(srv->workers[i], "gc-worker"); /* names for top, perf and gdb */
     }
     return 0;
 }

@@ -61,7 +61,7 @@ static int write_value(gc_buf *b, const json_t *v)
         /* not produced by the store; written faithfully all the same */
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         int rc = s ? gc_buf_append(b, s, strlen(s)) : -1;
-        free(s);
+        gc_json_text_free(s);
         return rc;
     }
     }

@@ -1,7 +1,7 @@
 /* The SQLite store backend. One file in WAL mode; reads use a pool of read connections (one per
  * concurrent reader, prepared statements cached per connection) and never wait for writes.
  * Writes are queued to one writer thread that commits everything queued in one transaction and
- * one sync (group commit), each write inside its own savepoint so one failure stays its own.
+ * one sync (group commit); each write is one statement, so one failure stays its own.
  * A checkpoint thread with its own connection copies the WAL back into the database off the
  * writer's path. SQL text and value mapping come from sql.c. */
 #include "store/sqlite.h"
@@ -208,7 +208,7 @@ static int exec_sql(conn *c, const char *sql, const char *what, gc_err *err)
     return rc == SQLITE_OK ? 0 : db_fail(c->db, rc, what, err);
 }
 
-/* Runs one parameterless statement (BEGIN, SAVEPOINT, ...) prepared once per connection. */
+/* Runs one parameterless statement (BEGIN, COMMIT, ...) prepared once per connection. */
 static int run_cached(conn *c, const char *sql, const char *what, gc_err *err)
 {
     bool cached = false;
@@ -790,7 +790,10 @@ static int save_last_version(sqlite_store *s, gc_err *err)
     return rc;
 }
 
-/* One group: BEGIN IMMEDIATE, each op in its own savepoint, one COMMIT. */
+/* One group: BEGIN IMMEDIATE, the ops, one COMMIT. Each op is one statement, and SQLite undoes
+ * a failed statement on its own (a conflict or a stale version) while the transaction goes on,
+ * so one write's failure stays its own without a savepoint around it. An error that ends the
+ * whole transaction (I/O, full disk) is seen by autocommit being back on: the group is lost. */
 static void run_group(sqlite_store *s, write_op *ops)
 {
     conn *c = s->wconn;
@@ -799,19 +802,11 @@ static void run_group(sqlite_store *s, write_op *ops)
     bool lost = run_cached(c, "BEGIN IMMEDIATE", "starting a transaction", &gerr) != 0;
     for (write_op *op = ops; op && !lost; op = op->next) {
         op->version = next_version(s);
-        if (run_cached(c, "SAVEPOINT gc_op", "starting a savepoint", &gerr) != 0) {
-            lost = true;
-            break;
-        }
         op->rc = run_op(c, op);
-        if (op->rc != 0) {
-            /* an I/O error or similar may have rolled the whole transaction back */
-            if (sqlite3_get_autocommit(c->db) ||
-                run_cached(c, "ROLLBACK TO gc_op", "rolling back a savepoint", &gerr) != 0)
-                lost = true;
-        }
-        if (!lost && run_cached(c, "RELEASE gc_op", "releasing a savepoint", &gerr) != 0)
+        if (op->rc != 0 && sqlite3_get_autocommit(c->db)) {
+            gc_err_set(&gerr, GC_E_INTERNAL, "", "%s", op->err.message);
             lost = true;
+        }
     }
     if (!lost && save_last_version(s, &gerr) != 0)
         lost = true;
@@ -1184,11 +1179,13 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
         goto done;
     }
     s->ckpt_started = true;
+    pthread_setname_np(s->ckpt, "gc-checkpoint"); /* names for top, perf and gdb */
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
         gc_err_set(err, GC_E_INTERNAL, "db", "Cannot start the database writer thread.");
         goto done;
     }
     s->writer_started = true;
+    pthread_setname_np(s->writer, "gc-writer");
     *out = &s->base;
     s = NULL;
     result = 0;

@@ -176,6 +176,37 @@ static void test_arena_json(void **state)
     json_decref(kept);
 }
 
+/* jansson's values come from the arena in scope: a decref frees nothing (the value stays
+ * readable until the arena goes; under ASan, reading a value jansson had really freed is
+ * reported), out of scope they are heap memory that a decref frees (LeakSanitizer reports a
+ * leak otherwise), scopes nest, and json_dumps text is freed with gc_json_text_free. */
+static void test_json_scope(void **state)
+{
+    gc_arena *a = gc_arena_new(), *b = gc_arena_new();
+    assert_null(gc_arena_json_scope(a));
+    json_t *in_a = json_pack("{s:s,s:[i,i,i]}", "name", "carved", "n", 1, 2, 3);
+    char *text = json_dumps(in_a, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(text, "{\"n\":[1,2,3],\"name\":\"carved\"}");
+    json_t *name = json_object_get(in_a, "name");
+    json_decref(in_a);
+    assert_string_equal(json_string_value(name), "carved"); /* arena memory: still there */
+    gc_json_text_free(text);
+
+    assert_ptr_equal(gc_arena_json_scope(b), a); /* nested */
+    json_t *in_b = json_string("in b");
+    assert_ptr_equal(gc_arena_json_scope(a), b);  /* back to a */
+    assert_ptr_equal(gc_arena_json_scope(NULL), a); /* out of scope: the heap */
+    json_t *heap = json_pack("{s:s}", "k", "heap value");
+    char *heap_text = json_dumps(heap, JSON_COMPACT);
+    assert_string_equal(heap_text, "{\"k\":\"heap value\"}");
+    gc_json_text_free(heap_text);
+    json_decref(heap); /* really freed: a leak check fails without it */
+    assert_string_equal(json_string_value(in_b), "in b");
+    json_decref(in_b); /* an arena value freed out of scope: still nothing to free */
+    gc_arena_free(b);
+    gc_arena_free(a);
+}
+
 /* ---- err ---- */
 
 static void test_err_set_and_clear(void **state)
@@ -281,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_defer_reverse_order),
         cmocka_unit_test(test_defer_sees_arena_memory),
         cmocka_unit_test(test_arena_json),
+        cmocka_unit_test(test_json_scope),
         cmocka_unit_test(test_err_set_and_clear),
         cmocka_unit_test(test_err_set_truncates),
         cmocka_unit_test(test_err_table),

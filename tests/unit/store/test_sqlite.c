@@ -697,6 +697,81 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Failed writes inside a group: 16 threads insert the same 40 ids at once, so groups mix
+ * successes with conflicts. Exactly one insert of each id wins, every loser is a conflict, and
+ * a loser leaves nothing behind (its row and index entries are undone with its statement):
+ * the rows read through the name index are exactly the winners. */
+#define N_RACERS 16
+#define N_RACE_IDS 40
+
+typedef struct racer_arg {
+    gc_store *s;
+    int thread, wins, conflicts, other;
+} racer_arg;
+
+static void *racer_thread(void *p)
+{
+    racer_arg *r = p;
+    for (int i = 0; i < N_RACE_IDS; i++) {
+        char id[16], name[32];
+        snprintf(id, sizeof id, "race-%02d", i);
+        snprintf(name, sizeof name, "n%02d-by-%02d", i, r->thread);
+        json_t *obj = json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "color", "red");
+        gc_err err = {0};
+        if (gc_store_insert(r->s, &widget, "t", obj, NULL, &err) == 0)
+            r->wins++;
+        else if (err.kind == GC_E_CONFLICT)
+            r->conflicts++;
+        else
+            r->other++;
+        json_decref(obj);
+    }
+    return NULL;
+}
+
+static void test_group_failures_stay_their_own(void **state)
+{
+    fx *f = *state;
+    racer_arg args[N_RACERS];
+    pthread_t th[N_RACERS];
+    uint64_t commits_before = gc_store_sqlite_commits(f->s);
+    for (int i = 0; i < N_RACERS; i++) {
+        args[i] = (racer_arg){.s = f->s, .thread = i};
+        assert_int_equal(pthread_create(&th[i], NULL, racer_thread, &args[i]), 0);
+    }
+    int wins = 0, conflicts = 0;
+    for (int i = 0; i < N_RACERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].other, 0);
+        wins += args[i].wins;
+        conflicts += args[i].conflicts;
+    }
+    uint64_t commits = gc_store_sqlite_commits(f->s) - commits_before;
+    print_message("%d inserts (%d conflicts) in %llu commits\n", N_RACERS * N_RACE_IDS, conflicts,
+                  (unsigned long long)commits);
+    assert_int_equal(wins, N_RACE_IDS);
+    assert_int_equal(conflicts, (N_RACERS - 1) * N_RACE_IDS);
+    assert_true(commits < (uint64_t)(N_RACERS * N_RACE_IDS)); /* failures shared groups */
+    assert_int_equal(count_of(f, "t"), N_RACE_IDS);
+    /* through the name and color indexes: one entry per winning row, none for a loser */
+    gc_order by_name = {.prop = P_NAME};
+    gc_store_query q = {.order = &by_name, .n_order = 1};
+    gc_record *rows = NULL;
+    size_t n = 0;
+    gc_err err = {0};
+    assert_int_equal(gc_store_list(f->s, f->a, &widget, "t", &q, &rows, &n, &err), 0);
+    assert_int_equal(n, N_RACE_IDS);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "race-%02zu", i);
+        assert_string_equal(json_string_value(json_object_get(rows[i].obj, "id")), want);
+    }
+    gc_order by_color = {.prop = P_COLOR};
+    q.order = &by_color;
+    assert_int_equal(gc_store_list(f->s, f->a, &widget, "t", &q, &rows, &n, &err), 0);
+    assert_int_equal(n, N_RACE_IDS);
+}
+
 static void test_group_commit(void **state)
 {
     fx *f = *state;
@@ -956,6 +1031,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_by_instant_and_enum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_failures_stay_their_own, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_bound_the_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_and_schema_version, setup, teardown),
