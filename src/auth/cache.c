@@ -86,21 +86,6 @@ done:
     return result;
 }
 
-/* Multiply-xorshift over 8-byte words, seeded: spreads tokens over the sets. */
-static uint64_t token_hash(uint64_t seed, const char *p, size_t n)
-{
-    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15u), w;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
-        h ^= h >> 31;
-    }
-    w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0x94d049bb133111ebu;
-    return h ^ (h >> 29);
-}
-
 static const char *token_of(const cache_entry *e)
 {
     return e->names + e->names_len;
@@ -128,7 +113,7 @@ bool gc_auth_cache_get(gc_auth_cache *c, const char *tok, size_t len, gc_arena *
     size_t n_perms = 0, names_len = 0;
     if (len > GC_AUTH_MAX_TOKEN)
         return false;
-    uint64_t hash = token_hash(c->seed, tok, len);
+    uint64_t hash = gc_hash64(c->seed, tok, len);
     cache_set *s = set_of(c, hash);
     pthread_mutex_lock(&s->mu);
     int w = find_way(s, hash, tok, len);
@@ -173,7 +158,7 @@ void gc_auth_cache_put(gc_auth_cache *c, const char *tok, size_t len, const gc_p
     cache_entry *e = malloc(sizeof *e + names_len + len);
     if (!e)
         return;
-    e->hash = token_hash(c->seed, tok, len);
+    e->hash = gc_hash64(c->seed, tok, len);
     e->tok_len = len;
     e->times = *times;
     memcpy(e->tenant, p->tenant, sizeof e->tenant);

@@ -600,6 +600,21 @@ void gc_random_bytes(unsigned char *out, size_t n)
     }
 }
 
+uint64_t gc_hash64(uint64_t seed, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15u), w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
+        h ^= h >> 31;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0x94d049bb133111ebu;
+    return h ^ (h >> 29);
+}
+
 int gc_buf_append_json_string(gc_buf *b, const char *s, size_t n)
 {
     if (gc_buf_append(b, "\"", 1) != 0)

@@ -68,6 +68,9 @@ void gc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t le
                     unsigned char out[32]);
 /* Fills out with n cryptographically random bytes (aborts if the generator fails). */
 void gc_random_bytes(unsigned char *out, size_t n);
+/* A fast seeded 64-bit hash of n bytes (multiply-xorshift over 8-byte words), for spreading
+ * keys over hash-table slots: not collision-resistant, so a table using it compares keys. */
+uint64_t gc_hash64(uint64_t seed, const void *p, size_t n);
 
 /* ---- strings ---- */
 bool gc_str_ieq(const char *a, const char *b);

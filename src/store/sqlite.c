@@ -45,6 +45,7 @@ typedef struct cached_stmt {
     uint64_t hash;
     uint64_t used; /* conn->tick at the last use: the least recently used is evicted */
     char *sql;
+    size_t len; /* of sql */
     sqlite3_stmt *st;
 } cached_stmt;
 
@@ -130,23 +131,16 @@ static int db_fail(sqlite3 *db, int rc, const char *what, gc_err *err)
                       sqlite3_errstr(rc));
 }
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* A prepared statement for sql on c: from the cache, or prepared and cached in place of the
  * least recently used one when the cache is full (*cached false only when out of memory:
  * stmt_put then finalizes it). */
 static sqlite3_stmt *stmt_get(conn *c, const char *sql, bool *cached, gc_err *err)
 {
-    uint64_t h = fnv1a(sql);
+    size_t len = strlen(sql);
+    uint64_t h = gc_hash64(0, sql, len);
     c->tick++;
     for (size_t i = 0; i < c->n_stmts; i++)
-        if (c->stmts[i].hash == h && strcmp(c->stmts[i].sql, sql) == 0) {
+        if (c->stmts[i].hash == h && c->stmts[i].len == len && memcmp(c->stmts[i].sql, sql, len) == 0) {
             c->stmts[i].used = c->tick;
             *cached = true;
             return c->stmts[i].st;
@@ -172,7 +166,7 @@ static sqlite3_stmt *stmt_get(conn *c, const char *sql, bool *cached, gc_err *er
     } else {
         c->n_stmts++;
     }
-    c->stmts[slot] = (cached_stmt){.hash = h, .used = c->tick, .sql = copy, .st = st};
+    c->stmts[slot] = (cached_stmt){.hash = h, .used = c->tick, .sql = copy, .len = len, .st = st};
     return st;
 }
 
