@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 case "${QUICK:-0}" in 1 | yes | true | on) QUICK=1 ;; *) QUICK=0 ;; esac
 if [ "$QUICK" = 1 ]; then
-  N=${BENCH_N:-100000} DUR=5 WARM=1 FSYNC_SECS=2
+  N=${BENCH_N:-100000} DUR=4 WARM=1 FSYNC_SECS=2
 else
   N=${BENCH_N:-1000000} DUR=10 WARM=2 FSYNC_SECS=5
 fi

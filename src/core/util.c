@@ -615,15 +615,33 @@ uint64_t gc_hash64(uint64_t seed, const void *data, size_t n)
     return h ^ (h >> 29);
 }
 
+/* True when one of w's 8 bytes is below 0x20, '"' or '\\' (the bytes JSON escapes). */
+static bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+    uint64_t is_quote = (quote - ones) & ~quote & highs;
+    uint64_t is_backslash = (backslash - ones) & ~backslash & highs;
+    return (below_space | is_quote | is_backslash) != 0;
+}
+
 int gc_buf_append_json_string(gc_buf *b, const char *s, size_t n)
 {
     if (gc_buf_append(b, "\"", 1) != 0)
         return -1;
     size_t run = 0; /* start of the pending run of bytes that need no escape */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+    for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, s + i, 8), !word_needs_escape(w))) {
+            i += 8; /* eight bytes at a time through text that needs no escape */
             continue;
+        }
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
         if (gc_buf_append(b, s + run, i - run) != 0)
             return -1;
         char esc[8];
@@ -643,7 +661,7 @@ int gc_buf_append_json_string(gc_buf *b, const char *s, size_t n)
         }
         if (gc_buf_append(b, esc, k) != 0)
             return -1;
-        run = i + 1;
+        run = ++i;
     }
     if (gc_buf_append(b, s + run, n - run) != 0)
         return -1;

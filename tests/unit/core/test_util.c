@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -468,6 +469,60 @@ static void test_hash64(void **state)
     }
 }
 
+/* The JSON string escaper against a byte-at-a-time reference: every byte that needs an escape
+ * (below 0x20, '"', '\\'), at every offset of strings up to 24 bytes long (so at every place in
+ * and across the 8-byte words it skips through), between plain ASCII and UTF-8 bytes. */
+static void ref_escape(char *out, const unsigned char *s, size_t n)
+{
+    size_t k = 0;
+    out[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        const char *short_esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+                                : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                                : c == '\t' ? "\\t" : NULL;
+        if (short_esc)
+            k += (size_t)sprintf(out + k, "%s", short_esc);
+        else if (c < 0x20)
+            k += (size_t)sprintf(out + k, "\\u%04X", c);
+        else
+            out[k++] = (char)c;
+    }
+    out[k++] = '"';
+    out[k] = '\0';
+}
+
+static void test_json_string_escape(void **state)
+{
+    (void)state;
+    const unsigned char specials[] = {0x00, 0x01, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1f, '"', '\\'};
+    const unsigned char fillers[] = {'a', 0x20, 0x7f, 0xc3, 0xff, '!', '#', '[', ']'};
+    unsigned char in[32];
+    char want[32 * 6 + 3];
+    for (size_t len = 0; len <= 24; len++) {
+        for (size_t f = 0; f < sizeof fillers; f++) {
+            memset(in, fillers[f], len);
+            for (size_t at = 0; at <= len; at++) {
+                for (size_t sp = 0; sp < sizeof specials; sp++) {
+                    if (at < len)
+                        in[at] = specials[sp];
+                    gc_buf b;
+                    gc_buf_init(&b, 1 << 16);
+                    assert_int_equal(gc_buf_append_json_string(&b, (const char *)in, len), 0);
+                    ref_escape(want, in, len);
+                    assert_int_equal(b.len, strlen(want));
+                    assert_memory_equal(b.data, want, b.len);
+                    gc_buf_free(&b);
+                    if (at == len)
+                        break; /* no special byte: one run is enough */
+                }
+                if (at < len)
+                    in[at] = fillers[f];
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_buf_appendf),
         cmocka_unit_test(test_hash64),
+        cmocka_unit_test(test_json_string_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
