@@ -492,6 +492,19 @@ static void end_idle_snapshots(sqlite_store *s, bool all)
 
 /* ---- reads ---- */
 
+/* A pooled connection (*c) and its prepared statement for sql with params bound; NULL on
+ * failure (*c is then released by the caller like on success, when not NULL). */
+static sqlite3_stmt *read_stmt(sqlite_store *s, const char *sql, const gc_sql_value *params,
+                               size_t n_params, conn **c, bool *cached, gc_err *err)
+{
+    if (!(*c = reader_acquire(s, err)))
+        return NULL;
+    sqlite3_stmt *st = stmt_get(*c, sql, cached, err);
+    for (size_t i = 0; st && i < n_params; i++)
+        bind_value(st, (int)i + 1, &params[i]);
+    return st;
+}
+
 static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                       const char *id, unsigned flags, gc_record *out, gc_err *err)
 {
@@ -541,12 +554,9 @@ static int sqlite_list(gc_store *gs, gc_arena *a, const gc_entity_type *t, const
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
     gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
     size_t n_params;
-    if (gc_sql_select_list(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0)
+    if (gc_sql_select_list(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0 ||
+        !(st = read_stmt(s, sql.data, params, n_params, &c, &cached, err)))
         goto done;
-    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
-        goto done;
-    for (size_t i = 0; i < n_params; i++)
-        bind_value(st, (int)i + 1, &params[i]);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
@@ -594,12 +604,9 @@ static int sqlite_count(gc_store *gs, const gc_entity_type *t, const char *tenan
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
     gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
     size_t n_params;
-    if (gc_sql_count(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0)
+    if (gc_sql_count(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0 ||
+        !(st = read_stmt(s, sql.data, params, n_params, &c, &cached, err)))
         goto done;
-    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql.data, &cached, err)))
-        goto done;
-    for (size_t i = 0; i < n_params; i++)
-        bind_value(st, (int)i + 1, &params[i]);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         db_fail(c->db, rc, "counting rows", err);
