@@ -108,7 +108,7 @@ fi
 # ---- build ----
 say "building $BIN (Release) and the fsync writer"
 if ! child "$WORK/build.txt" cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release 2>&1 ||
-  ! child "$WORK/build.txt" cmake --build "$BUILD" --target graphcerts -j "${JOBS:-2}" 2>&1; then
+  ! child "$WORK/build.txt" cmake --build "$BUILD" --target graphcerts store_writes -j "${JOBS:-2}" 2>&1; then
   tail -n 30 "$WORK/build.txt" >&2
   exit 1
 fi
@@ -232,42 +232,35 @@ FLOOR16_PID=$!
 child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$FLOOR_PORT/" "$FLOOR_PID" 20
 child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$FLOOR16_PORT/" "$FLOOR16_PID" 20
 
-# ---- 1 and 7: GET by id vs nginx; peak RSS under that load ----
-say "scenario 1: GET by random id, 64 connections, graphcerts vs nginx and the libmicrohttpd floors (interleaved, $RUNS runs each)"
-export BENCH_PREFIX=$SET/
-BENCH_IDS=$WORK/ids.txt run_wrk "" 64 get.lua "$GC_URL" "$WARM"
-BENCH_IDS=$WORK/ids-nginx.txt run_wrk "" 64 get.lua "http://127.0.0.1:$NGINX_PORT" "$WARM"
-for _ in $(seq "$RUNS"); do
-  BENCH_IDS=$WORK/ids.txt run_wrk get_gc 64 get.lua "$GC_URL"
-  read_rss
-  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_nginx 64 get.lua "http://127.0.0.1:$NGINX_PORT"
-  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor 64 get.lua "http://127.0.0.1:$FLOOR_PORT"
-  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor16 64 get.lua "http://127.0.0.1:$FLOOR16_PORT"
-done
-stop_pid "$NGINX_PID"
-stop_pid "$FLOOR_PID"
-stop_pid "$FLOOR16_PID"
-NGINX_PID="" FLOOR_PID="" FLOOR16_PID=""
-
-# ---- 2: the same GET vs json-server ----
+# ---- json-server, for scenario 2 (its runs alternate with graphcerts's in scenario 1's rounds) ----
 if [ -n "$NPM_PID" ]; then
   say "waiting for npm install json-server@0.17"
   wait "$NPM_PID" || { NPM_PID=""; echo "bench: npm install json-server@0.17 failed" >&2; exit 1; }
   NPM_PID=""
 fi
 js_ok || { echo "bench: json-server 0.17 not found under $JS_DIR" >&2; exit 1; }
-say "scenario 2: the same GET against json-server ($JSONSERVER_ENTITIES entities, $RUNS runs)"
 node "$JS_DIR/node_modules/json-server/lib/cli/bin.js" --host 127.0.0.1 --port "$JS_PORT" --quiet \
   "$WORK/db.json" </dev/null >"$WORK/json-server.log" 2>&1 &
 JS_PID=$!
 child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$JS_PORT/userPfxCertificates/$(head -n 1 "$WORK/ids-jsonserver.txt")" "$JS_PID" 30
-export BENCH_PREFIX=/userPfxCertificates/
-BENCH_IDS=$WORK/ids-jsonserver.txt run_wrk "" 64 get.lua "http://127.0.0.1:$JS_PORT" "$WARM"
+
+# ---- 1, 2 and 7: GET by id vs nginx, the libmicrohttpd floors and json-server; peak RSS ----
+say "scenarios 1 and 2: GET by random id, 64 connections, graphcerts vs nginx, the libmicrohttpd floors and json-server ($JSONSERVER_ENTITIES entities) (interleaved, $RUNS runs each)"
+export BENCH_PREFIX=$SET/
+BENCH_IDS=$WORK/ids.txt run_wrk "" 64 get.lua "$GC_URL" "$WARM"
+BENCH_IDS=$WORK/ids-nginx.txt run_wrk "" 64 get.lua "http://127.0.0.1:$NGINX_PORT" "$WARM"
+BENCH_PREFIX=/userPfxCertificates/ BENCH_IDS=$WORK/ids-jsonserver.txt run_wrk "" 64 get.lua "http://127.0.0.1:$JS_PORT" "$WARM"
 for _ in $(seq "$RUNS"); do
-  BENCH_IDS=$WORK/ids-jsonserver.txt run_wrk get_jsonserver 64 get.lua "http://127.0.0.1:$JS_PORT"
+  BENCH_IDS=$WORK/ids.txt run_wrk get_gc 64 get.lua "$GC_URL"
+  read_rss
+  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_nginx 64 get.lua "http://127.0.0.1:$NGINX_PORT"
+  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor 64 get.lua "http://127.0.0.1:$FLOOR_PORT"
+  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor16 64 get.lua "http://127.0.0.1:$FLOOR16_PORT"
+  BENCH_PREFIX=/userPfxCertificates/ BENCH_IDS=$WORK/ids-jsonserver.txt \
+    run_wrk get_jsonserver 64 get.lua "http://127.0.0.1:$JS_PORT"
 done
-stop_pid "$JS_PID"
-JS_PID=""
+for pid in "$NGINX_PID" "$FLOOR_PID" "$FLOOR16_PID" "$JS_PID"; do stop_pid "$pid"; done
+NGINX_PID="" FLOOR_PID="" FLOOR16_PID="" JS_PID=""
 export BENCH_PREFIX=$SET
 
 # ---- 3: $filter on userPrincipalName, p99 ----
@@ -313,6 +306,18 @@ for _ in $(seq "$RUNS"); do
   BENCH_PREFIX=$SET run_wrk post_gc 64 post.lua "$GC_URL"
 done
 stop_gc
+
+# ---- the storage floor: the same store calls with no HTTP in front (context, no target) ----
+STORE_SECS=$(((DUR + 1) / 2))
+say "storage floor: PATCH's and POST's store calls from 64 threads, no HTTP ($RUNS runs each, ${STORE_SECS} s)"
+for _ in $(seq "$RUNS"); do
+  for mode in patch post; do
+    child "$WORK/store.txt" "$BUILD/store_writes" "$DB" "$TENANT" "$WORK/ids.txt" "$mode" \
+      "$STORE_SECS" 64 $((RANDOM * 32768 + RANDOM)) 2>>"$WORK/graphcerts.log"
+    echo "store store_$mode $(cat "$WORK/store.txt")" >>"$RAW"
+    say "  store_$mode: $(cat "$WORK/store.txt")"
+  done
+done
 
 # ---- report ----
 RUNTIME=$(since "$T_START")
