@@ -862,6 +862,23 @@ static void *blob_writer_thread(void *p)
     return NULL;
 }
 
+/* Checkpoints and at least one WAL restart happened, and the WAL file is within the restart size
+ * plus what the groups written during one checkpoint added. */
+static void assert_wal_bounded(fx *f, const char *label, int restart_pages)
+{
+    uint64_t checkpoints = 0, restarts = 0;
+    gc_store_sqlite_checkpoint_stats(f->s, &checkpoints, &restarts);
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    struct stat sb;
+    assert_int_equal(stat(wal, &sb), 0);
+    print_message("%scheckpoints: %llu passive, %llu restarts, WAL %lld bytes\n", label,
+                  (unsigned long long)checkpoints, (unsigned long long)restarts, (long long)sb.st_size);
+    assert_true(checkpoints >= 1);
+    assert_true(restarts >= 1);
+    assert_true(sb.st_size <= (off_t)(4 * restart_pages) * (4096 + 24) + 32);
+}
+
 /* The checkpoint thread copies the WAL back while writes go on, and the writer restarts the
  * WAL once it reaches the restart size, so the WAL file stays small; nothing is lost. */
 static void test_checkpoints_bound_the_wal(void **state)
@@ -880,19 +897,8 @@ static void test_checkpoints_bound_the_wal(void **state)
         pthread_join(th[i], NULL);
         assert_int_equal(args[i].failures, 0);
     }
-    uint64_t checkpoints = 0, restarts = 0;
-    gc_store_sqlite_checkpoint_stats(f->s, &checkpoints, &restarts);
-    char wal[600];
-    snprintf(wal, sizeof wal, "%s-wal", f->path);
-    struct stat sb;
-    assert_int_equal(stat(wal, &sb), 0);
-    print_message("checkpoints: %llu passive, %llu restarts, WAL %lld bytes\n",
-                  (unsigned long long)checkpoints, (unsigned long long)restarts, (long long)sb.st_size);
     /* 480 rows of 3 KiB: over 480 pages written, far more with the index pages */
-    assert_true(checkpoints >= 1);
-    assert_true(restarts >= 1);
-    /* the restart size, plus what the groups written during one checkpoint added */
-    assert_true(sb.st_size <= (off_t)(4 * RESTART_PAGES) * (4096 + 24) + 32);
+    assert_wal_bounded(f, "", RESTART_PAGES);
     assert_int_equal(count_of(f, "t"), THREADS * 60);
 
     gc_store_close(f->s);
@@ -935,6 +941,46 @@ static void *snap_reader_thread(void *p)
     return NULL;
 }
 
+/* N_SNAP_READERS reader threads that read one id at once, a round at a time. */
+typedef struct snap_crew {
+    pthread_barrier_t start, done;
+    const char *volatile want;
+    snap_reader rs[N_SNAP_READERS];
+    pthread_t th[N_SNAP_READERS];
+} snap_crew;
+
+static void crew_start(snap_crew *c, gc_store *s)
+{
+    pthread_barrier_init(&c->start, NULL, N_SNAP_READERS + 1);
+    pthread_barrier_init(&c->done, NULL, N_SNAP_READERS + 1);
+    for (int i = 0; i < N_SNAP_READERS; i++) {
+        c->rs[i] = (snap_reader){.s = s, .start = &c->start, .done = &c->done, .want = &c->want};
+        assert_int_equal(pthread_create(&c->th[i], NULL, snap_reader_thread, &c->rs[i]), 0);
+    }
+}
+
+/* Every reader reads id at the same time (so from as many pooled connections). */
+static void crew_round(snap_crew *c, const char *id)
+{
+    c->want = id;
+    pthread_barrier_wait(&c->start);
+    pthread_barrier_wait(&c->done);
+}
+
+/* Stops the readers; every read of every round found its row. */
+static void crew_stop(snap_crew *c, int rounds)
+{
+    c->want = NULL;
+    pthread_barrier_wait(&c->start);
+    for (int i = 0; i < N_SNAP_READERS; i++) {
+        pthread_join(c->th[i], NULL);
+        assert_int_equal(c->rs[i].misses, 0);
+        assert_int_equal(c->rs[i].rounds, rounds);
+    }
+    pthread_barrier_destroy(&c->start);
+    pthread_barrier_destroy(&c->done);
+}
+
 /* Pooled read connections keep their snapshot between reads while nothing was committed: a
  * read after an acknowledged write must still see the write, on every connection of the pool.
  * 16 threads read at once (so from up to 16 connections, each left holding a snapshot), then
@@ -942,36 +988,17 @@ static void *snap_reader_thread(void *p)
 static void test_reads_see_acknowledged_writes(void **state)
 {
     fx *f = *state;
-    pthread_barrier_t start, done;
-    pthread_barrier_init(&start, NULL, N_SNAP_READERS + 1);
-    pthread_barrier_init(&done, NULL, N_SNAP_READERS + 1);
-    const char *volatile want = "base";
+    static snap_crew crew;
     insert_ok(f->s, "t", mk("base", "b"));
-    snap_reader rs[N_SNAP_READERS];
-    pthread_t th[N_SNAP_READERS];
-    for (int i = 0; i < N_SNAP_READERS; i++) {
-        rs[i] = (snap_reader){.s = f->s, .start = &start, .done = &done, .want = &want};
-        assert_int_equal(pthread_create(&th[i], NULL, snap_reader_thread, &rs[i]), 0);
-    }
+    crew_start(&crew, f->s);
+    crew_round(&crew, "base");
     char ids[40][16];
-    for (int round = 0; round <= 40; round++) {
-        pthread_barrier_wait(&start); /* the readers read `want` */
-        pthread_barrier_wait(&done);
-        if (round == 40)
-            break;
+    for (int round = 0; round < 40; round++) {
         snprintf(ids[round], sizeof ids[round], "ryw-%02d", round);
         insert_ok(f->s, "t", mk(ids[round], "w")); /* acknowledged */
-        want = ids[round];
+        crew_round(&crew, ids[round]);
     }
-    want = NULL;
-    pthread_barrier_wait(&start);
-    for (int i = 0; i < N_SNAP_READERS; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(rs[i].misses, 0);
-        assert_int_equal(rs[i].rounds, 41);
-    }
-    pthread_barrier_destroy(&start);
-    pthread_barrier_destroy(&done);
+    crew_stop(&crew, 41);
 }
 
 /* Idle pooled connections holding snapshots must not hold up checkpoints or the WAL restart
@@ -984,53 +1011,23 @@ static void test_idle_snapshots_hold_up_nothing(void **state)
     gc_store_sqlite_set_checkpoint_pages(f->s, PAGES, RESTART_PAGES);
     memset(b64_4000, 'A', 4000);
     /* leave 16 connections in the pool, each with a snapshot */
-    pthread_barrier_t start, done;
-    pthread_barrier_init(&start, NULL, N_SNAP_READERS + 1);
-    pthread_barrier_init(&done, NULL, N_SNAP_READERS + 1);
-    const char *volatile want = "base";
+    static snap_crew crew;
     insert_ok(f->s, "t", mk("base", "b"));
-    snap_reader rs[N_SNAP_READERS];
-    pthread_t rth[N_SNAP_READERS];
-    for (int i = 0; i < N_SNAP_READERS; i++) {
-        rs[i] = (snap_reader){.s = f->s, .start = &start, .done = &done, .want = &want};
-        assert_int_equal(pthread_create(&rth[i], NULL, snap_reader_thread, &rs[i]), 0);
-    }
-    pthread_barrier_wait(&start);
-    pthread_barrier_wait(&done);
-
+    crew_start(&crew, f->s);
+    crew_round(&crew, "base");
     static blob_writer args[THREADS];
     pthread_t th[THREADS];
     for (int i = 0; i < THREADS; i++) {
         args[i] = (blob_writer){.s = f->s, .thread = i};
         assert_int_equal(pthread_create(&th[i], NULL, blob_writer_thread, &args[i]), 0);
     }
-    /* one more concurrent round of reads in the middle of the writes */
-    pthread_barrier_wait(&start);
-    pthread_barrier_wait(&done);
+    crew_round(&crew, "base"); /* one more round in the middle of the writes */
     for (int i = 0; i < THREADS; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(args[i].failures, 0);
     }
-    want = NULL;
-    pthread_barrier_wait(&start);
-    for (int i = 0; i < N_SNAP_READERS; i++) {
-        pthread_join(rth[i], NULL);
-        assert_int_equal(rs[i].misses, 0);
-    }
-    pthread_barrier_destroy(&start);
-    pthread_barrier_destroy(&done);
-    uint64_t checkpoints = 0, restarts = 0;
-    gc_store_sqlite_checkpoint_stats(f->s, &checkpoints, &restarts);
-    char wal[600];
-    snprintf(wal, sizeof wal, "%s-wal", f->path);
-    struct stat sb;
-    assert_int_equal(stat(wal, &sb), 0);
-    print_message("with idle snapshots: %llu checkpoints, %llu restarts, WAL %lld bytes\n",
-                  (unsigned long long)checkpoints, (unsigned long long)restarts,
-                  (long long)sb.st_size);
-    assert_true(checkpoints >= 1);
-    assert_true(restarts >= 1);
-    assert_true(sb.st_size <= (off_t)(4 * RESTART_PAGES) * (4096 + 24) + 32);
+    crew_stop(&crew, 2);
+    assert_wal_bounded(f, "with idle snapshots: ", RESTART_PAGES);
     assert_int_equal(count_of(f, "t"), THREADS * 60 + 1);
 }
 
