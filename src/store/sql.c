@@ -23,9 +23,17 @@ int gc_sql_ident(gc_buf *b, const char *name, const char *suffix)
     if (gc_buf_append(b, "\"", 1) != 0)
         return -1;
     for (int i = 0; i < 2; i++)
-        for (const char *c = parts[i]; *c; c++)
-            if (gc_buf_append(b, c, 1) != 0 || (*c == '"' && gc_buf_append(b, "\"", 1) != 0))
+        for (const char *c = parts[i]; *c;) {
+            size_t run = strcspn(c, "\""); /* up to the next quote, appended at once */
+            if (gc_buf_append(b, c, run) != 0)
                 return -1;
+            c += run;
+            if (*c == '"') {
+                if (gc_buf_append(b, "\"\"", 2) != 0)
+                    return -1;
+                c++;
+            }
+        }
     return gc_buf_append(b, "\"", 1);
 }
 

@@ -73,6 +73,12 @@ static void test_ident_quoting(void **state)
     b.len = 0;
     assert_int_equal(gc_sql_ident(&b, "x\"; DROP TABLE t; --", NULL), 0);
     assert_string_equal(b.data, "\"x\"\"; DROP TABLE t; --\"");
+    b.len = 0; /* quotes first, last, back to back, and in the suffix */
+    assert_int_equal(gc_sql_ident(&b, "\"q\"", "x\""), 0);
+    assert_string_equal(b.data, "\"\"\"q\"\"x\"\"\"");
+    b.len = 0;
+    assert_int_equal(gc_sql_ident(&b, "\"\"", NULL), 0);
+    assert_string_equal(b.data, "\"\"\"\"\"\"");
     gc_buf_free(&b);
     gc_buf_init(&b, 4);
     assert_int_equal(gc_sql_ident(&b, "toolong", NULL), -1);
