@@ -10,8 +10,6 @@
 
 #include "core/util.h"
 
-#include <openssl/crypto.h>
-
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -100,7 +98,7 @@ static int find_way(const cache_set *s, uint64_t hash, const char *tok, size_t l
 {
     for (int w = 0; w < WAYS; w++) {
         const cache_entry *e = s->way[w];
-        if (e && e->hash == hash && e->tok_len == len && CRYPTO_memcmp(token_of(e), tok, len) == 0)
+        if (e && e->hash == hash && e->tok_len == len && gc_equal_const_time(token_of(e), tok, len))
             return w;
     }
     return -1;

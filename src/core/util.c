@@ -600,6 +600,21 @@ void gc_random_bytes(unsigned char *out, size_t n)
     }
 }
 
+bool gc_equal_const_time(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    uint64_t diff = 0, u, v;
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        memcpy(&u, x + i, 8);
+        memcpy(&v, y + i, 8);
+        diff |= u ^ v;
+    }
+    for (; i < n; i++)
+        diff |= (uint64_t)(x[i] ^ y[i]);
+    return diff == 0;
+}
+
 uint64_t gc_hash64(uint64_t seed, const void *data, size_t n)
 {
     const unsigned char *p = data;

@@ -68,6 +68,9 @@ void gc_hmac_sha256(const void *key, size_t key_len, const void *data, size_t le
                     unsigned char out[32]);
 /* Fills out with n cryptographically random bytes (aborts if the generator fails). */
 void gc_random_bytes(unsigned char *out, size_t n);
+/* True when the n bytes at a and b are equal, in time that depends on n only (no early exit):
+ * for comparing secrets such as tokens. Eight bytes a step. */
+bool gc_equal_const_time(const void *a, const void *b, size_t n);
 /* A fast seeded 64-bit hash of n bytes (multiply-xorshift over 8-byte words), for spreading
  * keys over hash-table slots: not collision-resistant, so a table using it compares keys. */
 uint64_t gc_hash64(uint64_t seed, const void *p, size_t n);

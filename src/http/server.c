@@ -507,6 +507,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
+/* graphcerts reads the raw request target (on_uri) and decodes it itself; libmicrohttpd's own
+ * percent-decoding of the URL and its query arguments would be work thrown away. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *uri)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(uri);
+}
+
 /* ---- start and stop ---- */
 
 static int read_pem(const char *path, const char *what, char **out, size_t *out_len, gc_err *err)
@@ -739,7 +748,8 @@ int gc_http_start(const gc_http_config *cfg, const gc_http_handler *h, gc_http_s
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-        srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        srv, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         pool, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, MHD_OPTION_ARRAY, extra,
         MHD_OPTION_END);
     if (!srv->daemon) {
