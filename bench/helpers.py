@@ -250,7 +250,7 @@ def errs(runs, labels):
 def fmt(v, unit):
     if v is None:
         return "—"
-    if unit == "req/s" or unit == "fsync/s":
+    if unit in ("req/s", "fsync/s", "writes/s"):
         return "{:,.0f} {}".format(v, unit)
     if unit == "ms":
         return "%.2f ms" % v if v < 100 else "%.0f ms" % v
@@ -375,7 +375,7 @@ def cmd_report(raw, out, *meta):
     for mode, what in (("patch", "PATCH"), ("post", "POST")):
         v = med(runs, "store_" + mode, "ops_per_s")
         ctx("storage floor: %s's store calls from 64 threads, no HTTP: writes/s" % what,
-            fmt(v, "req/s").replace("req/s", "writes/s"))
+            fmt(v, "writes/s"))
         ctx("storage floor: %s ÷ one writer's fsync/s" % what,
             "—" if v is None or not fs else "%.2f×" % (v / fs))
     for lab, what in (("get_gc", "GET by id"), ("filter_gc", "$filter list, $top=100"),

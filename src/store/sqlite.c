@@ -417,8 +417,7 @@ static bool snapshot_open(const conn *c)
 
 static void end_snapshot(conn *c)
 {
-    if (snapshot_open(c))
-        run_cached(c, "COMMIT", "ending a read transaction", NULL);
+    run_cached(c, "COMMIT", "ending a read transaction", NULL);
 }
 
 static void reader_release(sqlite_store *s, conn *c);
@@ -467,11 +466,11 @@ static conn *reader_acquire(sqlite_store *s, gc_err *err)
 
 static void reader_release(sqlite_store *s, conn *c)
 {
-    if (snapshot_open(c) && (snapshot_stale(s, c) || !atomic_load(&s->keep_snapshots)))
-        end_snapshot(c);
+    if (snapshot_open(c) && snapshot_stale(s, c))
+        end_snapshot(c); /* the common case, outside the pool's lock */
     pthread_mutex_lock(&s->rlock);
-    /* a WAL restart may have begun since: it sweeps the pool after clearing keep_snapshots, so
-     * a connection added after its sweep must not bring a snapshot along */
+    /* checked under the lock: a WAL restart clears keep_snapshots and then sweeps the pool
+     * under it, so a connection added after that sweep must not bring a snapshot along */
     if (snapshot_open(c) && !atomic_load(&s->keep_snapshots))
         end_snapshot(c);
     c->next = s->free_readers;
