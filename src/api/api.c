@@ -104,21 +104,21 @@ static const char *request_base(req_ctx *c)
     if (c->api->public_url)
         return c->api->public_url;
     const char *host = c->req->host && *c->req->host ? c->req->host : "localhost";
-    return gc_arena_printf(c->a, "%s://%s", c->req->scheme, host);
+    return gc_arena_concat(c->a, c->req->scheme, "://", host, NULL);
 }
 
 static const char *context_url(req_ctx *c, bool entity)
 {
-    return gc_arena_printf(c->a, "%s/%s/$metadata#%s%s%s", c->base, c->route.version_name,
+    return gc_arena_concat(c->a, c->base, "/", c->route.version_name, "/$metadata#",
                            c->route.type->set_path,
                            gc_odata_select_suffix(c->a, c->q.select, c->q.n_select),
-                           entity ? "/$entity" : "");
+                           entity ? "/$entity" : "", NULL);
 }
 
 static const char *entity_url(req_ctx *c, const char *id)
 {
-    return gc_arena_printf(c->a, "%s/%s/%s/%s", c->base, c->route.version_name,
-                           c->route.type->set_path, gc_odata_encode_segment(c->a, id));
+    return gc_arena_concat(c->a, c->base, "/", c->route.version_name, "/", c->route.type->set_path,
+                           "/", gc_odata_encode_segment(c->a, id), NULL);
 }
 
 /* Largest response body the server writes (a page of 1000 entities is ~1-4 MB). */
@@ -290,16 +290,35 @@ static int check_if_match(req_ctx *c, const gc_record *cur, gc_err *err)
     return 0;
 }
 
+/* What an update reads of the stored entity. The write-only values only when it needs them: for
+ * a type's hook, which may derive values from them, and when the body sets one, which must be
+ * compared with the stored value (a secret left unread is null on both sides, so unchanged and
+ * not written). */
+static unsigned update_read_flags(const gc_entity_type *t, const json_t *body)
+{
+    if (t->hook)
+        return GC_STORE_WITH_SECRETS;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v) {
+        const gc_prop *p = gc_schema_find_prop(t, key);
+        if (p && (p->flags & GC_P_SECRET))
+            return GC_STORE_WITH_SECRETS;
+    }
+    return 0;
+}
+
 static int op_update(req_ctx *c, gc_err *err)
 {
     const gc_entity_type *t = c->route.type;
     json_t *body;
     if (require_json_body(c, &body, err) < 0)
         return -1;
+    unsigned flags = update_read_flags(t, body);
     for (int attempt = 0; attempt < UPDATE_RETRIES; attempt++) {
         gc_record cur;
-        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key,
-                         GC_STORE_WITH_SECRETS, &cur, err) < 0)
+        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, flags, &cur,
+                         err) < 0)
             return -1;
         if (check_if_match(c, &cur, err) < 0)
             return -1;

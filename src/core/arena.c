@@ -140,6 +140,26 @@ char *gc_arena_printf(gc_arena *a, const char *fmt, ...)
     return d;
 }
 
+char *gc_arena_concat(gc_arena *a, ...)
+{
+    va_list ap;
+    size_t len = 0;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));)
+        len += strlen(s);
+    va_end(ap);
+    char *d = gc_arena_alloc(a, len + 1), *k = d;
+    va_start(ap, a);
+    for (const char *s; (s = va_arg(ap, const char *));) {
+        size_t n = strlen(s);
+        memcpy(k, s, n);
+        k += n;
+    }
+    va_end(ap);
+    *k = '\0';
+    return d;
+}
+
 void gc_arena_defer(gc_arena *a, void (*fn)(void *), void *p)
 {
     cleanup *c = gc_arena_alloc(a, sizeof *c);

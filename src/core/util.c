@@ -682,3 +682,20 @@ int gc_buf_append_json_string(gc_buf *b, const char *s, size_t n)
         return -1;
     return gc_buf_append(b, "\"", 1);
 }
+
+size_t gc_fmt_i64(char out[21], int64_t v)
+{
+    char tmp[20];
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0, k = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        out[k++] = '-';
+    while (n)
+        out[k++] = tmp[--n];
+    out[k] = '\0';
+    return k;
+}

@@ -75,6 +75,9 @@ bool gc_equal_const_time(const void *a, const void *b, size_t n);
  * keys over hash-table slots: not collision-resistant, so a table using it compares keys. */
 uint64_t gc_hash64(uint64_t seed, const void *p, size_t n);
 
+/* v in decimal into out (no terminator written past the digits' NUL); returns the length. */
+size_t gc_fmt_i64(char out[21], int64_t v);
+
 /* ---- strings ---- */
 bool gc_str_ieq(const char *a, const char *b);
 void gc_str_lower(char *s);

@@ -9,7 +9,18 @@
 
 const char *gc_odata_etag(gc_arena *a, int64_t version)
 {
-    return gc_arena_printf(a, "W/\"%" PRId64 "\"", version);
+    char digits[21];
+    gc_fmt_i64(digits, version);
+    return gc_arena_concat(a, "W/\"", digits, "\"", NULL);
+}
+
+/* The ETag as a JSON string: "W/\"<version>\"". */
+static int write_etag_value(gc_buf *b, int64_t version)
+{
+    char digits[21];
+    size_t n = gc_fmt_i64(digits, version);
+    return gc_buf_append(b, "\"W/\\\"", 5) | gc_buf_append(b, digits, n) |
+           gc_buf_append(b, "\\\"\"", 3);
 }
 
 static bool selected(const gc_prop *p, const gc_prop *const *select, size_t n_select)
@@ -90,7 +101,7 @@ int gc_odata_write_entity(gc_buf *b, const gc_entity_type *t, const json_t *rec,
         if (p->flags & GC_P_SECRET)
             rc |= gc_buf_append(b, p->masked, strlen(p->masked));
         else if (p->flags & GC_P_VERSION)
-            rc |= gc_buf_appendf(b, "\"W/\\\"%" PRId64 "\\\"\"", version);
+            rc |= write_etag_value(b, version);
         else
             rc |= write_value(b, json_object_get(rec, p->name));
     }

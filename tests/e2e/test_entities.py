@@ -3,6 +3,7 @@ derived fields of the four entity types (contract sections 1.1-1.4 and 2)."""
 import base64
 import calendar
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -184,6 +185,35 @@ class UserPfx(gctest.ServerTest):
         p2 = self.assertEntity(t.patch(UPFX + "/" + e["id"], {"keyName": None}), 200, UPFX, self.base)
         self.assertIsNone(p2["keyName"])
         self.assertEqual(p2["providerName"], "Other KSP")
+
+    def stored_secrets(self, entity_id):
+        """The write-only values as stored: never answered over HTTP, so read from the file."""
+        db = sqlite3.connect("file:%s?mode=ro" % self.srv.db_path, uri=True)
+        try:
+            return db.execute("SELECT encrypted_pfx_blob, encrypted_pfx_password "
+                              "FROM user_pfx_certificates WHERE id = ?", (entity_id,)).fetchone()
+        finally:
+            db.close()
+
+    def test_patch_keeps_or_changes_write_only_values(self):
+        # An update reads the stored secrets only when its body names one (api.c
+        # update_read_flags): the others must come out untouched, and a null must clear.
+        t = self.srv.tenant()
+        body = upfx_body()
+        e = t.create(UPFX, body)
+        blob, password = base64.b64decode(body["encryptedPfxBlob"]), body["encryptedPfxPassword"]
+        self.assertEqual(self.stored_secrets(e["id"]), (blob, password))
+        self.assertEntity(t.patch(UPFX + "/" + e["id"], {"keyName": "Rotated"}), 200, UPFX, self.base)
+        self.assertEqual(self.stored_secrets(e["id"]), (blob, password))
+        self.assertEntity(t.patch(UPFX + "/" + e["id"], {"encryptedPfxPassword": None}), 200, UPFX,
+                          self.base)
+        self.assertEqual(self.stored_secrets(e["id"]), (blob, None))
+        self.assertEntity(t.patch(UPFX + "/" + e["id"], {"encryptedPfxBlob": "AQIDBA=="}), 200, UPFX,
+                          self.base)
+        self.assertEqual(self.stored_secrets(e["id"]), (b"\x01\x02\x03\x04", None))
+        self.assertEntity(t.patch(UPFX + "/" + e["id"], {"encryptedPfxPassword": password}), 200,
+                          UPFX, self.base)
+        self.assertEqual(self.stored_secrets(e["id"]), (b"\x01\x02\x03\x04", password))
 
     def test_users_lookup_gives_the_v5_id(self):
         t = self.srv.tenant()

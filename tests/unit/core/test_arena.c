@@ -302,6 +302,23 @@ static void test_err_table(void **state)
     assert_int_equal(gc_err_kind_for_status(200), GC_E_INTERNAL);
 }
 
+static void test_concat(void **state)
+{
+    (void)state;
+    gc_arena *a = gc_arena_new();
+    assert_string_equal(gc_arena_concat(a, NULL), "");
+    assert_string_equal(gc_arena_concat(a, "", "", NULL), "");
+    assert_string_equal(gc_arena_concat(a, "http", "://", "localhost", NULL), "http://localhost");
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char *s = gc_arena_concat(a, "<", big, ">", NULL);
+    assert_int_equal(strlen(s), sizeof big + 1);
+    assert_int_equal(s[0], '<');
+    assert_int_equal(s[sizeof big], '>');
+    gc_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_err_set_and_clear),
         cmocka_unit_test(test_err_set_truncates),
         cmocka_unit_test(test_err_table),
+        cmocka_unit_test(test_concat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

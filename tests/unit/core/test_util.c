@@ -447,6 +447,26 @@ static void test_buf_appendf(void **state)
 /* gc_hash64: the same bytes and seed give the same hash; every length up to two words is read
  * exactly (ASan reports an over-read from the heap copies); one changed byte or another seed
  * changes it (no collision among these few inputs). */
+/* Every digit count, both signs, and the extremes, against printf. */
+static void test_fmt_i64(void **state)
+{
+    (void)state;
+    int64_t vals[] = {0, 1, -1, 9, 10, -10, 99, 100, 1234567890123456789LL, INT64_MAX, INT64_MIN,
+                      INT64_MIN + 1, 1763781435000000LL};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        char want[32], got[21];
+        int n = snprintf(want, sizeof want, "%lld", (long long)vals[i]);
+        assert_int_equal(gc_fmt_i64(got, vals[i]), (size_t)n);
+        assert_string_equal(got, want);
+    }
+    for (int64_t v = 1; v < INT64_MAX / 10; v = v * 10 + 7) {
+        char want[32], got[21];
+        snprintf(want, sizeof want, "%lld", (long long)v);
+        gc_fmt_i64(got, v);
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_hash64(void **state)
 {
     (void)state;
@@ -567,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_buf_appendf),
         cmocka_unit_test(test_hash64),
+        cmocka_unit_test(test_fmt_i64),
         cmocka_unit_test(test_equal_const_time),
         cmocka_unit_test(test_json_string_escape),
     };
