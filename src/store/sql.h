@@ -69,6 +69,10 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
 /* SELECT cols (without secrets unless with_secrets) WHERE tenant=? AND key=?. */
 int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                       bool with_secrets, gc_err *err);
+/* The same with extra (a trusted expression, such as SQLite's rowid) selected after the
+ * version. */
+int gc_sql_select_one_with(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                           bool with_secrets, const char *extra, gc_err *err);
 /* SELECT version WHERE tenant=? AND key=?. */
 int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
 /* Most parameters one list or count statement binds, and most sort keys. */

@@ -31,6 +31,12 @@
 /* The writer's page cache (KiB; readers keep SQLite's default of 2 MiB): holds the upper
  * levels of the b-trees a write goes through. */
 #define WRITER_CACHE_KIB 8192
+/* The first WARM_READERS read connections, those a read load keeps busy, get a page cache of
+ * WARM_READER_CACHE_KIB: it holds the upper levels of a million-row table and its (tenant, id)
+ * index (~9 MiB at 4 KiB a page), so that a read by id mostly leaves only the leaves to the OS.
+ * The others keep SQLite's 2 MiB: at most 4 x 8 + 60 x 2 MiB in all. */
+#define WARM_READERS 4
+#define WARM_READER_CACHE_KIB 8192
 /* The WAL, in pages: CKPT_PAGES written since the last checkpoint wake the checkpoint thread
  * (SQLite's autocheckpoint default is 1000). Writes that never pause keep the WAL from starting
  * over, so past CKPT_RESTART_PAGES the writer restarts it once the checkpoints have left at most
@@ -75,6 +81,7 @@ typedef struct write_op {
     int rc;
     gc_err err;
     int64_t version;
+    int64_t rowid; /* INSERT: the new row's */
     bool done;
     pthread_cond_t done_cv; /* signalled once done is set: each waiter is woken alone */
     struct write_op *next;
@@ -82,7 +89,8 @@ typedef struct write_op {
 
 /* The statements of one type that depend on nothing else, made once at open. */
 typedef struct type_sql {
-    char *get, *get_secrets; /* gc_sql_select_one */
+    char *get, *get_secrets; /* gc_sql_select_one, with the rowid after the version */
+    char *get_at, *get_secrets_at; /* the same, at a rowid (a third parameter; see rowid_cache) */
     char *version;           /* gc_sql_select_version */
     char *insert;
     char *remove, *remove_version; /* gc_sql_delete without and with the version check */
@@ -105,6 +113,9 @@ typedef struct sqlite_store {
     int64_t last_version; /* writer thread only (after open) */
     _Atomic uint64_t commits;
     _Atomic int fail_commits;
+
+    _Atomic uint64_t *rowids; /* the rowid cache: rowid_slots slots (see rowid_cache) */
+    uint64_t rowid_mask;
 
     pthread_mutex_t rlock; /* reader pool */
     pthread_cond_t rcv;
@@ -217,7 +228,7 @@ static int run_cached(conn *c, const char *sql, const char *what, gc_err *err)
     return result;
 }
 
-typedef enum conn_role { ROLE_WRITER, ROLE_READER, ROLE_CHECKPOINT } conn_role;
+typedef enum conn_role { ROLE_WRITER, ROLE_READER, ROLE_WARM_READER, ROLE_CHECKPOINT } conn_role;
 
 /* Opens a connection to path with the store's pragmas; readers refuse writes. */
 static conn *conn_open(const char *path, conn_role role, gc_err *err)
@@ -257,11 +268,18 @@ static conn *conn_open(const char *path, conn_role role, gc_err *err)
     }
     if (exec_sql(c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF", "applying pragmas", err) != 0)
         goto fail;
-    if (role == ROLE_READER && exec_sql(c, "PRAGMA query_only=ON", "applying pragmas", err) != 0)
+    bool reader = role == ROLE_READER || role == ROLE_WARM_READER;
+    if (reader && exec_sql(c, "PRAGMA query_only=ON", "applying pragmas", err) != 0)
         goto fail;
     /* the checkpoint thread checkpoints (see wal_hook); when the WAL starts over, its file is cut
      * back to about the size at which it normally does (4 KiB pages and 24-byte frame headers),
      * so a WAL that went past it shrinks again and one that did not is rewritten in place */
+    if (role == ROLE_WARM_READER) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", WARM_READER_CACHE_KIB);
+        if (exec_sql(c, pragma, "applying pragmas", err) != 0)
+            goto fail;
+    }
     if (writer) {
         char pragmas[200];
         snprintf(pragmas, sizeof pragmas,
@@ -350,12 +368,27 @@ static char *make_sql(int (*gen)(gc_buf *, const gc_sql_dialect *, const gc_enti
 
 static int gen_get(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    return gc_sql_select_one(b, d, t, false, err);
+    return gc_sql_select_one_with(b, d, t, false, "rowid", err);
 }
 
 static int gen_get_secrets(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    return gc_sql_select_one(b, d, t, true, err);
+    return gc_sql_select_one_with(b, d, t, true, "rowid", err);
+}
+
+/* sql (a statement by tenant and id) narrowed to one rowid, a third parameter. */
+static char *at_rowid(const char *sql)
+{
+    if (!sql)
+        return NULL;
+    static const char tail[] = " AND rowid = ?";
+    size_t n = strlen(sql);
+    char *k = malloc(n + sizeof tail);
+    if (k) {
+        memcpy(k, sql, n);
+        memcpy(k + n, tail, sizeof tail);
+    }
+    return k;
 }
 
 static int gen_remove(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
@@ -373,6 +406,8 @@ static void type_sql_free(type_sql *q)
 {
     free(q->get);
     free(q->get_secrets);
+    free(q->get_at);
+    free(q->get_secrets_at);
     free(q->version);
     free(q->insert);
     free(q->remove);
@@ -382,6 +417,7 @@ static void type_sql_free(type_sql *q)
 static int type_sql_make(type_sql *q, const gc_entity_type *t, gc_err *err)
 {
     if ((q->get = make_sql(gen_get, t, err)) && (q->get_secrets = make_sql(gen_get_secrets, t, err)) &&
+        (q->get_at = at_rowid(q->get)) && (q->get_secrets_at = at_rowid(q->get_secrets)) &&
         (q->version = make_sql(gc_sql_select_version, t, err)) &&
         (q->insert = make_sql(gc_sql_insert, t, err)) && (q->remove = make_sql(gen_remove, t, err)) &&
         (q->remove_version = make_sql(gen_remove_version, t, err)))
@@ -397,6 +433,78 @@ static const type_sql *sql_of(sqlite_store *s, const gc_entity_type *t, gc_err *
             return &s->sql[i];
     gc_err_set(err, GC_E_INTERNAL, "", "%s is not a type of this store.", t->name);
     return NULL;
+}
+
+/* ---- the rowid cache ----
+ * A read by id goes through the (tenant, id) index to the row's rowid, then through the table to
+ * the row: two b-tree descents, each ending in a page the OS cache hands over (pread). The cache
+ * remembers rowids by a hash of type, tenant and id, so that a read by id usually makes one
+ * descent, the table's. It is a hint and never the truth: the read at a cached rowid also checks
+ * tenant and id, and when no such row is there (deleted, or another key's rowid) it reads
+ * through the index as before. So nothing ever invalidates it, and one 64-bit slot holds a key
+ * (direct-mapped: a key takes its slot from whichever held it): ROWID_TAG_BITS of the hash, then
+ * the rowid (below 2^40; a larger one is not cached). Sized at open to twice the rows then
+ * present, from 4 Ki to 2 Mi slots (16 MiB, touched as used). Slots are relaxed atomics: a reader
+ * may see a slot as it was a moment ago, which costs only that read's shortcut. */
+
+#define ROWID_BITS 40
+#define ROWID_TAG_BITS 24
+#define ROWID_MIN_SLOTS (UINT64_C(1) << 12)
+#define ROWID_MAX_SLOTS (UINT64_C(1) << 21)
+#define ROWID_SEED UINT64_C(0x67632d726f776964) /* "gc-rowid" */
+
+static uint64_t rowid_hash(const gc_entity_type *t, const char *tenant, const char *id)
+{
+    uint64_t h = gc_hash64(ROWID_SEED, t->table, strlen(t->table));
+    h = gc_hash64(h, tenant, strlen(tenant));
+    return gc_hash64(h, id, strlen(id));
+}
+
+static bool rowid_cached(sqlite_store *s, uint64_t h, int64_t *rowid)
+{
+    uint64_t v = atomic_load_explicit(&s->rowids[h & s->rowid_mask], memory_order_relaxed);
+    if (v == 0 || v >> ROWID_BITS != h >> (64 - ROWID_TAG_BITS))
+        return false;
+    *rowid = (int64_t)(v & ((UINT64_C(1) << ROWID_BITS) - 1));
+    return true;
+}
+
+static void rowid_remember(sqlite_store *s, uint64_t h, int64_t rowid)
+{
+    if (rowid <= 0 || rowid >= (INT64_C(1) << ROWID_BITS))
+        return;
+    uint64_t v = (h >> (64 - ROWID_TAG_BITS)) << ROWID_BITS | (uint64_t)rowid;
+    atomic_store_explicit(&s->rowids[h & s->rowid_mask], v, memory_order_relaxed);
+}
+
+/* Sizes and allocates the cache: twice the rows present, by the largest rowid of each table
+ * (an index lookup each, where counting would read a million-row index). */
+static int rowid_cache_make(sqlite_store *s, gc_err *err)
+{
+    uint64_t rows = 0;
+    for (size_t i = 0; i < s->n_types; i++) {
+        gc_buf sql;
+        gc_buf_init(&sql, GC_SQL_MAX_LEN);
+        static const char head[] = "SELECT max(rowid) FROM ";
+        gc_buf_append(&sql, head, sizeof head - 1);
+        gc_sql_ident(&sql, s->types[i]->table, NULL);
+        bool cached = false;
+        sqlite3_stmt *st = sql.data ? stmt_get(s->wconn, sql.data, &cached, err) : NULL;
+        int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+        if (rc == SQLITE_ROW)
+            rows += (uint64_t)sqlite3_column_int64(st, 0);
+        stmt_put(st, cached);
+        gc_buf_free(&sql);
+        if (rc != SQLITE_ROW)
+            return st ? db_fail(s->wconn->db, rc, "sizing the rowid cache", err) : -1;
+    }
+    uint64_t slots = ROWID_MIN_SLOTS;
+    while (slots < 2 * rows && slots < ROWID_MAX_SLOTS)
+        slots *= 2;
+    if (!(s->rowids = calloc(slots, sizeof *s->rowids)))
+        return gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
+    s->rowid_mask = slots - 1;
+    return 0;
 }
 
 /* ---- reader pool ----
@@ -440,9 +548,9 @@ static conn *reader_acquire(sqlite_store *s, gc_err *err)
         c->next = NULL;
         pthread_mutex_unlock(&s->rlock);
     } else {
-        s->n_readers++;
+        bool warm = ++s->n_readers <= WARM_READERS;
         pthread_mutex_unlock(&s->rlock);
-        if (!(c = conn_open(s->path, ROLE_READER, err))) {
+        if (!(c = conn_open(s->path, warm ? ROLE_WARM_READER : ROLE_READER, err))) {
             pthread_mutex_lock(&s->rlock);
             s->n_readers--;
             pthread_cond_signal(&s->rcv);
@@ -515,12 +623,31 @@ static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const 
     const type_sql *q = sql_of(s, t, err);
     if (!q)
         goto done;
-    const char *sql = (flags & GC_STORE_WITH_SECRETS) ? q->get_secrets : q->get;
-    if (!(c = reader_acquire(s, err)) || !(st = stmt_get(c, sql, &cached, err)))
+    bool secrets = flags & GC_STORE_WITH_SECRETS;
+    uint64_t h = rowid_hash(t, tenant, id);
+    int64_t rowid = 0;
+    bool at = rowid_cached(s, h, &rowid);
+    if (!(c = reader_acquire(s, err)) ||
+        !(st = stmt_get(c, at ? (secrets ? q->get_secrets_at : q->get_at)
+                              : (secrets ? q->get_secrets : q->get),
+                        &cached, err)))
         goto done;
     bind_text(st, 1, tenant);
     bind_text(st, 2, id);
+    if (at)
+        sqlite3_bind_int64(st, 3, rowid);
     int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE && at) { /* not there (any more): through the index */
+        stmt_put(st, cached);
+        if (!(st = stmt_get(c, secrets ? q->get_secrets : q->get, &cached, err)))
+            goto done;
+        bind_text(st, 1, tenant);
+        bind_text(st, 2, id);
+        rc = sqlite3_step(st);
+        at = false;
+    }
+    if (rc == SQLITE_ROW && !at)
+        rowid_remember(s, h, sqlite3_column_int64(st, (int)gc_sql_n_values(t) + 1));
     if (rc == SQLITE_DONE) {
         gc_err_set(err, GC_E_NOT_FOUND, "id", "No %s with this id.", t->name);
         goto done;
@@ -828,6 +955,8 @@ static int run_op(conn *c, write_op *op)
             db_fail(c->db, rc, "writing a row", &op->err);
         goto done;
     }
+    if (op->kind == OP_INSERT)
+        op->rowid = sqlite3_last_insert_rowid(c->db);
     if (op->kind != OP_INSERT && sqlite3_changes(c->db) == 0) {
         stmt_put(st, cached);
         st = NULL;
@@ -974,6 +1103,9 @@ static int sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tena
         goto done;
     write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = q->insert};
     result = submit(s, &op, version_out, err);
+    const char *id = json_string_value(json_object_get(obj, gc_schema_key(t)->name));
+    if (result == 0 && id)
+        rowid_remember(s, rowid_hash(t, tenant, id), op.rowid);
 done:
     gc_arena_free(a);
     return result;
@@ -1184,6 +1316,7 @@ static void sqlite_close(gc_store *gs)
     pthread_mutex_destroy(&s->rlock);
     pthread_cond_destroy(&s->work_cv);
     pthread_mutex_destroy(&s->lock);
+    free((void *)s->rowids);
     free(s->path);
     free(s);
 }
@@ -1235,7 +1368,7 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
         if (type_sql_make(&s->sql[i], types[i], err) != 0)
             goto done;
     if (!(s->wconn = conn_open(path, ROLE_WRITER, err)) || create_schema(s, err) != 0 ||
-        !(s->ckconn = conn_open(path, ROLE_CHECKPOINT, err)))
+        rowid_cache_make(s, err) != 0 || !(s->ckconn = conn_open(path, ROLE_CHECKPOINT, err)))
         goto done;
     sqlite3_wal_hook(s->wconn->db, wal_hook, s); /* replaces SQLite's own autocheckpoint */
     if (pthread_create(&s->ckpt, NULL, checkpoint_main, s) != 0) {

@@ -313,6 +313,57 @@ static void test_duplicate_insert_conflicts(void **state)
     assert_int_equal(count_of(f, "t"), 1);
 }
 
+/* Runs sql on the store's file through a connection of its own, as another program might. */
+static void raw_exec(fx *f, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+    sqlite3_close(db);
+}
+
+static void assert_name(fx *f, const char *tenant, const char *id, const char *name)
+{
+    gc_record r = {0};
+    gc_err err = {0};
+    if (gc_store_get(f->s, f->a, &widget, tenant, id, 0, &r, &err) != 0)
+        fail_msg("get %s: %s", id, err.message);
+    assert_string_equal(json_string_value(json_object_get(r.obj, "name")), name);
+}
+
+/* The rowid cache is a hint: a read by id finds the row after it moved to another rowid, not
+ * the row that took its old one, and nothing once it is gone. Each step follows a write through
+ * the store, so that the reads take new snapshots. */
+static void test_reads_by_id_whatever_the_rowid_cache_holds(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    gc_record r = {0};
+    insert_ok(f->s, "t", mk("a", "first")); /* cached by the insert */
+    assert_name(f, "t", "a", "first");
+    raw_exec(f, "UPDATE test_widgets SET rowid = 1000 WHERE id = 'a'");
+    insert_ok(f->s, "t", mk("step1", NULL));
+    assert_name(f, "t", "a", "first"); /* moved: through the index, cached at 1000 */
+    raw_exec(f, "UPDATE test_widgets SET rowid = 5000 WHERE id = 'a';"
+                "INSERT INTO test_widgets (rowid, tenant, id, name, version) "
+                "VALUES (1000, 't', 'other', 'second', 1)");
+    insert_ok(f->s, "t", mk("step2", NULL));
+    assert_name(f, "t", "a", "first"); /* 1000 is other's now */
+    assert_name(f, "t", "other", "second");
+    assert_name(f, "t", "a", "first");
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "u", "a", 0, &r, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    assert_int_equal(gc_store_remove(f->s, &widget, "t", "a", 0, &err), 0);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "a", 0, &r, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    assert_name(f, "t", "other", "second");
+    insert_ok(f->s, "t", mk("a", "again"));
+    assert_name(f, "t", "a", "again");
+}
+
 static void test_update_versions(void **state)
 {
     fx *f = *state;
@@ -1150,6 +1201,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_values_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_isolation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_insert_conflicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_by_id_whatever_the_rowid_cache_holds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_writes_only_changed_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_without_secrets, setup, teardown),
