@@ -365,11 +365,11 @@ def cmd_report(raw, out, *meta):
     def ratio_s(r):
         return "—" if r[0] is None else "%.2f× (rounds: %s)" % (r[0], ", ".join("%.2f" % x for x in r[1]))
 
-    for lab, what in (("get_floor", "libmicrohttpd floor, graphcerts's 96 KiB connection pool"),
+    for lab, what in (("get_floor", "libmicrohttpd floor, graphcerts's 80 KiB connection pool"),
                       ("get_floor16", "libmicrohttpd floor, a 16 KiB connection pool")):
         ctx("%s: req/s" % what, fmt(med(runs, lab, "rps"), "req/s"))
         ctx("%s ÷ nginx" % what, ratio_s(paired(lab, "rps", "get_nginx", "rps")))
-    ctx("graphcerts GET ÷ libmicrohttpd floor (96 KiB pool)",
+    ctx("graphcerts GET ÷ libmicrohttpd floor (80 KiB pool)",
         ratio_s(paired("get_gc", "rps", "get_floor", "rps")))
     fs = med(runs, "fsync", "fsync_per_s")
     for mode, what in (("patch", "PATCH"), ("post", "POST")):

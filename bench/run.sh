@@ -222,10 +222,10 @@ read_rss() {
 
 # ---- the HTTP-library floor: libmicrohttpd alone, as graphcerts starts it ----
 # graphcerts's per-connection pool: its URL and header limits (32 KiB each by default) plus
-# 32 KiB (src/http/server.c); the second floor uses libmicrohttpd's small default-like 16 KiB,
-# which shows what zeroing the larger pool between requests costs.
+# 16 KiB (src/http/server.c); the second floor uses a small 16 KiB pool, which shows what
+# zeroing the larger pool between requests costs.
 ENTITY_FILE=$WORK/www$SET/$(head -n 1 "$WORK/ids-nginx.txt")
-"$WORK/http_floor" "$FLOOR_PORT" $((96 << 10)) "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
+"$WORK/http_floor" "$FLOOR_PORT" $((80 << 10)) "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
 FLOOR_PID=$!
 "$WORK/http_floor" "$FLOOR16_PORT" $((16 << 10)) "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
 FLOOR16_PID=$!

@@ -722,9 +722,11 @@ int gc_http_start(const gc_http_config *cfg, const gc_http_handler *h, gc_http_s
     /* MHD answers a request whose line and headers (raw bytes plus ~50 bytes of bookkeeping
      * per header and per query argument) overflow its per-connection pool itself, with an HTML
      * 414/431 or by closing the connection, so the pool leaves room past our own limits. But
-     * MHD zeroes the whole pool between keep-alive requests: at 256 KiB that memset was 23% of
-     * the server's CPU under a GET load (bench/), so the slack is kept to 32 KiB. */
-    size_t pool = srv->max_url + srv->max_headers + ((size_t)32 << 10);
+     * MHD zeroes the whole pool between keep-alive requests (at 256 KiB that memset was 23% of
+     * the server's CPU under a GET load, at 96 KiB ~15%: bench/), so the slack is 16 KiB: the
+     * largest request the limits allow (both at their maximum) and ~1,200 tiny headers still
+     * fit (test_server.c, test_431). */
+    size_t pool = srv->max_url + srv->max_headers + ((size_t)16 << 10);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
