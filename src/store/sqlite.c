@@ -62,7 +62,7 @@ typedef struct conn {
     cached_stmt stmts[MAX_CACHED_STMTS];
     size_t n_stmts;
     uint64_t tick;
-    uint64_t snap_gen; /* readers: store->commits when the open read transaction began */
+    uint64_t snap_gen; /* readers: store->settled when the open read transaction began */
     struct conn *next; /* free list */
 } conn;
 
@@ -111,8 +111,10 @@ typedef struct sqlite_store {
     bool writer_started;
     conn *wconn;          /* the writer thread's own */
     int64_t last_version; /* writer thread only (after open) */
-    _Atomic uint64_t commits;
+    _Atomic uint64_t commits;            /* COMMITs that succeeded (gc_store_sqlite_commits) */
+    _Atomic uint64_t announced, settled; /* COMMITs begun, and returned (see the reader pool) */
     _Atomic int fail_commits;
+    _Atomic int settle_delay_us; /* tests: a pause between a COMMIT's return and its count */
 
     _Atomic uint64_t *rowids; /* the rowid cache: rowid_slots slots (see rowid_cache) */
     uint64_t rowid_mask;
@@ -512,9 +514,14 @@ static int rowid_cache_make(sqlite_store *s, gc_err *err)
  * the next as long as nothing has been committed since it began: beginning and ending one per
  * request cost two file-lock system calls, a stat and a process-wide SQLite mutex that the I/O
  * threads queued on (5% of a GET's CPU on a quiet machine, 15% on a busy one, measured).
- * Every commit bumps s->commits, and a snapshot that began before the last commit is ended
- * before its connection serves another request and when it goes back to the pool: a read that
- * follows an acknowledged write always starts a snapshot that holds it. Idle snapshots must not hold up checkpoints: the checkpoint
+ * A commit is counted twice: in announced before its COMMIT runs, in settled once it returned.
+ * A new snapshot is tagged with settled as read before it is taken, so it holds at least that
+ * many commits, maybe more (one that was visible but not yet counted); it is kept only while
+ * announced still equals its tag, so no commit can have become visible since it began, and is
+ * ended otherwise, before its connection serves another request and when it goes back to the
+ * pool. So a read never sees less than an earlier read saw (a kept snapshot older than what a
+ * newer one showed would be: found by test_group_commit's readers), and a read that follows an
+ * acknowledged write always holds it. Idle snapshots must not hold up checkpoints: the checkpoint
  * thread ends the stale ones of idle connections before each checkpoint (end_idle_snapshots),
  * and while the writer restarts the WAL, which waits for every reader, none is kept at all. */
 
@@ -532,7 +539,7 @@ static void reader_release(sqlite_store *s, conn *c);
 
 static bool snapshot_stale(sqlite_store *s, const conn *c)
 {
-    return c->snap_gen != atomic_load(&s->commits);
+    return c->snap_gen != atomic_load(&s->announced);
 }
 
 /* A connection of the pool, or a new one, inside a read transaction whose snapshot (taken by
@@ -558,9 +565,9 @@ static conn *reader_acquire(sqlite_store *s, gc_err *err)
             return NULL;
         }
     }
-    /* read before the snapshot is taken: a commit in between makes it look stale, never fresh */
-    uint64_t gen = atomic_load(&s->commits);
-    if (snapshot_open(c) && c->snap_gen != gen)
+    /* read before the snapshot is taken: it holds at least the commits counted so far */
+    uint64_t gen = atomic_load(&s->settled);
+    if (snapshot_open(c) && snapshot_stale(s, c))
         end_snapshot(c);
     if (!snapshot_open(c)) {
         if (run_cached(c, "BEGIN", "starting a read transaction", err) != 0) {
@@ -1009,8 +1016,13 @@ static void run_group(sqlite_store *s, write_op *ops)
         if (inject > 0) {
             gc_err_set(&gerr, GC_E_INTERNAL, "", "Database error while committing (injected).");
             lost = true;
-        } else if (run_cached(c, "COMMIT", "committing", &gerr) != 0) {
-            lost = true;
+        } else {
+            atomic_fetch_add(&s->announced, 1); /* before anyone can see it: see the reader pool */
+            lost = run_cached(c, "COMMIT", "committing", &gerr) != 0;
+            int delay = atomic_load(&s->settle_delay_us);
+            if (delay > 0)
+                nanosleep(&(struct timespec){0, (long)delay * 1000L}, NULL);
+            atomic_fetch_add(&s->settled, 1);
         }
     }
     if (lost) {
@@ -1355,6 +1367,8 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
     s->ck_pages = CKPT_PAGES;
     s->ck_restart_pages = CKPT_RESTART_PAGES;
     atomic_init(&s->commits, 0);
+    atomic_init(&s->announced, 0);
+    atomic_init(&s->settled, 0);
     atomic_init(&s->fail_commits, 0);
     atomic_init(&s->checkpoints, 0);
     atomic_init(&s->restarts, 0);
@@ -1414,6 +1428,11 @@ uint64_t gc_store_sqlite_commits(gc_store *gs)
 void gc_store_sqlite_fail_commits(gc_store *gs, int n)
 {
     atomic_store(&((sqlite_store *)gs)->fail_commits, n);
+}
+
+void gc_store_sqlite_delay_settle(gc_store *gs, int us)
+{
+    atomic_store(&((sqlite_store *)gs)->settle_delay_us, us);
 }
 
 void gc_store_sqlite_checkpoint_stats(gc_store *gs, uint64_t *checkpoints, uint64_t *restarts)

@@ -22,6 +22,10 @@ uint64_t gc_store_sqlite_commits(gc_store *s);
  * group with GC_E_INTERNAL exactly as a failed COMMIT does. */
 void gc_store_sqlite_fail_commits(gc_store *s, int n);
 
+/* Fault injection: each commit, once visible, waits us microseconds (below a second) before
+ * the store counts it, widening the window in which readers must not go back in time. */
+void gc_store_sqlite_delay_settle(gc_store *s, int us);
+
 /* Checkpoints run by the checkpoint thread, and WAL restarts run by the writer, since open. */
 void gc_store_sqlite_checkpoint_stats(gc_store *s, uint64_t *checkpoints, uint64_t *restarts);
 

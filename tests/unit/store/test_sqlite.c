@@ -829,6 +829,9 @@ static void test_group_commit(void **state)
     static writer_arg args[N_THREADS];
     pthread_t th[N_THREADS];
     uint64_t commits_before = gc_store_sqlite_commits(f->s);
+    /* each commit visible 1 ms before it is counted: readers that take a snapshot then must not
+     * make another connection's older one look current */
+    gc_store_sqlite_delay_settle(f->s, 1000);
     _Atomic int stop = 0;
     reader_arg rargs[4];
     pthread_t rth[4];
