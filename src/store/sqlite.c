@@ -116,7 +116,7 @@ typedef struct sqlite_store {
     _Atomic int fail_commits;
     _Atomic int settle_delay_us; /* tests: a pause between a COMMIT's return and its count */
 
-    _Atomic uint64_t *rowids; /* the rowid cache: rowid_slots slots (see rowid_cache) */
+    _Atomic uint64_t *rowids; /* the rowid cache: rowid_mask + 1 slots (see "the rowid cache") */
     uint64_t rowid_mask;
 
     pthread_mutex_t rlock; /* reader pool */
@@ -273,15 +273,15 @@ static conn *conn_open(const char *path, conn_role role, gc_err *err)
     bool reader = role == ROLE_READER || role == ROLE_WARM_READER;
     if (reader && exec_sql(c, "PRAGMA query_only=ON", "applying pragmas", err) != 0)
         goto fail;
-    /* the checkpoint thread checkpoints (see wal_hook); when the WAL starts over, its file is cut
-     * back to about the size at which it normally does (4 KiB pages and 24-byte frame headers),
-     * so a WAL that went past it shrinks again and one that did not is rewritten in place */
     if (role == ROLE_WARM_READER) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", WARM_READER_CACHE_KIB);
         if (exec_sql(c, pragma, "applying pragmas", err) != 0)
             goto fail;
     }
+    /* the checkpoint thread checkpoints (see wal_hook); when the WAL starts over, its file is cut
+     * back to about the size at which it normally does (4 KiB pages and 24-byte frame headers),
+     * so a WAL that went past it shrinks again and one that did not is rewritten in place */
     if (writer) {
         char pragmas[200];
         snprintf(pragmas, sizeof pragmas,
@@ -492,13 +492,19 @@ static int rowid_cache_make(sqlite_store *s, gc_err *err)
         gc_sql_ident(&sql, s->types[i]->table, NULL);
         bool cached = false;
         sqlite3_stmt *st = sql.data ? stmt_get(s->wconn, sql.data, &cached, err) : NULL;
-        int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+        if (!sql.data)
+            gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
+        gc_buf_free(&sql);
+        if (!st)
+            return -1;
+        int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
             rows += (uint64_t)sqlite3_column_int64(st, 0);
+        else
+            db_fail(s->wconn->db, rc, "sizing the rowid cache", err);
         stmt_put(st, cached);
-        gc_buf_free(&sql);
         if (rc != SQLITE_ROW)
-            return st ? db_fail(s->wconn->db, rc, "sizing the rowid cache", err) : -1;
+            return -1;
     }
     uint64_t slots = ROWID_MIN_SLOTS;
     while (slots < 2 * rows && slots < ROWID_MAX_SLOTS)

@@ -47,6 +47,11 @@ static int select_one_all(gc_buf *b, const gc_sql_dialect *d, const gc_entity_ty
     return gc_sql_select_one(b, d, t, true, err);
 }
 
+static int select_one_rowid(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
+{
+    return gc_sql_select_one_with(b, d, t, true, "rowid", err);
+}
+
 static int update_all(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
     return gc_sql_update(b, d, t, NULL, err);
@@ -118,6 +123,9 @@ static void test_statements(void **state)
     expect_sql(select_one_all, &gc_sql_dialect_sqlite, want);
     snprintf(want, sizeof want, "SELECT %s FROM \"things\" WHERE \"tenant\" = $1 AND \"id\" = $2", cols);
     expect_sql(select_one_all, &numbered, want);
+    snprintf(want, sizeof want, "SELECT %s, rowid FROM \"things\" WHERE \"tenant\" = ? AND \"id\" = ?",
+             cols);
+    expect_sql(select_one_rowid, &gc_sql_dialect_sqlite, want);
     snprintf(want, sizeof want, "INSERT INTO \"things\" (\"tenant\", %s) VALUES ($1, $2, $3, $4, $5, "
                                 "$6, $7, $8)", cols);
     expect_sql(gc_sql_insert, &numbered, want);
