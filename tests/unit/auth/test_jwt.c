@@ -1162,7 +1162,12 @@ static void test_cache_hit_same_principal(void **state)
         assert_same_principal(&miss, &hit);
         assert_int_equal(hit.n_perms, i == 0 ? 0 : 1);
     }
-    assert_stats(x, 3, 3, 3, 0);
+    /* each hit came straight after its miss; with 8 sets of 2 ways and a random seed, all three
+     * share a set one time in 64 and the third then evicts one of the others */
+    st16 = stats_of(x);
+    assert_int_equal(st16.hits, 3);
+    assert_int_equal(st16.misses, 3);
+    assert_int_equal(st16.used + st16.evictions, 3);
     gc_auth_close(x);
     free(none);
     free(rs);
