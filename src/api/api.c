@@ -141,7 +141,8 @@ static int send_entity(req_ctx *c, int status, const gc_record *rec, gc_err *err
     gc_buf b;
     gc_buf_init(&b, MAX_RESPONSE);
     gc_buf_reserve(&b, 4096);
-    if (gc_odata_write_entity(&b, c->route.type, rec->obj, rec->version, context_url(c, true),
+    if (gc_odata_write_entity(&b, c->route.type, rec->vals ? rec->vals : rec->obj, rec->version,
+                              context_url(c, true),
                               c->q.select, c->q.n_select) < 0) {
         gc_buf_free(&b);
         return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
@@ -269,7 +270,8 @@ static int op_get(req_ctx *c, gc_err *err)
     if (parse_query(c, true, err) < 0)
         return -1;
     gc_record rec;
-    if (gc_store_get(c->api->cfg.store, c->a, c->route.type, c->who.tenant, c->route.key, 0, &rec, err) < 0)
+    if (gc_store_get(c->api->cfg.store, c->a, c->route.type, c->who.tenant, c->route.key,
+                     GC_STORE_VALUES, &rec, err) < 0)
         return -1;
     const char *inm = gc_http_req_header(c->req, "If-None-Match");
     if (inm && etag_list_matches(c->a, inm, rec.version)) {
@@ -446,7 +448,7 @@ static int op_list(req_ctx *c, gc_err *err)
     if (gc_odata_query_has(&c->q, GC_ODATA_OPT_TOP) && c->q.top < page)
         page = c->q.top;
     gc_store_query sq = {.filter = f, .order = order, .n_order = c->q.n_orderby, .limit = page + 1,
-                         .offset = c->q.skip};
+                         .offset = c->q.skip, .values = true};
     if (c->q.skiptoken) {
         json_t *pos;
         if (gc_skiptoken_read(c->a, c->api->skiptoken_key, skiptoken_binding(c), c->q.skiptoken,
@@ -482,10 +484,10 @@ static int op_list(req_ctx *c, gc_err *err)
     }
     if (more) {
         json_t *pos = gc_arena_json(c->a, json_array());
-        const json_t *last = rows[n - 1].obj;
+        const gc_record *last = &rows[n - 1];
         for (size_t i = 0; i < c->q.n_orderby; i++)
-            json_array_append(pos, json_object_get(last, c->q.orderby[i].prop->name));
-        json_array_append(pos, json_object_get(last, gc_schema_key(t)->name));
+            json_array_append(pos, gc_record_value(t, last, c->q.orderby[i].prop));
+        json_array_append(pos, gc_record_value(t, last, gc_schema_key(t)));
         const char *token = gc_skiptoken_make(c->a, c->api->skiptoken_key, skiptoken_binding(c), pos);
         if (!token) {
             gc_buf_free(&b);
@@ -499,7 +501,8 @@ static int op_list(req_ctx *c, gc_err *err)
     for (size_t i = 0; i < n; i++) {
         if (i)
             gc_buf_append(&b, ",", 1);
-        gc_odata_write_entity(&b, t, rows[i].obj, rows[i].version, NULL, c->q.select, c->q.n_select);
+        gc_odata_write_entity(&b, t, rows[i].vals ? rows[i].vals : rows[i].obj, rows[i].version,
+                              NULL, c->q.select, c->q.n_select);
     }
     if (gc_buf_append(&b, "]}", 2) < 0 || b.overflow) {
         gc_buf_free(&b);

@@ -60,8 +60,10 @@ static int write_value(gc_buf *b, const json_t *v)
     switch (v ? json_typeof(v) : JSON_NULL) {
     case JSON_STRING:
         return gc_buf_append_json_string(b, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER:
-        return gc_buf_appendf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_INTEGER: {
+        char digits[21];
+        return gc_buf_append(b, digits, gc_fmt_i64(digits, (int64_t)json_integer_value(v)));
+    }
     case JSON_TRUE:
         return gc_buf_append(b, "true", 4);
     case JSON_FALSE:
@@ -82,6 +84,7 @@ int gc_odata_write_entity(gc_buf *b, const gc_entity_type *t, const json_t *rec,
                           const char *context, const gc_prop *const *select, size_t n_select)
 {
     int rc = 0;
+    bool in_order = json_is_array(rec);
     rc |= gc_buf_append(b, "{", 1);
     if (context) {
         rc |= gc_buf_append(b, "\"@odata.context\":", 17);
@@ -103,7 +106,7 @@ int gc_odata_write_entity(gc_buf *b, const gc_entity_type *t, const json_t *rec,
         else if (p->flags & GC_P_VERSION)
             rc |= write_etag_value(b, version);
         else
-            rc |= write_value(b, json_object_get(rec, p->name));
+            rc |= write_value(b, in_order ? json_array_get(rec, i) : json_object_get(rec, p->name));
     }
     rc |= gc_buf_append(b, "}", 1);
     return rc ? -1 : 0;

@@ -21,8 +21,10 @@ const char *gc_odata_etag(gc_arena *a, int64_t version);
 
 /* Appends one entity as a JSON object to b: "@odata.context" (unless context is NULL, as for
  * collection members), "@odata.type", then the properties in schema order — with n_select > 0
- * only the key and the selected ones. Records are flat (strings, numbers, booleans, null), so
- * they are written straight into the buffer. 0, or -1 when b's limit is reached. */
+ * only the key and the selected ones. rec holds the values by property name (an object) or in
+ * schema order (an array, as a store gives them with GC_STORE_VALUES). Records are flat
+ * (strings, numbers, booleans, null), so they are written straight into the buffer. 0, or -1
+ * when b's limit is reached. */
 int gc_odata_write_entity(gc_buf *b, const gc_entity_type *t, const struct json_t *rec,
                           int64_t version, const char *context, const gc_prop *const *select,
                           size_t n_select);

@@ -682,11 +682,11 @@ static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const 
     return j;
 }
 
-int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *values, gc_arena *a,
-                              json_t **out, gc_err *err)
+int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *values, bool in_order,
+                              gc_arena *a, json_t **out, gc_err *err)
 {
     int rc = -1;
-    json_t *obj = json_object();
+    json_t *obj = in_order ? json_array() : json_object();
     if (!obj) {
         gc_err_set(err, GC_E_INTERNAL, "", "Out of memory building a record.");
         goto done;
@@ -699,7 +699,7 @@ int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *value
         json_t *j = v->kind == GC_SQL_NULL ? json_null() : prop_from_value(t, p, v, a, err);
         if (!j)
             goto done;
-        if (json_object_set_new_nocheck(obj, p->name, j) != 0) {
+        if ((in_order ? json_array_append_new(obj, j) : json_object_set_new_nocheck(obj, p->name, j)) != 0) {
             gc_err_set(err, GC_E_INTERNAL, p->name, "Out of memory building a record.");
             goto done;
         }

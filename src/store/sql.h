@@ -117,9 +117,10 @@ int gc_sql_update_values(const gc_entity_type *t, const char *key, const struct 
                          const struct json_t *obj, gc_arena *a, bool *set, gc_sql_value *values,
                          size_t *n_values, gc_err *err);
 /* gc_sql_n_values(t) stored values → a new record holding every property (NULL → JSON null),
- * owned by a. A stored value that cannot be one of the property's → GC_E_INTERNAL. Stored text
- * is trusted to be UTF-8 (it was checked on the way in) and is not validated again. */
-int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *values, gc_arena *a,
-                              struct json_t **out, gc_err *err);
+ * owned by a: an object by property name, or with in_order an array in schema order (see
+ * GC_STORE_VALUES). A stored value that cannot be one of the property's → GC_E_INTERNAL. Stored
+ * text is trusted to be UTF-8 (it was checked on the way in) and is not validated again. */
+int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *values, bool in_order,
+                              gc_arena *a, struct json_t **out, gc_err *err);
 
 #endif

@@ -342,15 +342,19 @@ static gc_sql_value column_value(sqlite3_stmt *st, int idx)
 }
 
 /* The current row (value columns then version, as gc_sql_select_* lay them out) as a record. */
-static int row_record(const gc_entity_type *t, sqlite3_stmt *st, gc_arena *a, gc_record *out,
-                      gc_err *err)
+/* The row st is on as a record: with in_order, its values in schema order (GC_STORE_VALUES). */
+static int row_record(const gc_entity_type *t, sqlite3_stmt *st, bool in_order, gc_arena *a,
+                      gc_record *out, gc_err *err)
 {
     size_t n = gc_sql_n_values(t);
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
     for (size_t i = 0; i < n; i++)
         vals[i] = column_value(st, (int)i);
-    if (gc_sql_record_from_values(t, vals, a, &out->obj, err) != 0)
+    json_t *rec = NULL;
+    if (gc_sql_record_from_values(t, vals, in_order, a, &rec, err) != 0)
         return -1;
+    out->obj = in_order ? NULL : rec;
+    out->vals = in_order ? rec : NULL;
     out->version = sqlite3_column_int64(st, (int)n);
     return 0;
 }
@@ -669,7 +673,7 @@ static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const 
         db_fail(c->db, rc, "reading a row", err);
         goto done;
     }
-    if (row_record(t, st, a, out, err) != 0)
+    if (row_record(t, st, flags & GC_STORE_VALUES, a, out, err) != 0)
         goto done;
     result = 0;
 done:
@@ -708,7 +712,7 @@ static int sqlite_list(gc_store *gs, gc_arena *a, const gc_entity_type *t, const
             rows = nrows;
             cap = ncap;
         }
-        if (row_record(t, st, a, &rows[n], err) != 0)
+        if (row_record(t, st, q && q->values, a, &rows[n], err) != 0)
             goto done;
         n++;
     }

@@ -1,6 +1,7 @@
 /* Backend selection and the thin dispatch wrappers of store.h. */
 #include "store/store.h"
 
+#include <jansson.h>
 #include <string.h>
 
 static const gc_store_backend *const backends[] = {&gc_store_sqlite};
@@ -17,6 +18,13 @@ int gc_store_open(const char *dsn, gc_store **out, gc_err *err)
             return backends[i]->open(colon + 1, out, err);
     return gc_err_set(err, GC_E_BAD_REQUEST, "db", "Unknown database scheme '%.*s' (supported: sqlite).",
                       (int)(n > 32 ? 32 : n), dsn);
+}
+
+json_t *gc_record_value(const gc_entity_type *t, const gc_record *r, const gc_prop *p)
+{
+    if (r->vals)
+        return json_array_get(r->vals, (size_t)(p - t->props));
+    return json_object_get(r->obj, p->name);
 }
 
 void gc_store_close(gc_store *s)

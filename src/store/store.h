@@ -41,18 +41,27 @@ typedef struct gc_store_query {
     /* NULL, or a JSON array of the previous page's last row: the canonical wire values of the
      * n_order sort keys, then its id. Only rows strictly after it in the order are read. */
     const struct json_t *after;
+    bool values; /* the rows may come as GC_STORE_VALUES records */
 } gc_store_query;
 
 /* gc_store_get flags. */
 enum gc_store_get_flags {
     GC_STORE_WITH_SECRETS = 1u << 0, /* also read write-only (GC_P_SECRET) values */
+    /* the caller only reads values (gc_record_value): the store may give them in schema order
+     * (vals) instead of an object (obj), which spares building one (a tenth of a GET's work) */
+    GC_STORE_VALUES = 1u << 1,
 };
 
 typedef struct gc_record {
     struct json_t *obj; /* canonical wire form, every property; write-only (GC_P_SECRET) ones are
                          * null unless read with GC_STORE_WITH_SECRETS; arena-owned */
+    struct json_t *vals; /* with GC_STORE_VALUES, instead of obj when the store chose so: the
+                          * same values as an array in schema order (NULL otherwise) */
     int64_t version;    /* changes on every write; the ETag */
 } gc_record;
+
+/* r's value of p, a property of t, from obj or vals (NULL when absent). */
+struct json_t *gc_record_value(const gc_entity_type *t, const gc_record *r, const gc_prop *p);
 
 typedef struct gc_store_backend {
     const char *scheme; /* DSN prefix before ':', e.g. "sqlite" */

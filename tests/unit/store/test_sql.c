@@ -216,12 +216,12 @@ static void test_values_round_trip(void **state)
     assert_memory_equal(v[5].p, "\x00\x01", 2);
 
     json_t *out = NULL;
-    assert_int_equal(gc_sql_record_from_values(&thing, v, a, &out, &err), 0);
+    assert_int_equal(gc_sql_record_from_values(&thing, v, false, a, &out, &err), 0);
     assert_true(json_equal(in, out));
 
     /* a stored enum value that is no member is corruption, not a client error */
     v[4].i = 15;
-    assert_int_equal(gc_sql_record_from_values(&thing, v, a, &out, &err), -1);
+    assert_int_equal(gc_sql_record_from_values(&thing, v, false, a, &out, &err), -1);
     assert_int_equal(err.kind, GC_E_INTERNAL);
     assert_string_equal(err.target, "level");
     json_decref(in);

@@ -567,6 +567,55 @@ static void test_get_without_secrets(void **state)
     assert_string_equal(json_string_value(json_object_get(rows[0].obj, "name")), "x");
 }
 
+/* GC_STORE_VALUES: the same values as the object, as an array in schema order, from a get (at
+ * a cached rowid or through the index) and from a list; gc_record_value reads either form. */
+static void test_values_in_schema_order(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    insert_ok(f->s, "t", json_pack("{s:s,s:s,s:i,s:s,s:s}", "id", "v1", "name", "x", "size", 7,
+                                   "color", "blue", "pin", "1234"));
+    insert_ok(f->s, "t", mk("v2", "y"));
+    gc_record by_name = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "v1", 0, &by_name, &err), 0);
+    assert_null(by_name.vals);
+    for (int pass = 0; pass < 2; pass++) { /* after the insert cached its rowid, then not */
+        if (pass == 1)
+            raw_exec(f, "UPDATE test_widgets SET rowid = 9000 WHERE id = 'v1'");
+        insert_ok(f->s, "t", mk(pass ? "v4" : "v3", NULL)); /* new snapshots */
+        gc_record r = {0};
+        assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "v1", GC_STORE_VALUES, &r, &err), 0);
+        assert_null(r.obj);
+        assert_true(json_is_array(r.vals));
+        assert_int_equal(json_array_size(r.vals), widget.n_props);
+        assert_int_equal(r.version, by_name.version);
+        for (size_t i = 0; i < widget.n_props; i++) {
+            const gc_prop *p = &widget.props[i];
+            assert_true(json_equal(json_array_get(r.vals, i), json_object_get(by_name.obj, p->name)));
+            assert_ptr_equal(gc_record_value(&widget, &r, p), json_array_get(r.vals, i));
+            assert_ptr_equal(gc_record_value(&widget, &by_name, p), json_object_get(by_name.obj, p->name));
+        }
+        assert_string_equal(json_string_value(gc_record_value(&widget, &r, P_COLOR)), "blue");
+    }
+    gc_order by_name_order = {.prop = P_NAME};
+    gc_store_query q = {.order = &by_name_order, .n_order = 1, .values = true};
+    gc_record *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(gc_store_list(f->s, f->a, &widget, "t", &q, &rows, &n, &err), 0);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        assert_null(rows[i].obj);
+        assert_int_equal(json_array_size(rows[i].vals), widget.n_props);
+    }
+    const gc_record *v1 = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(json_string_value(gc_record_value(&widget, &rows[i], &widget.props[0])), "v1") == 0)
+            v1 = &rows[i];
+    assert_non_null(v1);
+    assert_string_equal(json_string_value(gc_record_value(&widget, v1, P_NAME)), "x");
+    assert_true(json_is_null(gc_record_value(&widget, v1, &widget.props[8]))); /* pin, unread */
+}
+
 /* More distinct sets of changed columns than a connection caches statements for: the least
  * recently used statements are dropped and every update still lands. */
 static void test_update_many_column_sets(void **state)
@@ -1208,6 +1257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_update_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_writes_only_changed_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_without_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_in_schema_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_many_column_sets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_by_instant_and_enum, setup, teardown),
