@@ -1,7 +1,8 @@
 /* The storage interface. A store keeps entities of the schema types, each row owned by exactly
  * one tenant; every call takes the tenant and never touches another tenant's rows. Records are
- * jansson objects in canonical wire form (see odata/value.h): the store maps them to columns
- * using the schema tables, so it knows SQL but not HTTP or OData syntax.
+ * jansson objects in canonical wire form (see odata/value.h), or for readers that only
+ * serialise them the same values in schema order (GC_STORE_VALUES): the store maps them to
+ * columns using the schema tables, so it knows SQL but not HTTP or OData syntax.
  *
  * Writes return only once they are durable (synced to disk). Concurrent writes are grouped
  * into one transaction and one sync. Reads never wait for writes.
