@@ -136,14 +136,19 @@ static int send_buf(req_ctx *c, int status, gc_buf *b, gc_err *err)
     return 0;
 }
 
+/* A record's values as write_entity takes them: in schema order when the store gave them so. */
+static const json_t *wire_values(const gc_record *r)
+{
+    return r->vals ? r->vals : r->obj;
+}
+
 static int send_entity(req_ctx *c, int status, const gc_record *rec, gc_err *err)
 {
     gc_buf b;
     gc_buf_init(&b, MAX_RESPONSE);
     gc_buf_reserve(&b, 4096);
-    if (gc_odata_write_entity(&b, c->route.type, rec->vals ? rec->vals : rec->obj, rec->version,
-                              context_url(c, true),
-                              c->q.select, c->q.n_select) < 0) {
+    if (gc_odata_write_entity(&b, c->route.type, wire_values(rec), rec->version,
+                              context_url(c, true), c->q.select, c->q.n_select) < 0) {
         gc_buf_free(&b);
         return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
     }
@@ -501,8 +506,8 @@ static int op_list(req_ctx *c, gc_err *err)
     for (size_t i = 0; i < n; i++) {
         if (i)
             gc_buf_append(&b, ",", 1);
-        gc_odata_write_entity(&b, t, rows[i].vals ? rows[i].vals : rows[i].obj, rows[i].version,
-                              NULL, c->q.select, c->q.n_select);
+        gc_odata_write_entity(&b, t, wire_values(&rows[i]), rows[i].version, NULL, c->q.select,
+                              c->q.n_select);
     }
     if (gc_buf_append(&b, "]}", 2) < 0 || b.overflow) {
         gc_buf_free(&b);

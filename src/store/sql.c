@@ -699,7 +699,8 @@ int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *value
         json_t *j = v->kind == GC_SQL_NULL ? json_null() : prop_from_value(t, p, v, a, err);
         if (!j)
             goto done;
-        if ((in_order ? json_array_append_new(obj, j) : json_object_set_new_nocheck(obj, p->name, j)) != 0) {
+        int set = in_order ? json_array_append_new(obj, j) : json_object_set_new_nocheck(obj, p->name, j);
+        if (set != 0) {
             gc_err_set(err, GC_E_INTERNAL, p->name, "Out of memory building a record.");
             goto done;
         }
