@@ -227,13 +227,7 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
 }
 
 int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                      bool with_secrets, gc_err *err)
-{
-    return gc_sql_select_one_with(b, d, t, with_secrets, NULL, err);
-}
-
-int gc_sql_select_one_with(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                           bool with_secrets, const char *extra, gc_err *err)
+                      bool with_secrets, const char *extra, gc_err *err)
 {
     sqlw w = w_start(b, d);
     w_str(&w, "SELECT ");

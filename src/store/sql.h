@@ -66,13 +66,10 @@ int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
  * the key last, so a keyset page in that order reads the index in order. */
 int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                         const gc_prop *p, gc_err *err);
-/* SELECT cols (without secrets unless with_secrets) WHERE tenant=? AND key=?. */
+/* SELECT cols (without secrets unless with_secrets), then extra when not NULL (a trusted
+ * expression, such as SQLite's rowid), WHERE tenant=? AND key=?. */
 int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                      bool with_secrets, gc_err *err);
-/* The same with extra (a trusted expression, such as SQLite's rowid) selected after the
- * version. */
-int gc_sql_select_one_with(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                           bool with_secrets, const char *extra, gc_err *err);
+                      bool with_secrets, const char *extra, gc_err *err);
 /* SELECT version WHERE tenant=? AND key=?. */
 int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
 /* Most parameters one list or count statement binds, and most sort keys. */

@@ -37,6 +37,7 @@
  * The others keep SQLite's 2 MiB: at most 4 x 8 + 60 x 2 MiB in all. */
 #define WARM_READERS 4
 #define WARM_READER_CACHE_KIB 8192
+#define ROWID_SEED UINT64_C(0x67632d726f776964) /* "gc-rowid": the rowid cache's hash */
 /* The WAL, in pages: CKPT_PAGES written since the last checkpoint wake the checkpoint thread
  * (SQLite's autocheckpoint default is 1000). Writes that never pause keep the WAL from starting
  * over, so past CKPT_RESTART_PAGES the writer restarts it once the checkpoints have left at most
@@ -91,6 +92,7 @@ typedef struct write_op {
 typedef struct type_sql {
     char *get, *get_secrets; /* gc_sql_select_one, with the rowid after the version */
     char *get_at, *get_secrets_at; /* the same, at a rowid (a third parameter; see rowid_cache) */
+    uint64_t rowid_seed;           /* the type's start of rowid_hash */
     char *version;           /* gc_sql_select_version */
     char *insert;
     char *remove, *remove_version; /* gc_sql_delete without and with the version check */
@@ -341,8 +343,8 @@ static gc_sql_value column_value(sqlite3_stmt *st, int idx)
     }
 }
 
-/* The current row (value columns then version, as gc_sql_select_* lay them out) as a record. */
-/* The row st is on as a record: with in_order, its values in schema order (GC_STORE_VALUES). */
+/* The current row (value columns then version, as gc_sql_select_* lay them out) as a record:
+ * with in_order, its values in schema order (GC_STORE_VALUES). */
 static int row_record(const gc_entity_type *t, sqlite3_stmt *st, bool in_order, gc_arena *a,
                       gc_record *out, gc_err *err)
 {
@@ -374,12 +376,12 @@ static char *make_sql(int (*gen)(gc_buf *, const gc_sql_dialect *, const gc_enti
 
 static int gen_get(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    return gc_sql_select_one_with(b, d, t, false, "rowid", err);
+    return gc_sql_select_one(b, d, t, false, "rowid", err);
 }
 
 static int gen_get_secrets(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    return gc_sql_select_one_with(b, d, t, true, "rowid", err);
+    return gc_sql_select_one(b, d, t, true, "rowid", err);
 }
 
 /* sql (a statement by tenant and id) narrowed to one rowid, a third parameter. */
@@ -426,8 +428,10 @@ static int type_sql_make(type_sql *q, const gc_entity_type *t, gc_err *err)
         (q->get_at = at_rowid(q->get)) && (q->get_secrets_at = at_rowid(q->get_secrets)) &&
         (q->version = make_sql(gc_sql_select_version, t, err)) &&
         (q->insert = make_sql(gc_sql_insert, t, err)) && (q->remove = make_sql(gen_remove, t, err)) &&
-        (q->remove_version = make_sql(gen_remove_version, t, err)))
+        (q->remove_version = make_sql(gen_remove_version, t, err))) {
+        q->rowid_seed = gc_hash64(ROWID_SEED, t->table, strlen(t->table));
         return 0;
+    }
     return -1;
 }
 
@@ -457,12 +461,11 @@ static const type_sql *sql_of(sqlite_store *s, const gc_entity_type *t, gc_err *
 #define ROWID_TAG_BITS 24
 #define ROWID_MIN_SLOTS (UINT64_C(1) << 12)
 #define ROWID_MAX_SLOTS (UINT64_C(1) << 21)
-#define ROWID_SEED UINT64_C(0x67632d726f776964) /* "gc-rowid" */
 
-static uint64_t rowid_hash(const gc_entity_type *t, const char *tenant, const char *id)
+/* The hash of the type (its seed, made once), tenant and id. */
+static uint64_t rowid_hash(const type_sql *q, const char *tenant, const char *id)
 {
-    uint64_t h = gc_hash64(ROWID_SEED, t->table, strlen(t->table));
-    h = gc_hash64(h, tenant, strlen(tenant));
+    uint64_t h = gc_hash64(q->rowid_seed, tenant, strlen(tenant));
     return gc_hash64(h, id, strlen(id));
 }
 
@@ -494,19 +497,14 @@ static int rowid_cache_make(sqlite_store *s, gc_err *err)
         static const char head[] = "SELECT max(rowid) FROM ";
         gc_buf_append(&sql, head, sizeof head - 1);
         gc_sql_ident(&sql, s->types[i]->table, NULL);
-        bool cached = false;
-        sqlite3_stmt *st = sql.data ? stmt_get(s->wconn, sql.data, &cached, err) : NULL;
-        if (!sql.data)
-            gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
+        sqlite3_stmt *st = NULL; /* once at open: not for the writer's statement cache */
+        int rc = sql.data ? sqlite3_prepare_v2(s->wconn->db, sql.data, -1, &st, NULL) : SQLITE_NOMEM;
         gc_buf_free(&sql);
-        if (!st)
-            return -1;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
+        if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
             rows += (uint64_t)sqlite3_column_int64(st, 0);
         else
             db_fail(s->wconn->db, rc, "sizing the rowid cache", err);
-        stmt_put(st, cached);
+        sqlite3_finalize(st);
         if (rc != SQLITE_ROW)
             return -1;
     }
@@ -521,7 +519,7 @@ static int rowid_cache_make(sqlite_store *s, gc_err *err)
 
 /* ---- reader pool ----
  * A read connection keeps its read transaction, and so its snapshot, open from one request to
- * the next as long as nothing has been committed since it began: beginning and ending one per
+ * the next as long as no commit has begun since it began (see below): beginning and ending one per
  * request cost two file-lock system calls, a stat and a process-wide SQLite mutex that the I/O
  * threads queued on (5% of a GET's CPU on a quiet machine, 15% on a busy one, measured).
  * A commit is counted twice: in announced before its COMMIT runs, in settled once it returned.
@@ -641,7 +639,7 @@ static int sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const 
     if (!q)
         goto done;
     bool secrets = flags & GC_STORE_WITH_SECRETS;
-    uint64_t h = rowid_hash(t, tenant, id);
+    uint64_t h = rowid_hash(q, tenant, id);
     int64_t rowid = 0;
     bool at = rowid_cached(s, h, &rowid);
     if (!(c = reader_acquire(s, err)) ||
@@ -1127,7 +1125,7 @@ static int sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tena
     result = submit(s, &op, version_out, err);
     const char *id = json_string_value(json_object_get(obj, gc_schema_key(t)->name));
     if (result == 0 && id)
-        rowid_remember(s, rowid_hash(t, tenant, id), op.rowid);
+        rowid_remember(s, rowid_hash(q, tenant, id), op.rowid);
 done:
     gc_arena_free(a);
     return result;

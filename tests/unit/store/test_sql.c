@@ -44,12 +44,12 @@ static void expect_sql(gen_fn fn, const gc_sql_dialect *d, const char *want)
 
 static int select_one_all(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    return gc_sql_select_one(b, d, t, true, err);
+    return gc_sql_select_one(b, d, t, true, NULL, err);
 }
 
 static int select_one_rowid(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    return gc_sql_select_one_with(b, d, t, true, "rowid", err);
+    return gc_sql_select_one(b, d, t, true, "rowid", err);
 }
 
 static int update_all(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
@@ -234,10 +234,10 @@ static void test_secrets_read_as_null(void **state)
     gc_buf b;
     gc_err err = {0};
     gc_buf_init(&b, GC_SQL_MAX_LEN);
-    assert_int_equal(gc_sql_select_one(&b, &gc_sql_dialect_sqlite, &vault, false, &err), 0);
+    assert_int_equal(gc_sql_select_one(&b, &gc_sql_dialect_sqlite, &vault, false, NULL, &err), 0);
     assert_string_equal(b.data, "SELECT \"id\", \"label\", NULL, NULL, NULL, NULL, \"version\" FROM "
                                 "\"vaults\" WHERE \"tenant\" = ? AND \"id\" = ?");
-    assert_int_equal(gc_sql_select_one(&b, &gc_sql_dialect_sqlite, &vault, true, &err), 0);
+    assert_int_equal(gc_sql_select_one(&b, &gc_sql_dialect_sqlite, &vault, true, NULL, &err), 0);
     assert_string_equal(b.data, "SELECT \"id\", \"label\", \"pin\", \"at\", \"at_ticks\", \"key\", "
                                 "\"version\" FROM \"vaults\" WHERE \"tenant\" = ? AND \"id\" = ?");
     /* lists never read them */
