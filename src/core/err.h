@@ -13,16 +13,21 @@ typedef enum gc_errkind {
     GC_E_FORBIDDEN,          /* 403 Forbidden */
     GC_E_NOT_FOUND,          /* 404 ResourceNotFound */
     GC_E_METHOD,             /* 405 MethodNotAllowed */
+    GC_E_TIMEOUT,            /* 408 RequestTimeout */
     GC_E_CONFLICT,           /* 409 Conflict */
     GC_E_PRECONDITION,       /* 412 PreconditionFailed */
     GC_E_TOO_LARGE,          /* 413 RequestEntityTooLarge */
     GC_E_URI_TOO_LONG,       /* 414 RequestUriTooLong */
     GC_E_MEDIA_TYPE,         /* 415 UnsupportedMediaType */
+    GC_E_EXPECTATION,        /* 417 ExpectationFailed */
     GC_E_FAILED_DEPENDENCY,  /* 424 FailedDependency */
     GC_E_HEADERS_TOO_LARGE,  /* 431 RequestHeaderFieldsTooLarge */
     GC_E_TOO_MANY,           /* 429 TooManyRequests */
     GC_E_INTERNAL,           /* 500 InternalServerError */
+    GC_E_NOT_IMPLEMENTED,    /* 501 NotImplemented */
     GC_E_UNAVAILABLE,        /* 503 ServiceUnavailable */
+    GC_E_HTTP_VERSION,       /* 505 HttpVersionNotSupported */
+    GC_E_STORAGE_FULL,       /* 507 InsufficientStorage */
     GC_E_STALE,              /* store only: a conditional write lost a race (version changed) */
     GC_E__COUNT
 } gc_errkind;
