@@ -75,6 +75,8 @@ typedef struct gc_http_server gc_http_server;
 int gc_http_start(const gc_http_config *cfg, const gc_http_handler *h, gc_http_server **out,
                   gc_err *err);
 unsigned short gc_http_port(const gc_http_server *srv);
+/* Connections open right now (accepted and not yet closed), for metrics. */
+size_t gc_http_open_connections(gc_http_server *srv);
 /* Stops accepting, lets requests in flight finish, then frees the server. */
 void gc_http_stop(gc_http_server *srv);
 

@@ -776,6 +776,13 @@ unsigned short gc_http_port(const gc_http_server *srv)
     return srv->port;
 }
 
+size_t gc_http_open_connections(gc_http_server *srv)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
+}
+
 void gc_http_stop(gc_http_server *srv)
 {
     if (!srv)
