@@ -91,6 +91,7 @@ struct conn {
     gc_tls_conn *tls;
     conn_state state;
     bool dead;          /* the peer is gone: free when a worker hands the connection back */
+    bool closed;        /* closed; freed after the current batch of events (which may name it) */
     bool must_close;    /* close once the current answer is out */
     bool served;        /* one request answered: an empty HEAD state is keep-alive idle */
     bool head_started;  /* bytes of the next head have arrived (its deadline runs) */
@@ -118,6 +119,7 @@ struct io_thread {
     int ep, wake_fd;
     conn *all;
     conn *idle_head, *idle_tail;
+    conn *closed;        /* closed in this turn of the loop, freed at its end */
     pthread_mutex_t done_mu;
     conn *done;          /* handed back by workers */
     atomic_bool quit;
@@ -378,8 +380,21 @@ static void conn_free(conn *c)
     if (c->ip_counted)
         ip_release(srv, &c->ip);
     free(c->in);
-    free(c);
+    c->in = NULL;
     atomic_fetch_sub(&srv->open_conns, 1);
+    /* epoll may still report it in the batch being handled: free it once the batch is done */
+    c->closed = true;
+    c->next = t->closed;
+    t->closed = c;
+}
+
+static void free_closed(io_thread *t)
+{
+    while (t->closed) {
+        conn *c = t->closed;
+        t->closed = c->next;
+        free(c);
+    }
 }
 
 /* ---- socket I/O ---- */
@@ -1229,6 +1244,8 @@ static void *io_main(void *arg)
                 take_done(t);
             } else {
                 conn *c = p;
+                if (c->closed)
+                    continue;
                 if (c->state == CS_WORKER) {
                     if (evs[i].events & (EPOLLERR | EPOLLHUP))
                         c->dead = true;
@@ -1250,10 +1267,12 @@ static void *io_main(void *arg)
                     conn_free(c);
             }
         }
+        free_closed(t);
     }
     take_done(t);
     while (t->all)
         conn_free(t->all);
+    free_closed(t);
     return NULL;
 }
 
