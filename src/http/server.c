@@ -376,7 +376,10 @@ static void conn_free(conn *c)
         c->next->prev = c->prev;
     if (c->tls)
         gc_tls_conn_free(c->tls);
-    close(c->fd); /* also leaves the epoll set */
+    /* leave the epoll set explicitly: close alone does not while another process (a fork on its
+     * way to exec) still shares the socket, and epoll would go on naming the freed connection */
+    epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
     if (c->ip_counted)
         ip_release(srv, &c->ip);
     free(c->in);
