@@ -633,6 +633,8 @@ static int op_service_root(req_ctx *c, gc_err *err)
 }
 
 static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp);
+static void handle_error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
+                         gc_http_resp *resp);
 
 static void run_inner(void *ctx, const gc_http_req *inner, gc_http_resp *out)
 {
@@ -656,7 +658,8 @@ static int op_batch(req_ctx *c, gc_err *err)
     if (!ct || strncasecmp(ct, "application/json", 16) != 0)
         return gc_err_set(err, GC_E_MEDIA_TYPE, "Content-Type",
                           "The batch must be sent with Content-Type: application/json.");
-    return gc_api_batch(c->req, c->route.version_name, run_inner, c->api, c->resp, err);
+    gc_http_handler h = {.ctx = c->api, .handle = run_inner, .error = handle_error};
+    return gc_api_batch(c->req, c->route.version_name, &h, c->resp, err);
 }
 
 /* ---- dispatch ---- */
