@@ -27,6 +27,8 @@
 #include "store/sql.h"
 
 #define BUSY_TIMEOUT_MS 10000
+/* The health check's wait for a lock (a WAL recovery): well below a prober's usual timeout. */
+#define PING_BUSY_TIMEOUT_MS 1000
 #define MAX_READERS 64
 #define MAX_CACHED_STMTS 64
 /* The writer's page cache (KiB; readers keep SQLite's default of 2 MiB): holds the upper
@@ -1501,6 +1503,8 @@ static int sqlite_ping(gc_store *gs, gc_err *err)
                           "The database file was replaced or removed while the server runs: restart it.");
     }
     int rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(db, PING_BUSY_TIMEOUT_MS);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db, "SELECT value FROM gc_meta WHERE key = 'schema_version'", -1, &st,
                                 NULL);
