@@ -76,11 +76,25 @@ static json_t *error_json(const gc_http_req *req, const char *client_request_id,
                      "client-request-id", client_request_id);
 }
 
+/* Seconds a 503 asks the client to wait (Retry-After): the store's busy timeout has already
+ * waited 10 s for a lock before one is answered, so the lock is rare and soon gone. */
+#define RETRY_AFTER_SECONDS "1"
+
+static bool has_resp_header(const gc_http_resp *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->n_headers; i++)
+        if (strcasecmp(resp->headers[i].name, name) == 0)
+            return true;
+    return false;
+}
+
 static void send_error(req_ctx *c, const gc_err *err)
 {
     gc_errkind kind = err->kind == GC_OK ? GC_E_INTERNAL : err->kind;
     if (kind == GC_E_INTERNAL)
         gc_log(GC_LOG_ERROR, c->req->request_id, "internal error: %s", err->message);
+    if (kind == GC_E_UNAVAILABLE && !has_resp_header(c->resp, "Retry-After"))
+        gc_http_resp_header(c->resp, "Retry-After", RETRY_AFTER_SECONDS);
     send_json(c, gc_err_http_status(kind),
               error_json(c->req, c->client_request_id, kind,
                          err->message[0] ? err->message : "An internal error occurred."));
@@ -633,6 +647,8 @@ static int op_service_root(req_ctx *c, gc_err *err)
 }
 
 static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp);
+static void handle_error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
+                         gc_http_resp *resp);
 
 static void run_inner(void *ctx, const gc_http_req *inner, gc_http_resp *out)
 {
@@ -656,7 +672,8 @@ static int op_batch(req_ctx *c, gc_err *err)
     if (!ct || strncasecmp(ct, "application/json", 16) != 0)
         return gc_err_set(err, GC_E_MEDIA_TYPE, "Content-Type",
                           "The batch must be sent with Content-Type: application/json.");
-    return gc_api_batch(c->req, c->route.version_name, run_inner, c->api, c->resp, err);
+    gc_http_handler h = {.ctx = c->api, .handle = run_inner, .error = handle_error};
+    return gc_api_batch(c->req, c->route.version_name, &h, c->resp, err);
 }
 
 /* ---- dispatch ---- */
@@ -717,10 +734,11 @@ static int authorise(req_ctx *c, bool write, gc_err *err)
                       "Application must have one of the following scopes: %s", list);
 }
 
-/* Order: /healthz answers without a token; every other request is authenticated first (so an
- * unauthenticated client learns nothing, not even which routes exist), then routed, then its
- * method and permission checked. Sets *fn to the operation to run (NULL for /healthz). This
- * much needs no body, so it also runs before a body is read (admit). */
+/* Order: /healthz answers without a token (200 when the store answers a read, else 503); every
+ * other request is authenticated first (so an unauthenticated client learns nothing, not even
+ * which routes exist), then routed, then its method and permission checked. Sets *fn to the
+ * operation to run (NULL for /healthz). This much needs no body, so it also runs before a body
+ * is read (admit). */
 static int route_request(req_ctx *c, op_fn *fn, gc_err *err)
 {
     *fn = NULL;
@@ -756,6 +774,10 @@ static int dispatch(req_ctx *c, gc_err *err)
     if (route_request(c, &fn, err) < 0)
         return -1;
     if (!fn) {
+        gc_err why;
+        gc_err_clear(&why);
+        if (gc_store_ping(c->api->cfg.store, &why) < 0)
+            return gc_err_set(err, GC_E_UNAVAILABLE, "", "%s", why.message);
         char *ok = gc_arena_strdup(c->a, "{\"status\":\"ok\"}");
         set_body(c, 200, "application/json", ok, strlen(ok));
         return 0;

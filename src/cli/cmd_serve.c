@@ -153,6 +153,9 @@ static int serve_run(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* past a file size limit (ulimit -f) a write fails with EFBIG, answered 507, instead of the
+     * signal ending the process */
+    signal(SIGXFSZ, SIG_IGN);
 
     int result = 1;
     gc_err err;

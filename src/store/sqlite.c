@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@
 #include "store/sql.h"
 
 #define BUSY_TIMEOUT_MS 10000
+/* The health check's wait for a lock (a WAL recovery): well below a prober's usual timeout. */
+#define PING_BUSY_TIMEOUT_MS 1000
 #define MAX_READERS 64
 #define MAX_CACHED_STMTS 64
 /* The writer's page cache (KiB; readers keep SQLite's default of 2 MiB): holds the upper
@@ -101,6 +104,7 @@ typedef struct type_sql {
 typedef struct sqlite_store {
     gc_store base;
     char *path;
+    int lock_fd; /* the database file, flock()ed for the store's lifetime: one process per file */
     const gc_entity_type *const *types;
     size_t n_types;
     type_sql *sql; /* one per type */
@@ -140,12 +144,57 @@ typedef struct sqlite_store {
     _Atomic uint64_t checkpoints, restarts;
 } sqlite_store;
 
+/* errno of the failed system call behind an SQLite I/O error on db, 0 when unknown.
+ * sqlite3_system_errno does not always keep it (0 after a failed WAL write, seen under a file
+ * size limit), so the last errno of the WAL and of the database file are asked too. */
+static int io_errno(sqlite3 *db)
+{
+    int e = sqlite3_system_errno(db);
+    sqlite3_file *f = NULL;
+    if (!e && sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) == SQLITE_OK && f &&
+        f->pMethods && f->pMethods->xFileControl(f, SQLITE_FCNTL_LAST_ERRNO, &e) != SQLITE_OK)
+        e = 0;
+    if (!e && sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e) != SQLITE_OK)
+        e = 0;
+    return e;
+}
+
+/* What a failed SQLite call means for the client: a full disk (SQLITE_FULL, or an I/O error
+ * whose errno says no space, quota or file size limit) is GC_E_STORAGE_FULL (507); a lock another
+ * connection held past the busy timeout is GC_E_UNAVAILABLE (503, retry); the rest is internal.
+ * The statement, or the transaction with it, is undone either way: nothing is half-written. */
+static gc_errkind fail_kind(sqlite3 *db, int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+        return GC_E_STORAGE_FULL;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return GC_E_UNAVAILABLE;
+    case SQLITE_IOERR: {
+        int e = db ? io_errno(db) : 0;
+        return e == ENOSPC || e == EDQUOT || e == EFBIG ? GC_E_STORAGE_FULL : GC_E_INTERNAL;
+    }
+    default:
+        return GC_E_INTERNAL;
+    }
+}
+
 static int db_fail(sqlite3 *db, int rc, const char *what, gc_err *err)
 {
-    gc_log(GC_LOG_ERROR, NULL, "sqlite: %s failed: %s (code %d)", what,
-           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), db ? sqlite3_extended_errcode(db) : rc);
-    return gc_err_set(err, GC_E_INTERNAL, "", "Database error while %s (%s).", what,
-                      sqlite3_errstr(rc));
+    gc_errkind kind = fail_kind(db, rc);
+    gc_log(GC_LOG_ERROR, NULL, "sqlite: %s failed: %s (code %d, errno %d)", what,
+           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), db ? sqlite3_extended_errcode(db) : rc,
+           db && (rc & 0xff) == SQLITE_IOERR ? io_errno(db) : 0);
+    if (kind == GC_E_STORAGE_FULL)
+        return gc_err_set(err, kind, "",
+                          "The disk of the store is full (while %s): nothing was changed. Retry once space is freed.",
+                          what);
+    if (kind == GC_E_UNAVAILABLE)
+        return gc_err_set(err, kind, "",
+                          "The store is locked by another connection (while %s): nothing was changed. Retry later.",
+                          what);
+    return gc_err_set(err, kind, "", "Database error while %s (%s).", what, sqlite3_errstr(rc));
 }
 
 /* A prepared statement for sql on c: from the cache, or prepared and cached in place of the
@@ -1011,7 +1060,7 @@ static void run_group(sqlite_store *s, write_op *ops)
         op->version = next_version(s);
         op->rc = run_op(c, op);
         if (op->rc != 0 && sqlite3_get_autocommit(c->db)) {
-            gc_err_set(&gerr, GC_E_INTERNAL, "", "%s", op->err.message);
+            gerr = op->err; /* an error that ended the transaction (full disk, I/O) */
             lost = true;
         }
     }
@@ -1036,9 +1085,13 @@ static void run_group(sqlite_store *s, write_op *ops)
     if (lost) {
         if (!sqlite3_get_autocommit(c->db))
             run_cached(c, "ROLLBACK", "rolling back", NULL);
+        /* a full disk and a lock keep their kinds (507, 503): the client can act on them */
+        gc_errkind kind = gerr.kind == GC_E_STORAGE_FULL || gerr.kind == GC_E_UNAVAILABLE
+                              ? gerr.kind
+                              : GC_E_INTERNAL;
         for (write_op *op = ops; op; op = op->next) {
             op->rc = -1;
-            gc_err_set(&op->err, GC_E_INTERNAL, "", "The write was not committed: %s", gerr.message);
+            gc_err_set(&op->err, kind, "", "The write was not committed: %s", gerr.message);
         }
         return;
     }
@@ -1337,6 +1390,10 @@ static void sqlite_close(gc_store *gs)
     pthread_cond_destroy(&s->work_cv);
     pthread_mutex_destroy(&s->lock);
     free((void *)s->rowids);
+    /* last, with every connection closed: closing a descriptor of the file drops the process's
+     * POSIX locks on it, SQLite's included */
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     free(s->path);
     free(s);
 }
@@ -1356,13 +1413,27 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return gc_err_set(err, GC_E_INTERNAL, "db", "Cannot open database %s: %s.", path, strerror(errno));
-    close(fd);
+    /* One process per file: two would each trust their own caches (rowids, last version) and
+     * disagree about what is stored. flock, not fcntl: SQLite's own locks are fcntl ones, which
+     * this neither meets nor disturbs; the kernel drops it when the process ends, kill -9 too. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return gc_err_set(err, GC_E_UNAVAILABLE, "db",
+                              "The database %s is in use by another graphcerts process, which holds its lock: "
+                              "stop that process first, or use another database file.",
+                              path);
+        return gc_err_set(err, GC_E_INTERNAL, "db", "Cannot lock database %s: %s.", path, strerror(e));
+    }
 
     s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);
+        close(fd);
         return gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
     }
+    s->lock_fd = fd;
     s->base.be = &gc_store_sqlite;
     s->types = types;
     s->n_types = n_types;
@@ -1410,6 +1481,46 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
     result = 0;
 done:
     sqlite_close(s ? &s->base : NULL);
+    return result;
+}
+
+/* The health check: the file at the path is still the one this store locked (not replaced or
+ * removed under it), and a fresh connection reads the schema version from it. A fresh one, as a
+ * pooled connection may answer from its page cache without reading the file at all. Messages
+ * name no path: /healthz answers them to anyone. */
+static int sqlite_ping(gc_store *gs, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    struct stat at_path, held;
+    if (stat(s->path, &at_path) != 0 || fstat(s->lock_fd, &held) != 0 ||
+        at_path.st_dev != held.st_dev || at_path.st_ino != held.st_ino) {
+        gc_log(GC_LOG_ERROR, NULL, "sqlite: %s is no longer the database file this process opened",
+               s->path);
+        return gc_err_set(err, GC_E_UNAVAILABLE, "",
+                          "The database file was replaced or removed while the server runs: restart it.");
+    }
+    int rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(db, PING_BUSY_TIMEOUT_MS);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT value FROM gc_meta WHERE key = 'schema_version'", -1, &st,
+                                NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        gc_log(GC_LOG_ERROR, NULL, "sqlite: health check of %s failed: %s", s->path,
+               db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        gc_err_set(err, GC_E_UNAVAILABLE, "", "The database does not answer: %s.",
+                   rc == SQLITE_DONE ? "its schema version is missing" : sqlite3_errstr(rc));
+        goto done;
+    }
+    result = 0;
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
     return result;
 }
 
@@ -1469,4 +1580,5 @@ const gc_store_backend gc_store_sqlite = {
     .insert = sqlite_insert,
     .update = sqlite_update,
     .remove = sqlite_remove,
+    .ping = sqlite_ping,
 };

@@ -69,3 +69,8 @@ int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, co
 {
     return s->be->remove(s, t, tenant, id, expect_version, err);
 }
+
+int gc_store_ping(gc_store *s, gc_err *err)
+{
+    return s->be->ping(s, err);
+}

@@ -81,6 +81,7 @@ typedef struct gc_store_backend {
                   int64_t *version_out, gc_err *err);
     int (*remove)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, gc_err *err);
+    int (*ping)(gc_store *s, gc_err *err);
 } gc_store_backend;
 
 /* Backends embed this as their first member. */
@@ -90,7 +91,13 @@ struct gc_store {
 
 /* Opens "sqlite:PATH" (creating the file, its directory's schema and the schema-version record
  * on first start). Unknown scheme → GC_E_BAD_REQUEST naming the DSN scheme (never the DSN
- * itself, which may hold a password). */
+ * itself, which may hold a password). A store is used by one process at a time: when another
+ * process has it open → GC_E_UNAVAILABLE naming the file (the lock is held until close, and the
+ * kernel releases it when a process dies).
+ *
+ * Every call below fails with GC_E_STORAGE_FULL when the disk is full and GC_E_UNAVAILABLE
+ * when the store is locked by someone else past its busy timeout; a failed write changes
+ * nothing. */
 int gc_store_open(const char *dsn, gc_store **out, gc_err *err);
 void gc_store_close(gc_store *s);
 
@@ -117,6 +124,10 @@ int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, co
 /* Deletes the row; expect_version 0 means any version. GC_E_NOT_FOUND / GC_E_STALE as above. */
 int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, gc_err *err);
+
+/* A cheap check that the store answers (for /healthz): 0, or -1 with a message that names no
+ * path or secret, fit for an unauthenticated client. */
+int gc_store_ping(gc_store *s, gc_err *err);
 
 extern const gc_store_backend gc_store_sqlite;
 

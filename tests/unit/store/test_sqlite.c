@@ -1191,6 +1191,25 @@ static void test_reopen_and_schema_version(void **state)
     assert_non_null(strstr(err.message, "newer"));
 }
 
+/* One store per file: a second open is refused naming the file until the first is closed. */
+static void test_one_store_per_file(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    assert_int_equal(gc_store_ping(f->s, &err), 0);
+    gc_store *s = NULL;
+    assert_int_equal(gc_store_sqlite_open_types(f->path, test_types, 1, &s, &err), -1);
+    assert_null(s);
+    assert_int_equal(err.kind, GC_E_UNAVAILABLE);
+    assert_string_equal(err.target, "db");
+    assert_non_null(strstr(err.message, f->path));
+    assert_non_null(strstr(err.message, "in use by another graphcerts process"));
+    assert_int_equal(gc_store_ping(f->s, &err), 0); /* the first is untouched */
+    gc_store_close(f->s);
+    f->s = open_types(f->path);
+    assert_int_equal(gc_store_ping(f->s, &err), 0);
+}
+
 static void test_open_by_dsn_creates_directory_and_schema(void **state)
 {
     (void)state;
@@ -1269,6 +1288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_commit_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_bound_the_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_and_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_store_per_file, setup, teardown),
         cmocka_unit_test(test_open_by_dsn_creates_directory_and_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
