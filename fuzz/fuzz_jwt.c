@@ -2,7 +2,7 @@
  * header, key choice, HS256/RS256/ES256 signatures, the claims and the verified-token cache.
  * The first byte picks how the rest becomes a token: as the raw Authorization value, or as
  * "HEADER-JSON\nPAYLOAD-JSON" signed here with a fixed secret or fixed RSA/EC key (or a wrong
- * one), so that the accept path is as reachable as every refusal. GC_FUZZ_JWT_PRINT=1 prints
+ * one), so that the accept path is as reachable as every refusal. GC_FUZZ_PRINT=1 prints
  * each value built and its verdict (handy for writing seeds). */
 #include <stdbool.h>
 #include <stddef.h>
@@ -328,7 +328,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r3 = gc_auth_verify(cached, a, header, NOW, &p3, &e3); /* a hit when r2 was 0 */
     check_same(r1, &p1, &e1, r2, &p2, &e2);
     check_same(r1, &p1, &e1, r3, &p3, &e3);
-    if (getenv("GC_FUZZ_JWT_PRINT")) /* for writing seeds: the value built and the verdict */
+    if (getenv("GC_FUZZ_PRINT")) /* for writing seeds: the value built and the verdict */
         printf("%s\n  -> %s\n", header, r1 == 0 ? "accepted" : e1.message);
     if (r1 == 0)
         check_accepted(&p1, hdr_text != NULL, trusted, alg, hdr_text, payload_text);
