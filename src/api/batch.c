@@ -63,6 +63,10 @@ static int parse_envelope(json_t *root, inner *reqs, size_t *n, gc_err *err)
         json_t *deps = json_object_get(r, "dependsOn");
         if (deps && !json_is_array(deps) && !json_is_null(deps))
             return gc_err_set(err, GC_E_BAD_REQUEST, "dependsOn", "The 'dependsOn' of batch request '%s' must be an array of ids.", q->id);
+        if (json_array_size(deps) > GC_BATCH_MAX_REQUESTS) /* q->deps holds that many */
+            return gc_err_set(err, GC_E_BAD_REQUEST, "dependsOn",
+                              "The 'dependsOn' of batch request '%s' lists %zu ids; at most %d are allowed.",
+                              q->id, json_array_size(deps), GC_BATCH_MAX_REQUESTS);
         size_t di;
         json_t *d;
         json_array_foreach(deps, di, d) {
