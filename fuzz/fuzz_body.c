@@ -1,12 +1,8 @@
-/* Fuzz target for JSON body validation of every entity type: the body parser and create/update
- * validation (src/odata/value.c), the type's hook (src/schema) and the entity writer
- * (src/odata/serialize.c). The first byte picks the type (low 4 bits, modulo the number of
- * types) and create or update (bit 4); the rest is the body. An update applies to a stored
- * record made here from the schema alone. Oracle: a refusal is a clean 400; an accepted record
- * holds every property, each already canonical (validating it again changes nothing), keeps
- * its id and id-forming values on update, and is written as JSON with secrets masked; and
- * nothing (outcome, message, output) changes when the secret values do. GC_FUZZ_PRINT=1
- * prints each outcome (handy for writing seeds). */
+/* Fuzz target for entity bodies: parse, create/update validation of every type, its hook, the
+ * entity writer. Byte 0 picks the type (low 4 bits) and update (bit 4); the rest is the body.
+ * A refusal is a clean 400; an accepted record is complete, canonical (validating it again
+ * changes nothing), keeps its id parts and masks secrets; and no outcome may change when only
+ * the secret values do. GC_FUZZ_PRINT=1 prints each outcome (for writing seeds). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

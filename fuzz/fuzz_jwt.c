@@ -1,9 +1,8 @@
-/* Fuzz target for bearer-token verification (src/auth): "Bearer" parsing, base64url, the JWS
- * header, key choice, HS256/RS256/ES256 signatures, the claims and the verified-token cache.
- * The first byte picks how the rest becomes a token: as the raw Authorization value, or as
- * "HEADER-JSON\nPAYLOAD-JSON" signed here with a fixed secret or fixed RSA/EC key (or a wrong
- * one), so that the accept path is as reachable as every refusal. GC_FUZZ_PRINT=1 prints
- * each value built and its verdict (handy for writing seeds). */
+/* Fuzz target for bearer-token verification (src/auth), the token cache included. Byte 0
+ * picks the mode: the rest is the raw Authorization value, or "HEADER\nPAYLOAD" JSON signed
+ * here with the fixed HS256 secret or RS256/ES256 key (or a wrong one), so the accept path is
+ * as reachable as each refusal; an accepted token must really be signed and valid.
+ * GC_FUZZ_PRINT=1 prints each value built and its verdict (for writing seeds). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +77,8 @@ static gc_auth *plain;  /* no cache: every call verifies in full */
 static gc_auth *cached; /* two cache slots: hits, misses and evictions on every run */
 static char *rsa_public_pem; /* the RSA public key as PEM: the secret of an alg-confusion token */
 
+/* Byte 0: bits 0-1 the mode; bit 2 signs with another key (HS256: another secret; RS256: an
+ * HMAC keyed with the RSA public key, the classic confusion; ES256: ec2 rather than ec1). */
 enum mode { RAW, HS256, RS256, ES256 };
 
 static EVP_PKEY *load_key(const char *pem)

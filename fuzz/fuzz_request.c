@@ -1,9 +1,7 @@
-/* Fuzz target for the request parsers a client reaches before any storage: the path router and
- * its key forms (/set/k, /set('k'), /set(k)), the query-option parser and the JSON body
- * validator. Input: "PATH\nQUERY\nBODY". Oracle: every refusal carries a message that a JSON
- * error envelope can hold (valid UTF-8, ends with '.'); a key read from a path reads back the
- * same from each of the three key forms built from it; parsed query options written back as
- * a nextLink writes them parse to the same options. */
+/* Fuzz target for the request parsers before any storage: the path router and its key forms
+ * (/set/k, /set('k'), /set(k)), the query options and the body validator. Input:
+ * "PATH\nQUERY\nBODY". Every refusal must fit a JSON error envelope; a key must read back the
+ * same from all three key forms; query options written back as a nextLink must parse the same. */
 
 #include <jansson.h>
 #include <stdbool.h>
