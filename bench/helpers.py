@@ -347,9 +347,10 @@ def cmd_report(raw, out, *meta):
     lines.append("")
     lines.append("## Where the time goes")
     lines.append("")
-    lines.append("Context measured in the same run; no targets. The floors are libmicrohttpd alone "
-                 "(bench/http_floor.c): started as graphcerts starts it, answering every GET with "
-                 "the same entity bytes and response headers, with nothing behind it. The storage "
+    lines.append("Context measured in the same run; no targets. The HTTP floor is graphcerts's "
+                 "own HTTP server alone (src/http through bench/http_floor.c): started as graphcerts "
+                 "starts it, answering every GET with the same entity bytes and response headers, "
+                 "with nothing behind it. The storage "
                  "floor is graphcerts's store alone (bench/store_writes.c, after the HTTP runs): "
                  "the store calls of a PATCH or a POST from 64 threads, with no HTTP, JSON bodies "
                  "or tokens in front, against the same fsync reference. CPU per "
@@ -365,12 +366,9 @@ def cmd_report(raw, out, *meta):
     def ratio_s(r):
         return "—" if r[0] is None else "%.2f× (rounds: %s)" % (r[0], ", ".join("%.2f" % x for x in r[1]))
 
-    for lab, what in (("get_floor", "libmicrohttpd floor, graphcerts's 80 KiB connection pool"),
-                      ("get_floor16", "libmicrohttpd floor, a 16 KiB connection pool")):
-        ctx("%s: req/s" % what, fmt(med(runs, lab, "rps"), "req/s"))
-        ctx("%s ÷ nginx" % what, ratio_s(paired(lab, "rps", "get_nginx", "rps")))
-    ctx("graphcerts GET ÷ libmicrohttpd floor (80 KiB pool)",
-        ratio_s(paired("get_gc", "rps", "get_floor", "rps")))
+    ctx("HTTP floor (src/http alone): req/s", fmt(med(runs, "get_floor", "rps"), "req/s"))
+    ctx("HTTP floor ÷ nginx", ratio_s(paired("get_floor", "rps", "get_nginx", "rps")))
+    ctx("graphcerts GET ÷ HTTP floor", ratio_s(paired("get_gc", "rps", "get_floor", "rps")))
     fs = med(runs, "fsync", "fsync_per_s")
     for mode, what in (("patch", "PATCH"), ("post", "POST")):
         v = med(runs, "store_" + mode, "ops_per_s")

@@ -1,20 +1,18 @@
-/* The HTTP-library floor of the benchmarks: libmicrohttpd alone, started the way graphcerts
- * starts it (internal epoll polling, one I/O thread per core, the given per-connection pool),
- * answering every GET with the same entity bytes and the same response headers graphcerts
- * sends, with no authentication, routing or storage behind it. Its requests/s against nginx's
- * shows what the HTTP layer costs by itself; graphcerts's against it, what graphcerts adds.
+/* The HTTP-layer floor of the benchmarks: graphcerts's own HTTP server (src/http) alone, started
+ * the way graphcerts starts it (one I/O thread per core, the default limits), answering every
+ * request with the same entity bytes and response headers graphcerts sends, with no
+ * authentication, routing or storage behind it. Its requests/s against nginx's shows what the
+ * HTTP layer costs by itself; graphcerts's against it, what graphcerts adds.
  * Listens on 127.0.0.1 only; runs until SIGTERM or SIGINT.
- * Usage: http_floor PORT POOL_BYTES THREADS ENTITY_FILE */
-#define _POSIX_C_SOURCE 200809L
-#include <microhttpd.h>
-
-#include <arpa/inet.h>
+ * Usage: http_floor PORT THREADS ENTITY_FILE */
 #include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/log.h"
+#include "http/http.h"
 
 #define FLOOR_MAX_ENTITY (1u << 20)
 
@@ -25,28 +23,24 @@ static const char content_type[] =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
     "charset=utf-8";
 
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version, const char *upload,
-                                 size_t *upload_size, void **req)
+static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp)
 {
-    static int first_call;
-    (void)cls, (void)url, (void)method, (void)version, (void)upload, (void)upload_size;
-    if (*req == NULL) { /* headers are in; answer on the next call, as graphcerts does */
-        *req = &first_call;
-        return MHD_YES;
-    }
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(entity_len, entity, MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", content_type);
-    MHD_add_response_header(r, "OData-Version", "4.0");
-    MHD_add_response_header(r, "request-id", "5f0c3d2a-8e61-4b7f-9a3c-2d1e0f4b6a71");
-    MHD_add_response_header(r, "client-request-id", "5f0c3d2a-8e61-4b7f-9a3c-2d1e0f4b6a71");
-    MHD_add_response_header(r, "ETag", "W/\"1\"");
-    enum MHD_Result ret = MHD_queue_response(conn, 200, r);
-    MHD_destroy_response(r);
-    return ret;
+    (void)ctx;
+    resp->status = 200;
+    resp->content_type = content_type;
+    resp->body = entity;
+    resp->body_len = entity_len;
+    gc_http_resp_header(resp, "OData-Version", "4.0");
+    gc_http_resp_header(resp, "request-id", req->request_id);
+    gc_http_resp_header(resp, "client-request-id", req->request_id);
+    gc_http_resp_header(resp, "ETag", "W/\"1\"");
+}
+
+static void error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
+                  gc_http_resp *resp)
+{
+    (void)ctx, (void)req, (void)message;
+    resp->status = gc_err_http_status(kind);
 }
 
 static int read_entity(const char *path)
@@ -71,39 +65,34 @@ static unsigned long parse_num(const char *s, unsigned long max)
 
 int main(int argc, char **argv)
 {
-    unsigned long port = argc == 5 ? parse_num(argv[1], 65535) : 0;
-    unsigned long pool = argc == 5 ? parse_num(argv[2], 1ul << 30) : 0;
-    unsigned long threads = argc == 5 ? parse_num(argv[3], 1024) : 0;
-    if (!port || !pool || !threads) {
-        fprintf(stderr, "usage: http_floor PORT POOL_BYTES THREADS ENTITY_FILE\n");
+    unsigned long port = argc == 4 ? parse_num(argv[1], 65535) : 0;
+    unsigned long threads = argc == 4 ? parse_num(argv[2], 1024) : 0;
+    if (!port || !threads) {
+        fprintf(stderr, "usage: http_floor PORT THREADS ENTITY_FILE\n");
         return 2;
     }
-    if (read_entity(argv[4]) != 0) {
-        fprintf(stderr, "http_floor: cannot read an entity of 1 byte to 1 MiB from %s\n", argv[4]);
+    if (read_entity(argv[3]) != 0) {
+        fprintf(stderr, "http_floor: cannot read an entity of 1 byte to 1 MiB from %s\n", argv[3]);
         return 1;
     }
+    gc_log_set_level(GC_LOG_WARN);
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before MHD's threads start: they inherit it */
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, on_access, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)pool, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)threads, MHD_OPTION_END);
-    if (!d) {
-        fprintf(stderr, "http_floor: cannot start libmicrohttpd on port %lu\n", port);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before the server's threads start */
+    gc_http_config cfg = {.listen_host = "127.0.0.1", .port = (unsigned short)port,
+                          .io_threads = (unsigned)threads};
+    gc_http_handler h = {.handle = handle, .error = error};
+    gc_http_server *srv = NULL;
+    gc_err err;
+    if (gc_http_start(&cfg, &h, &srv, &err) != 0) {
+        fprintf(stderr, "http_floor: %s\n", err.message);
         return 1;
     }
     int sig = 0;
     sigwait(&stop, &sig);
-    MHD_stop_daemon(d);
+    gc_http_stop(srv);
     free(entity);
     return 0;
 }

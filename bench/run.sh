@@ -34,7 +34,7 @@ WORK=$(mktemp -d /tmp/graphcerts-bench.XXXXXX)
 chmod 755 "$WORK" # nginx's workers run as an unprivileged user and read www/ under it
 RAW=$WORK/raw.txt
 : >"$RAW"
-GC_PID="" NGINX_PID="" JS_PID="" NPM_PID="" FLOOR_PID="" FLOOR16_PID="" CHILD=""
+GC_PID="" NGINX_PID="" JS_PID="" NPM_PID="" FLOOR_PID="" CHILD=""
 
 since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.0f", a - b }'; }
 say() { printf '[bench %4ss] %s\n' "$(since "$T_START")" "$*" >&2; }
@@ -73,7 +73,6 @@ cleanup() {
   stop_pid "$JS_PID"
   stop_pid "$NPM_PID"
   stop_pid "$FLOOR_PID"
-  stop_pid "$FLOOR16_PID"
   if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
     echo "bench: interrupted; every process it started is stopped" >&2
   elif [ "$rc" -ne 0 ]; then
@@ -108,14 +107,13 @@ fi
 # ---- build ----
 say "building $BIN (Release) and the fsync writer"
 if ! child "$WORK/build.txt" cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release 2>&1 ||
-  ! child "$WORK/build.txt" cmake --build "$BUILD" --target graphcerts store_writes -j "${JOBS:-2}" 2>&1; then
+  ! child "$WORK/build.txt" cmake --build "$BUILD" --target graphcerts store_writes http_floor -j "${JOBS:-2}" 2>&1; then
   tail -n 30 "$WORK/build.txt" >&2
   exit 1
 fi
 cc -std=c17 -O2 -Wall -Wextra -o "$WORK/fsync_writer" "$BENCH/fsync_writer.c"
-cc -std=c17 -O2 -Wall -Wextra -o "$WORK/http_floor" "$BENCH/http_floor.c" -lmicrohttpd
 
-read -r GC_PORT NGINX_PORT JS_PORT START_PORT FLOOR_PORT FLOOR16_PORT <<<"$(python3 "$BENCH/helpers.py" ports 6)"
+read -r GC_PORT NGINX_PORT JS_PORT START_PORT FLOOR_PORT <<<"$(python3 "$BENCH/helpers.py" ports 5)"
 SECRET=$WORK/jwt-secret
 head -c 48 /dev/urandom | base64 >"$SECRET"
 chmod 600 "$SECRET"
@@ -220,17 +218,11 @@ read_rss() {
   echo "rss rss hwm_kb=$(awk '/^VmHWM/{print $2}' "$s") rss_kb=$(awk '/^VmRSS/{print $2}' "$s") anon_kb=$(awk '/^RssAnon/{print $2}' "$s") file_kb=$(awk '/^RssFile/{print $2}' "$s")" >>"$RAW"
 }
 
-# ---- the HTTP-library floor: libmicrohttpd alone, as graphcerts starts it ----
-# graphcerts's per-connection pool: its URL and header limits (32 KiB each by default) plus
-# 16 KiB (src/http/server.c); the second floor uses a small 16 KiB pool, which shows what
-# zeroing the larger pool between requests costs.
+# ---- the HTTP-layer floor: graphcerts's HTTP server alone, with a canned answer ----
 ENTITY_FILE=$WORK/www$SET/$(head -n 1 "$WORK/ids-nginx.txt")
-"$WORK/http_floor" "$FLOOR_PORT" $((80 << 10)) "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
+"$BUILD/http_floor" "$FLOOR_PORT" "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
 FLOOR_PID=$!
-"$WORK/http_floor" "$FLOOR16_PORT" $((16 << 10)) "$THREADS" "$ENTITY_FILE" 2>>"$WORK/floor.log" &
-FLOOR16_PID=$!
 child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$FLOOR_PORT/" "$FLOOR_PID" 20
-child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$FLOOR16_PORT/" "$FLOOR16_PID" 20
 
 # ---- json-server, for scenario 2 (its runs alternate with graphcerts's in scenario 1's rounds) ----
 if [ -n "$NPM_PID" ]; then
@@ -244,8 +236,8 @@ node "$JS_DIR/node_modules/json-server/lib/cli/bin.js" --host 127.0.0.1 --port "
 JS_PID=$!
 child /dev/null python3 "$BENCH/helpers.py" wait "http://127.0.0.1:$JS_PORT/userPfxCertificates/$(head -n 1 "$WORK/ids-jsonserver.txt")" "$JS_PID" 30
 
-# ---- 1, 2 and 7: GET by id vs nginx, the libmicrohttpd floors and json-server; peak RSS ----
-say "scenarios 1 and 2: GET by random id, 64 connections, graphcerts vs nginx, the libmicrohttpd floors and json-server ($JSONSERVER_ENTITIES entities) (interleaved, $RUNS runs each)"
+# ---- 1, 2 and 7: GET by id vs nginx, the HTTP-layer floor and json-server; peak RSS ----
+say "scenarios 1 and 2: GET by random id, 64 connections, graphcerts vs nginx, the HTTP-layer floor and json-server ($JSONSERVER_ENTITIES entities) (interleaved, $RUNS runs each)"
 export BENCH_PREFIX=$SET/
 BENCH_IDS=$WORK/ids.txt run_wrk "" 64 get.lua "$GC_URL" "$WARM"
 BENCH_IDS=$WORK/ids-nginx.txt run_wrk "" 64 get.lua "http://127.0.0.1:$NGINX_PORT" "$WARM"
@@ -255,12 +247,11 @@ for _ in $(seq "$RUNS"); do
   read_rss
   BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_nginx 64 get.lua "http://127.0.0.1:$NGINX_PORT"
   BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor 64 get.lua "http://127.0.0.1:$FLOOR_PORT"
-  BENCH_IDS=$WORK/ids-nginx.txt run_wrk get_floor16 64 get.lua "http://127.0.0.1:$FLOOR16_PORT"
   BENCH_PREFIX=/userPfxCertificates/ BENCH_IDS=$WORK/ids-jsonserver.txt \
     run_wrk get_jsonserver 64 get.lua "http://127.0.0.1:$JS_PORT"
 done
-for pid in "$NGINX_PID" "$FLOOR_PID" "$FLOOR16_PID" "$JS_PID"; do stop_pid "$pid"; done
-NGINX_PID="" FLOOR_PID="" FLOOR16_PID="" JS_PID=""
+for pid in "$NGINX_PID" "$FLOOR_PID" "$JS_PID"; do stop_pid "$pid"; done
+NGINX_PID="" FLOOR_PID="" JS_PID=""
 export BENCH_PREFIX=$SET
 
 # ---- 3: $filter on userPrincipalName, p99 ----

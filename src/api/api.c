@@ -719,14 +719,14 @@ static int authorise(req_ctx *c, bool write, gc_err *err)
 
 /* Order: /healthz answers without a token; every other request is authenticated first (so an
  * unauthenticated client learns nothing, not even which routes exist), then routed, then its
- * method and permission checked. */
-static int dispatch(req_ctx *c, gc_err *err)
+ * method and permission checked. Sets *fn to the operation to run (NULL for /healthz). This
+ * much needs no body, so it also runs before a body is read (admit). */
+static int route_request(req_ctx *c, op_fn *fn, gc_err *err)
 {
+    *fn = NULL;
     if (strcmp(c->req->path, "/healthz") == 0) {
         if (strcmp(c->req->method, "GET") != 0 && strcmp(c->req->method, "HEAD") != 0)
             return method_not_allowed(c, &ops_by_route[GC_ROUTE_HEALTH], err);
-        char *ok = gc_arena_strdup(c->a, "{\"status\":\"ok\"}");
-        set_body(c, 200, "application/json", ok, strlen(ok));
         return 0;
     }
     if (authenticate(c, err) < 0)
@@ -736,20 +736,30 @@ static int dispatch(req_ctx *c, gc_err *err)
     c->base = request_base(c);
     const route_ops *ro = &ops_by_route[c->route.kind];
     const char *m = c->req->method;
-    op_fn fn = NULL;
     bool write = false;
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
-        fn = ro->get;
+        *fn = ro->get;
     else if (strcmp(m, "POST") == 0)
-        fn = ro->post, write = true;
+        *fn = ro->post, write = true;
     else if (strcmp(m, "PATCH") == 0)
-        fn = ro->patch, write = true;
+        *fn = ro->patch, write = true;
     else if (strcmp(m, "DELETE") == 0)
-        fn = ro->del, write = true;
-    if (!fn)
+        *fn = ro->del, write = true;
+    if (!*fn)
         return method_not_allowed(c, ro, err);
-    if (authorise(c, write, err) < 0)
+    return authorise(c, write, err);
+}
+
+static int dispatch(req_ctx *c, gc_err *err)
+{
+    op_fn fn;
+    if (route_request(c, &fn, err) < 0)
         return -1;
+    if (!fn) {
+        char *ok = gc_arena_strdup(c->a, "{\"status\":\"ok\"}");
+        set_body(c, 200, "application/json", ok, strlen(ok));
+        return 0;
+    }
     return fn(c, err);
 }
 
@@ -761,6 +771,20 @@ static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp)
     gc_err_clear(&err);
     if (dispatch(&c, &err) < 0)
         send_error(&c, &err);
+}
+
+/* Before a body is read: the token, the route, the method and the permission. */
+static bool admit(void *ctx, const gc_http_req *req, gc_http_resp *resp)
+{
+    req_ctx c = {.api = ctx, .req = req, .resp = resp, .a = req->arena};
+    common_headers(&c);
+    gc_err err;
+    gc_err_clear(&err);
+    op_fn fn;
+    if (route_request(&c, &fn, &err) == 0)
+        return true;
+    send_error(&c, &err);
+    return false;
 }
 
 static void handle_error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
@@ -806,5 +830,5 @@ void gc_api_free(gc_api *api)
 
 gc_http_handler gc_api_http_handler(gc_api *api)
 {
-    return (gc_http_handler){.ctx = api, .handle = handle, .error = handle_error};
+    return (gc_http_handler){.ctx = api, .handle = handle, .error = handle_error, .admit = admit};
 }

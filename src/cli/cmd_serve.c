@@ -18,6 +18,8 @@
 typedef struct serve_config {
     const char *listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
     long long max_body, max_page_size, io_threads, workers;
+    long long max_connections, max_per_ip, max_body_memory, header_timeout, body_timeout,
+        keepalive_timeout, write_timeout;
 } serve_config;
 
 #define OPT(name, type, deflt, min, max, metavar, help, field)                                     \
@@ -42,12 +44,30 @@ static const gc_opt serve_opts[] = {
         log_level),
     OPT("io-threads", GC_OPT_INT, "0", 0, 256, "N", "HTTP I/O threads (0: one per core)", io_threads),
     OPT("workers", GC_OPT_INT, "64", 1, 4096, "N", "threads that run writes", workers),
+    OPT("max-connections", GC_OPT_INT, "0", 0, 1000000, "N",
+        "open connections in all (0: the open-file limit less a reserve); at the cap the oldest "
+        "idle connection is closed", max_connections),
+    OPT("max-connections-per-ip", GC_OPT_INT, "256", 0, 1000000, "N",
+        "open connections from one client address, IPv6 by /64 (0: no cap)", max_per_ip),
+    OPT("max-body-memory", GC_OPT_INT, "268435456", 65536, 68719476736LL, "BYTES",
+        "memory all request bodies may hold together; beyond it 503", max_body_memory),
+    OPT("header-timeout", GC_OPT_INT, "10", 1, 3600, "SECONDS",
+        "time for a request head, from its first byte (408 after)", header_timeout),
+    OPT("body-timeout", GC_OPT_INT, "30", 1, 3600, "SECONDS",
+        "time for a request body, from the end of its head (408 after)", body_timeout),
+    OPT("keepalive-timeout", GC_OPT_INT, "30", 1, 3600, "SECONDS",
+        "an idle connection between requests is closed after this", keepalive_timeout),
+    OPT("write-timeout", GC_OPT_INT, "30", 1, 3600, "SECONDS",
+        "a client that reads nothing of its answer for this long is cut off", write_timeout),
 };
 
 static const char serve_usage[] =
     "usage: graphcerts serve [--listen HOST:PORT] [--db sqlite:PATH] [--jwt-secret-file F] [--jwks F]\n"
     "                        [--tls-cert F --tls-key F] [--public-url URL] [--max-body BYTES]\n"
-    "                        [--log-level L]\n\n"
+    "                        [--log-level L] [--io-threads N] [--workers N]\n"
+    "                        [--max-connections N] [--max-connections-per-ip N]\n"
+    "                        [--max-body-memory BYTES] [--header-timeout S] [--body-timeout S]\n"
+    "                        [--keepalive-timeout S] [--write-timeout S]\n\n"
     "Serves the Microsoft Graph certificate API. Every option can also be set in the environment\n"
     "as GRAPHCERTS_<NAME> (e.g. GRAPHCERTS_MAX_BODY); a flag wins over the environment.";
 
@@ -158,7 +178,14 @@ static int serve_run(int argc, char **argv)
         goto fail;
     gc_http_config hcfg = {.listen_host = host, .port = port, .tls_cert_file = cfg.tls_cert,
                            .tls_key_file = cfg.tls_key, .max_body = (size_t)cfg.max_body,
-                           .io_threads = (unsigned)cfg.io_threads, .workers = (unsigned)cfg.workers};
+                           .io_threads = (unsigned)cfg.io_threads, .workers = (unsigned)cfg.workers,
+                           .max_connections = (unsigned)cfg.max_connections,
+                           .max_per_ip = (unsigned)cfg.max_per_ip,
+                           .max_body_memory = (size_t)cfg.max_body_memory,
+                           .header_timeout_ms = (unsigned)cfg.header_timeout * 1000u,
+                           .body_timeout_ms = (unsigned)cfg.body_timeout * 1000u,
+                           .keepalive_timeout_ms = (unsigned)cfg.keepalive_timeout * 1000u,
+                           .write_timeout_ms = (unsigned)cfg.write_timeout * 1000u};
     gc_http_handler handler = gc_api_http_handler(api);
     if (gc_http_start(&hcfg, &handler, &srv, &err) < 0)
         goto fail;

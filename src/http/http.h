@@ -1,7 +1,10 @@
-/* The HTTP adapter over libmicrohttpd. It knows HTTP, not certificates: it turns a request into
- * a gc_http_req, calls one handler, and sends the gc_http_resp the handler filled. It enforces
- * the transport limits (body size → 413, URL length → 414, header size → 431) before the handler
- * runs, answering those itself through the handler's error hook so the body is a Graph error. */
+/* The HTTP/1.1 server (epoll, OpenSSL for TLS through cert/tls.h). It knows HTTP, not
+ * certificates: it turns a request into a gc_http_req, calls one handler, and sends the
+ * gc_http_resp the handler filled. It guards the network edge before any handler runs: framing
+ * (RFC 9112: conflicting lengths, unknown codings → 400/501 and close), limits (413, 414, 431),
+ * deadlines for the head, the body, idle keep-alive and stalled writes (408 or close),
+ * connection caps (total, per client address) and a cap on the memory all bodies may hold (503).
+ * Every answer it makes itself goes through the handler's error hook, so it is a Graph error. */
 #ifndef GC_HTTP_HTTP_H
 #define GC_HTTP_HTTP_H
 
@@ -29,6 +32,7 @@ typedef struct gc_http_req {
     const unsigned char *body; /* NULL when none; NUL-terminated */
     size_t body_len;
     char request_id[37];    /* a fresh GUID per request */
+    const char *peer_addr;  /* the client's IP address as text ("" when unknown) */
 } gc_http_req;
 
 #define GC_HTTP_MAX_RESP_HEADERS 16
@@ -57,6 +61,11 @@ typedef struct gc_http_handler {
      * for a malformed request). req has method, path, headers and request_id; body NULL. */
     void (*error)(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
                   gc_http_resp *resp);
+    /* Optional: runs on an I/O thread once the head of a request with a body is in, before any
+     * byte of the body is read or any memory is set aside for it. Returns true to go on; false
+     * after filling resp with the refusal (401, 403, 404, 405, ...), which is sent at once and
+     * the connection closed without reading the body. req->body is NULL. */
+    bool (*admit)(void *ctx, const gc_http_req *req, gc_http_resp *resp);
 } gc_http_handler;
 
 typedef struct gc_http_config {
@@ -68,6 +77,16 @@ typedef struct gc_http_config {
     size_t max_headers;      /* bytes of all headers; default 32 KiB */
     unsigned io_threads;     /* 0: number of cores */
     unsigned workers;        /* blocking worker threads for writes; 0: 64 */
+    /* The edge. 0 means the default given. */
+    unsigned max_connections;     /* open connections in all; default: the open-file limit
+                                     (raised to its hard maximum) less a reserve */
+    unsigned max_per_ip;          /* open connections from one address (IPv6: one /64);
+                                     0: no cap */
+    size_t max_body_memory;       /* bytes all request bodies may hold together; 256 MiB */
+    unsigned header_timeout_ms;   /* from the first byte of a head to its end; 10 s */
+    unsigned body_timeout_ms;     /* from the end of the head to the end of the body; 30 s */
+    unsigned keepalive_timeout_ms;/* an idle connection between requests; 30 s */
+    unsigned write_timeout_ms;    /* a response that makes no progress; 30 s */
 } gc_http_config;
 
 typedef struct gc_http_server gc_http_server;

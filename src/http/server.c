@@ -1,93 +1,169 @@
-/* The libmicrohttpd adapter. I/O threads run GET/HEAD handlers inline; other methods are
- * suspended and handed to blocking worker threads, which fill the response and resume the
- * connection for the I/O thread to send. Limits (413/414/431) are answered through the error
- * hook. MHD 0.9.75 cannot answer mid-body, so a chunked body past max_body is read and dropped
- * (at most 16 MiB or max_body more bytes, else the connection is cut) before its 413 goes out. */
+/* The HTTP/1.1 server (see http.h). Each I/O thread owns an epoll set (edge-triggered) with the
+ * shared listening socket (EPOLLEXCLUSIVE), an eventfd for wake-ups and its connections. GET and
+ * HEAD run inline on the I/O thread; other methods go to blocking worker threads, which hand the
+ * connection back through the thread's done list. A connection is in one state at a time:
+ * HEAD (waiting for or reading a request head), BODY, WORKER, WRITE or LINGER (answered and
+ * closing: the rest of the input is read and dropped so the answer is not lost to a reset).
+ * Deadlines are checked by a sweep every SWEEP_MS; idle connections (no request under way) sit
+ * on a per-thread LRU list, and the oldest is closed when the connection cap is reached. */
 #include "http/http.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cert/tls.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "http/parse.h"
 
 #define DEFAULT_MAX_BODY ((size_t)4 << 20)
 #define DEFAULT_MAX_URL ((size_t)32 << 10)
 #define DEFAULT_MAX_HEADERS ((size_t)32 << 10)
+#define MAX_HEADER_FIELDS 1024u
 #define DEFAULT_WORKERS 64u
+#define DEFAULT_MAX_PER_IP 0u
+#define DEFAULT_BODY_MEMORY ((size_t)256 << 20)
+#define DEFAULT_HEADER_TIMEOUT_MS 10000u
+#define DEFAULT_BODY_TIMEOUT_MS 30000u
+#define DEFAULT_KEEPALIVE_TIMEOUT_MS 30000u
+#define DEFAULT_WRITE_TIMEOUT_MS 30000u
+/* Open files kept back from the connection cap for the store, logs and the like. */
+#define FD_RESERVE 512u
 #define MAX_PEM_BYTES ((off_t)1 << 20)
-/* Bytes of an over-long chunked body read and dropped before the 413 (see PH_DRAIN). */
-#define DRAIN_MAX ((size_t)16 << 20)
-/* Idle keep-alive and stalled connections are closed after this many seconds. */
-#define CONNECTION_TIMEOUT_S 60u
-/* gc_http_stop waits this long for requests (headers in) still being read or answered; it
+/* A closing connection reads and drops at most this much (or max_body, when larger) for at
+ * most LINGER_MS, so that its answer reaches a client still sending. */
+#define LINGER_BYTES ((size_t)16 << 20)
+#define LINGER_MS 2000
+#define SWEEP_MS 100
+#define READ_CHUNK ((size_t)16 << 10)
+#define BODY_MIN_CAP ((size_t)16 << 10)
+/* gc_http_stop waits this long for requests (heads in) still being read or answered; it
  * always waits for those held by workers. */
 #define STOP_GRACE_S 10
+#define MAX_EVENTS 128
 
-typedef enum req_phase {
-    PH_NEW,    /* request line seen; the access handler has not run yet */
-    PH_BODY,   /* headers accepted; collecting the body */
-    PH_DRAIN,  /* body over max_body: reading and dropping the rest before the 413 */
-    PH_WORKER, /* suspended, owned by a worker thread */
-    PH_READY,  /* the worker filled resp; queue it on the next access-handler call */
-    PH_QUEUED, /* a response is queued */
-} req_phase;
+typedef enum conn_state { CS_HEAD, CS_BODY, CS_WORKER, CS_WRITE, CS_LINGER } conn_state;
+
+typedef struct io_thread io_thread;
+typedef struct conn conn;
 
 typedef struct req_ctx {
-    gc_http_server *srv;
-    struct MHD_Connection *conn;
-    gc_arena *arena;
+    gc_arena *arena; /* owns this record too */
     gc_http_req req;
     gc_http_resp resp;
-    struct timespec start;
-    req_phase phase;
-    unsigned char *body; /* arena-owned, body_cap bytes */
+    int64_t start_ns;
+    gc_http_body_kind body_kind;
+    uint64_t body_left;      /* GC_BODY_LENGTH: bytes still to come */
+    gc_http_chunked chunk;
+    unsigned char *body;     /* malloc'd, body_cap bytes counted in srv->body_memory */
     size_t body_cap;
-    size_t drained;
-    int status;          /* status queued, 0 until then */
-    bool counted;        /* included in srv->in_flight */
-    struct req_ctx *next; /* worker queue link */
+    bool keep_alive, is_head, http10, counted;
+    int status;              /* sent, 0 until then */
 } req_ctx;
 
+typedef struct ip_key {
+    unsigned char b[16];
+} ip_key;
+
+struct conn {
+    io_thread *t;
+    int fd;
+    gc_tls_conn *tls;
+    conn_state state;
+    bool dead;          /* the peer is gone: free when a worker hands the connection back */
+    bool closed;        /* closed; freed after the current batch of events (which may name it) */
+    bool must_close;    /* close once the current answer is out */
+    bool served;        /* one request answered: an empty HEAD state is keep-alive idle */
+    bool head_started;  /* bytes of the next head have arrived (its deadline runs) */
+    bool on_idle;
+    bool ip_counted;
+    ip_key ip;
+    char peer[INET6_ADDRSTRLEN];
+    int64_t deadline_ms; /* 0: none */
+    char *in;
+    size_t in_len, in_cap, scanned;
+    const char *interim; /* "100 Continue" still to send, from interim_off */
+    size_t interim_off;
+    req_ctx *rc;
+    struct iovec out[2]; /* head and body of the answer being written */
+    size_t lingered;
+    conn *prev, *next;   /* t->all */
+    conn *iprev, *inext; /* t->idle, oldest first */
+    conn *qnext;         /* worker queue, or t->done */
+};
+
+struct io_thread {
+    gc_http_server *srv;
+    pthread_t thread;
+    bool started;
+    int ep, wake_fd;
+    conn *all;
+    conn *idle_head, *idle_tail;
+    conn *closed;        /* closed in this turn of the loop, freed at its end */
+    pthread_mutex_t done_mu;
+    conn *done;          /* handed back by workers */
+    atomic_bool quit;
+    gc_http_field *fields; /* parser scratch, MAX_HEADER_FIELDS */
+    char date[40];
+    time_t date_sec;
+};
+
+typedef struct ip_entry {
+    ip_key key;
+    unsigned count;
+    struct ip_entry *next;
+} ip_entry;
+
+#define IP_BUCKETS 1024u
+
 struct gc_http_server {
-    struct MHD_Daemon *daemon;
     gc_http_handler handler;
-    size_t max_body, max_url, max_headers;
-    bool tls;
+    size_t max_body, max_url, max_headers, head_cap, max_body_memory;
+    unsigned max_connections, max_per_ip;
+    unsigned header_timeout_ms, body_timeout_ms, keepalive_timeout_ms, write_timeout_ms;
+    gc_http_limits limits;
+    gc_tls_ctx *tls;
     int listen_fd;
-    bool listen_fd_ours; /* MHD_quiesce_daemon handed the socket back to us */
     unsigned short port;
-    char *cert_pem, *key_pem;
-    size_t key_pem_len;
-    char start_msg[256]; /* MHD's first complaint while starting, for the error message */
-    atomic_bool started;
-    atomic_bool stopping; /* answers carry "Connection: close" */
+    atomic_bool stopping; /* answers carry "Connection: close"; no more accepts */
+    atomic_size_t open_conns;
+    atomic_size_t body_memory;
+
+    io_thread *threads;
+    unsigned n_threads;
+
+    pthread_mutex_t ip_mu;
+    ip_entry *ip_table[IP_BUCKETS];
 
     pthread_mutex_t mu;
     pthread_cond_t work_cv; /* a job was queued, or quit */
     pthread_cond_t idle_cv; /* in_flight or suspended went down */
     bool sync_ready;
-    req_ctx *q_head, *q_tail;
+    conn *q_head, *q_tail;
     bool quit;
-    bool closing;     /* no more hand-offs to workers: new writes get 503 */
-    atomic_size_t in_flight; /* requests between complete headers and completion; atomic, so
-                                the per-request count takes no lock that I/O threads share */
-    size_t suspended; /* requests handed to workers and not yet resumed */
+    bool closing;            /* no more hand-offs to workers: new writes get 503 */
+    atomic_size_t in_flight; /* requests between a complete head and their end */
+    size_t suspended;        /* connections held by workers */
     pthread_t *workers;
     unsigned n_workers;
 };
@@ -102,102 +178,135 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-static double ms_since(const struct timespec *start)
+static int64_t now_ns(void)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) * 1000.0 +
-           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- MHD callbacks: logging ---- */
-
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+static int64_t now_ms(void)
 {
-    gc_http_server *srv = cls;
-    char msg[256];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
-        msg[--n] = '\0';
-    if (!atomic_load(&srv->started)) { /* MHD_start_daemon is running: keep it for gc_err */
-        pthread_mutex_lock(&srv->mu);
-        if (srv->start_msg[0] == '\0') /* the first complaint names the cause */
-            memcpy(srv->start_msg, msg, n + 1);
-        pthread_mutex_unlock(&srv->mu);
+    return now_ns() / 1000000;
+}
+
+/* ---- per-address connection counts ---- */
+
+static unsigned ip_bucket(const ip_key *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sizeof k->b; i++)
+        h = (h ^ k->b[i]) * 1099511628211ull;
+    return (unsigned)(h % IP_BUCKETS);
+}
+
+/* The key of an address: IPv4 (also when mapped into IPv6) in full, IPv6 by its /64, since
+ * one client commonly holds a whole /64. */
+static void ip_key_of(const struct sockaddr_storage *ss, ip_key *k, char *text, size_t text_len)
+{
+    memset(k, 0, sizeof *k);
+    text[0] = '\0';
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        memcpy(k->b, &s4->sin_addr, 4);
+        inet_ntop(AF_INET, &s4->sin_addr, text, (socklen_t)text_len);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+            memcpy(k->b, s6->sin6_addr.s6_addr + 12, 4);
+            inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, text, (socklen_t)text_len);
+        } else {
+            k->b[15] = 6;
+            memcpy(k->b, s6->sin6_addr.s6_addr, 8);
+            inet_ntop(AF_INET6, &s6->sin6_addr, text, (socklen_t)text_len);
+        }
+    }
+}
+
+static bool ip_acquire(gc_http_server *srv, const ip_key *k)
+{
+    if (srv->max_per_ip == 0)
+        return true;
+    unsigned b = ip_bucket(k);
+    bool ok = true;
+    pthread_mutex_lock(&srv->ip_mu);
+    ip_entry *e = srv->ip_table[b];
+    while (e && memcmp(&e->key, k, sizeof *k) != 0)
+        e = e->next;
+    if (!e) {
+        e = xcalloc(1, sizeof *e);
+        e->key = *k;
+        e->next = srv->ip_table[b];
+        srv->ip_table[b] = e;
+    }
+    if (e->count >= srv->max_per_ip)
+        ok = false;
+    else
+        e->count++;
+    pthread_mutex_unlock(&srv->ip_mu);
+    return ok;
+}
+
+static void ip_release(gc_http_server *srv, const ip_key *k)
+{
+    unsigned b = ip_bucket(k);
+    pthread_mutex_lock(&srv->ip_mu);
+    for (ip_entry **pp = &srv->ip_table[b]; *pp; pp = &(*pp)->next) {
+        ip_entry *e = *pp;
+        if (memcmp(&e->key, k, sizeof *k) == 0) {
+            if (--e->count == 0) {
+                *pp = e->next;
+                free(e);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&srv->ip_mu);
+}
+
+/* ---- connection lists ---- */
+
+static void idle_remove(conn *c)
+{
+    if (!c->on_idle)
         return;
+    io_thread *t = c->t;
+    if (c->iprev)
+        c->iprev->inext = c->inext;
+    else
+        t->idle_head = c->inext;
+    if (c->inext)
+        c->inext->iprev = c->iprev;
+    else
+        t->idle_tail = c->iprev;
+    c->iprev = c->inext = NULL;
+    c->on_idle = false;
+}
+
+static void idle_add(conn *c)
+{
+    io_thread *t = c->t;
+    idle_remove(c);
+    c->iprev = t->idle_tail;
+    c->inext = NULL;
+    if (t->idle_tail)
+        t->idle_tail->inext = c;
+    else
+        t->idle_head = c;
+    t->idle_tail = c;
+    c->on_idle = true;
+}
+
+/* ---- requests ---- */
+
+static void body_release(gc_http_server *srv, req_ctx *rc)
+{
+    if (rc->body) {
+        atomic_fetch_sub(&srv->body_memory, rc->body_cap);
+        free(rc->body);
+        rc->body = NULL;
+        rc->body_cap = 0;
     }
-    /* connection-level chatter (clients hanging up, timeouts): useful only when debugging */
-    gc_log(GC_LOG_DEBUG, NULL, "libmicrohttpd: %s", msg);
-}
-
-/* ---- building requests ---- */
-
-typedef struct header_fill {
-    gc_arena *arena;
-    gc_http_header *out;
-    size_t n, cap, bytes;
-} header_fill;
-
-static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      size_t key_size, const char *value, size_t value_size)
-{
-    header_fill *f = cls;
-    if (f->n >= f->cap)
-        return MHD_NO;
-    f->out[f->n].name = gc_arena_strndup(f->arena, key, key_size);
-    f->out[f->n].value = gc_arena_strndup(f->arena, value ? value : "", value ? value_size : 0);
-    f->n++;
-    f->bytes += key_size + 2 + value_size + 2; /* "name: value\r\n" as sent */
-    return MHD_YES;
-}
-
-/* Fills method, headers and host; returns the header bytes. */
-static size_t fill_request(req_ctx *rc, const char *method)
-{
-    gc_http_req *req = &rc->req;
-    req->method = gc_arena_strdup(rc->arena, method);
-    int n = MHD_get_connection_values_n(rc->conn, MHD_HEADER_KIND, NULL, NULL);
-    header_fill f = {.arena = rc->arena, .cap = n > 0 ? (size_t)n : 0};
-    if (f.cap > 0) {
-        f.out = gc_arena_alloc(rc->arena, f.cap * sizeof *f.out);
-        MHD_get_connection_values_n(rc->conn, MHD_HEADER_KIND, collect_header, &f);
-    }
-    req->headers = f.out;
-    req->n_headers = f.n;
-    const char *host = gc_http_req_header(req, "Host");
-    req->host = host ? host : "";
-    return f.bytes;
-}
-
-/* Content-Length as sent: 0 and the value, or -1 when absent or not a plain decimal. */
-static int content_length(const gc_http_req *req, unsigned long long *out)
-{
-    const char *s = gc_http_req_header(req, "Content-Length");
-    if (!s)
-        return -1;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (*s < '0' || *s > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno == ERANGE)
-        v = ULLONG_MAX; /* absurdly large is still "too large" */
-    while (*end == ' ' || *end == '\t')
-        end++;
-    if (*end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* ---- answering ---- */
-
-static bool is_inline_method(const char *method)
-{
-    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
 static void reset_resp(gc_http_resp *resp)
@@ -206,296 +315,42 @@ static void reset_resp(gc_http_resp *resp)
     resp->status = 500;
 }
 
-/* The handler runs with the request's arena in jansson's scope (core/arena.h): the values it
- * makes are carved from the arena and go with it, not one malloc and free each. */
-static void run_handler(req_ctx *rc)
+static req_ctx *req_new(conn *c)
 {
+    gc_arena *a = gc_arena_new();
+    req_ctx *rc = gc_arena_alloc(a, sizeof *rc);
+    rc->arena = a;
+    rc->start_ns = now_ns();
+    rc->req.arena = a;
+    rc->req.method = "";
+    rc->req.raw_target = "";
+    rc->req.path = "";
+    rc->req.query = "";
+    rc->req.host = "";
+    rc->req.scheme = c->t->srv->tls ? "https" : "http";
+    rc->req.peer_addr = c->peer;
+    gc_guid_v4_fast(rc->req.request_id);
     reset_resp(&rc->resp);
-    gc_arena *outer = gc_arena_json_scope(rc->arena);
-    rc->srv->handler.handle(rc->srv->handler.ctx, &rc->req, &rc->resp);
-    gc_arena_json_scope(outer);
-}
-
-static enum MHD_Result queue_resp(req_ctx *rc, bool must_close)
-{
-    gc_http_resp *resp = &rc->resp;
-    int status = resp->status;
-    if (status < 200 || status > 599) {
-        gc_log(GC_LOG_ERROR, rc->req.request_id, "handler answered invalid status %d", status);
-        status = 500;
-    }
-    struct MHD_Response *r;
-    if (resp->body && resp->body_len > 0)
-        r = MHD_create_response_from_buffer(resp->body_len, resp->body, MHD_RESPMEM_MUST_COPY);
-    else
-        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (!r) {
-        gc_log(GC_LOG_ERROR, rc->req.request_id, "cannot create the response");
-        return MHD_NO;
-    }
-    if (resp->content_type &&
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type) != MHD_YES)
-        gc_log(GC_LOG_WARN, rc->req.request_id, "dropped an invalid Content-Type");
-    for (size_t i = 0; i < resp->n_headers && i < GC_HTTP_MAX_RESP_HEADERS; i++) {
-        const gc_http_header *h = &resp->headers[i];
-        if (!h->name || !h->value || MHD_add_response_header(r, h->name, h->value) != MHD_YES)
-            gc_log(GC_LOG_WARN, rc->req.request_id, "dropped invalid response header %s",
-                   h->name ? h->name : "(null)");
-    }
-    if (must_close || atomic_load(&rc->srv->stopping))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ret = MHD_queue_response(rc->conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    if (ret == MHD_YES) {
-        rc->status = status;
-        rc->phase = PH_QUEUED;
-    } else {
-        gc_log(GC_LOG_ERROR, rc->req.request_id, "cannot queue the response");
-    }
-    return ret;
-}
-
-/* An answer the adapter decided on: the handler's error hook fills the body. */
-static enum MHD_Result answer_error(req_ctx *rc, gc_errkind kind, const char *message,
-                                    bool must_close)
-{
-    rc->req.body = NULL;
-    rc->req.body_len = 0;
-    reset_resp(&rc->resp);
-    rc->resp.status = gc_err_http_status(kind);
-    gc_arena *outer = gc_arena_json_scope(rc->arena);
-    rc->srv->handler.error(rc->srv->handler.ctx, &rc->req, kind, message, &rc->resp);
-    gc_arena_json_scope(outer);
-    return queue_resp(rc, must_close);
-}
-
-/* ---- worker pool ---- */
-
-static void *worker_main(void *arg)
-{
-    gc_http_server *srv = arg;
-    pthread_mutex_lock(&srv->mu);
-    for (;;) {
-        while (!srv->q_head && !srv->quit)
-            pthread_cond_wait(&srv->work_cv, &srv->mu);
-        req_ctx *rc = srv->q_head;
-        if (!rc)
-            break;
-        srv->q_head = rc->next;
-        if (!srv->q_head)
-            srv->q_tail = NULL;
-        pthread_mutex_unlock(&srv->mu);
-
-        struct MHD_Connection *conn = rc->conn;
-        run_handler(rc);
-        rc->phase = PH_READY;
-        /* rc may be freed by the I/O thread from here on */
-        MHD_resume_connection(conn);
-
-        pthread_mutex_lock(&srv->mu);
-        srv->suspended--;
-        pthread_cond_broadcast(&srv->idle_cv);
-    }
-    pthread_mutex_unlock(&srv->mu);
-    return NULL;
-}
-
-static enum MHD_Result hand_to_worker(req_ctx *rc)
-{
-    gc_http_server *srv = rc->srv;
-    pthread_mutex_lock(&srv->mu);
-    if (srv->closing) {
-        pthread_mutex_unlock(&srv->mu);
-        return answer_error(rc, GC_E_UNAVAILABLE, "The server is shutting down.", true);
-    }
-    srv->suspended++; /* counted before suspending: gc_http_stop never misses a suspension */
-    pthread_mutex_unlock(&srv->mu);
-
-    rc->phase = PH_WORKER;
-    MHD_suspend_connection(rc->conn); /* before a worker can see it, so resume follows suspend */
-
-    pthread_mutex_lock(&srv->mu);
-    rc->next = NULL;
-    if (srv->q_tail)
-        srv->q_tail->next = rc;
-    else
-        srv->q_head = rc;
-    srv->q_tail = rc;
-    pthread_cond_signal(&srv->work_cv);
-    pthread_mutex_unlock(&srv->mu);
-    return MHD_YES;
-}
-
-/* ---- the request life cycle ---- */
-
-/* Runs first, as soon as the request line is parsed: uri is the target before any decoding. */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
-{
-    gc_http_server *srv = cls;
-    req_ctx *rc = xcalloc(1, sizeof *rc);
-    rc->srv = srv;
-    rc->conn = conn;
-    rc->arena = gc_arena_new();
-    clock_gettime(CLOCK_MONOTONIC, &rc->start);
-    gc_http_req *req = &rc->req;
-    req->arena = rc->arena;
-    req->raw_target = gc_arena_strdup(rc->arena, uri ? uri : "");
-    const char *q = strchr(req->raw_target, '?');
-    if (q) {
-        req->path = gc_arena_strndup(rc->arena, req->raw_target, (size_t)(q - req->raw_target));
-        req->query = q + 1;
-    } else {
-        req->path = req->raw_target;
-        req->query = "";
-    }
-    req->method = "";
-    req->host = "";
-    req->scheme = srv->tls ? "https" : "http";
-    gc_guid_v4_fast(req->request_id);
-    reset_resp(&rc->resp);
-    rc->phase = PH_NEW;
+    rc->keep_alive = true;
     return rc;
 }
 
-/* The first access-handler call: headers are in. A response queued now makes MHD skip the
- * body and close the connection afterwards. */
-static enum MHD_Result begin_request(req_ctx *rc, const char *method)
+/* Ends the connection's request: access log, in-flight count, memory. */
+static void req_end(conn *c)
 {
-    gc_http_server *srv = rc->srv;
-    /* in flight from here: a client still sending its headers does not hold up gc_http_stop */
-    atomic_fetch_add(&srv->in_flight, 1);
-    rc->counted = true;
-    size_t header_bytes = fill_request(rc, method);
-    char msg[128];
-    if (strlen(rc->req.raw_target) > srv->max_url) {
-        snprintf(msg, sizeof msg, "The request URL is longer than %zu bytes.", srv->max_url);
-        return answer_error(rc, GC_E_URI_TOO_LONG, msg, true);
-    }
-    if (header_bytes > srv->max_headers) {
-        snprintf(msg, sizeof msg, "The request headers are larger than %zu bytes.",
-                 srv->max_headers);
-        return answer_error(rc, GC_E_HEADERS_TOO_LARGE, msg, true);
-    }
-    if (rc->req.raw_target[0] == '\0')
-        return answer_error(rc, GC_E_BAD_REQUEST, "The request has no target.", true);
-    unsigned long long len;
-    if (content_length(&rc->req, &len) == 0) {
-        if (len > srv->max_body) {
-            snprintf(msg, sizeof msg, "The request body is larger than %zu bytes.", srv->max_body);
-            return answer_error(rc, GC_E_TOO_LARGE, msg, true);
-        }
-        if (len > 0) {
-            rc->body_cap = (size_t)len + 1;
-            rc->body = gc_arena_alloc(rc->arena, rc->body_cap);
-        }
-    }
-    rc->phase = PH_BODY;
-    return MHD_YES;
-}
-
-static void take_body(req_ctx *rc, const char *data, size_t n)
-{
-    gc_http_server *srv = rc->srv;
-    if (n > srv->max_body - rc->req.body_len) {
-        rc->phase = PH_DRAIN;
-        rc->drained = n;
-        return;
-    }
-    size_t need = rc->req.body_len + n + 1;
-    if (need > rc->body_cap) {
-        size_t cap = rc->body_cap > 0 ? rc->body_cap : 1024;
-        while (cap < need)
-            cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        if (cap > srv->max_body + 1)
-            cap = srv->max_body + 1;
-        unsigned char *grown = gc_arena_alloc(rc->arena, cap);
-        if (rc->req.body_len > 0)
-            memcpy(grown, rc->body, rc->req.body_len);
-        rc->body = grown;
-        rc->body_cap = cap;
-    }
-    memcpy(rc->body + rc->req.body_len, data, n);
-    rc->req.body_len += n;
-}
-
-/* The last access-handler call for the request: the body is complete. */
-static enum MHD_Result finish_request(req_ctx *rc)
-{
-    if (rc->req.body_len > 0) {
-        rc->body[rc->req.body_len] = '\0';
-        rc->req.body = rc->body;
-    }
-    if (is_inline_method(rc->req.method)) {
-        run_handler(rc);
-        return queue_resp(rc, false);
-    }
-    return hand_to_worker(rc);
-}
-
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version, const char *upload_data,
-                                 size_t *upload_data_size, void **con_cls)
-{
-    gc_http_server *srv = cls;
-    req_ctx *rc = *con_cls;
-    if (!rc) /* on_uri runs for every request; without it there is nothing to answer with */
-        return MHD_NO;
-    switch (rc->phase) {
-    case PH_NEW:
-        return begin_request(rc, method);
-    case PH_BODY:
-        if (*upload_data_size > 0) {
-            take_body(rc, upload_data, *upload_data_size);
-            *upload_data_size = 0;
-            return MHD_YES;
-        }
-        return finish_request(rc);
-    case PH_DRAIN:
-        if (*upload_data_size > 0) {
-            rc->drained += *upload_data_size;
-            *upload_data_size = 0;
-            size_t received = rc->req.body_len + rc->drained;
-            /* read and drop up to DRAIN_MAX (or max_body, when larger) past the limit, so
-             * clients that stream a chunked body still get their 413 */
-            size_t allowance = srv->max_body > DRAIN_MAX ? srv->max_body : DRAIN_MAX;
-            if (received - srv->max_body > allowance) {
-                gc_log(GC_LOG_INFO, rc->req.request_id,
-                       "request body far over the limit: connection closed");
-                return MHD_NO;
-            }
-            return MHD_YES;
-        } else {
-            char msg[128];
-            snprintf(msg, sizeof msg, "The request body is larger than %zu bytes.", srv->max_body);
-            return answer_error(rc, GC_E_TOO_LARGE, msg, true);
-        }
-    case PH_READY:
-        return queue_resp(rc, false);
-    case PH_WORKER:
-    case PH_QUEUED:
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    return MHD_NO;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    gc_http_server *srv = cls;
-    req_ctx *rc = *con_cls;
+    req_ctx *rc = c->rc;
     if (!rc)
         return;
-    *con_cls = NULL;
+    c->rc = NULL;
+    gc_http_server *srv = c->t->srv;
     if (rc->status != 0)
         gc_log_access(rc->req.request_id, rc->resp.tenant, rc->req.method, rc->req.path,
-                      rc->status, ms_since(&rc->start));
+                      rc->status, (double)(now_ns() - rc->start_ns) / 1e6);
     else
-        gc_log(GC_LOG_DEBUG, rc->req.request_id, "request ended without an answer (reason %d)",
-               (int)toe);
+        gc_log(GC_LOG_DEBUG, rc->req.request_id, "request ended without an answer");
+    body_release(srv, rc);
     bool counted = rc->counted;
     gc_arena_free(rc->arena);
-    free(rc);
     if (!counted)
         return;
     /* gc_http_stop sets stopping before it reads in_flight (both sequentially consistent): the
@@ -507,13 +362,921 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
-/* graphcerts reads the raw request target (on_uri) and decodes it itself; libmicrohttpd's own
- * percent-decoding of the URL and its query arguments would be work thrown away. */
-static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *uri)
+static void conn_free(conn *c)
 {
-    (void)cls;
-    (void)conn;
-    return strlen(uri);
+    io_thread *t = c->t;
+    gc_http_server *srv = t->srv;
+    req_end(c);
+    idle_remove(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->all = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->tls)
+        gc_tls_conn_free(c->tls);
+    /* leave the epoll set explicitly: close alone does not while another process (a fork on its
+     * way to exec) still shares the socket, and epoll would go on naming the freed connection */
+    epoll_ctl(t->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    if (c->ip_counted)
+        ip_release(srv, &c->ip);
+    free(c->in);
+    c->in = NULL;
+    atomic_fetch_sub(&srv->open_conns, 1);
+    /* epoll may still report it in the batch being handled: free it once the batch is done */
+    c->closed = true;
+    c->next = t->closed;
+    t->closed = c;
+}
+
+static void free_closed(io_thread *t)
+{
+    while (t->closed) {
+        conn *c = t->closed;
+        t->closed = c->next;
+        free(c);
+    }
+}
+
+/* ---- socket I/O ---- */
+
+#define IO_AGAIN (-2)
+#define IO_ERROR (-1)
+
+static ssize_t conn_recv(conn *c, void *buf, size_t n)
+{
+    if (c->tls)
+        return gc_tls_read(c->tls, buf, n);
+    for (;;) {
+        ssize_t r = recv(c->fd, buf, n, 0);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? IO_AGAIN : IO_ERROR;
+    }
+}
+
+static ssize_t conn_send(conn *c, const void *buf, size_t n)
+{
+    if (c->tls)
+        return gc_tls_write(c->tls, buf, n);
+    for (;;) {
+        ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
+        if (r >= 0)
+            return r;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? IO_AGAIN : IO_ERROR;
+    }
+}
+
+/* Reads into c->in, growing it up to cap. > 0 bytes, 0 at EOF, IO_AGAIN, IO_ERROR; IO_ERROR
+ * too when the buffer is full (the parser has answered long before that). */
+static ssize_t fill_input(conn *c, size_t cap)
+{
+    if (c->in_len == c->in_cap) {
+        if (c->in_cap >= cap)
+            return IO_ERROR;
+        size_t ncap = c->in_cap ? c->in_cap * 2 : 4096;
+        if (ncap > cap)
+            ncap = cap;
+        char *p = realloc(c->in, ncap);
+        if (!p)
+            return IO_ERROR;
+        c->in = p;
+        c->in_cap = ncap;
+    }
+    size_t room = c->in_cap - c->in_len;
+    if (room > READ_CHUNK * 4)
+        room = READ_CHUNK * 4;
+    ssize_t r = conn_recv(c, c->in + c->in_len, room);
+    if (r > 0)
+        c->in_len += (size_t)r;
+    return r;
+}
+
+static void consume_input(conn *c, size_t n)
+{
+    assert(n <= c->in_len);
+    memmove(c->in, c->in + n, c->in_len - n);
+    c->in_len -= n;
+    c->scanned = 0;
+    /* a buffer grown by one large head is not kept by an idle connection */
+    if (c->in_len == 0 && c->in_cap > 16384) {
+        free(c->in);
+        c->in = NULL;
+        c->in_cap = 0;
+    }
+}
+
+/* ---- answers ---- */
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 422: return "Unprocessable Content";
+    case 424: return "Failed Dependency";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+    }
+}
+
+static const char *http_date(io_thread *t)
+{
+    time_t now = time(NULL);
+    if (now != t->date_sec) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(t->date, sizeof t->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        t->date_sec = now;
+    }
+    return t->date;
+}
+
+/* A response header a handler set is sent only when it cannot break the framing. */
+static bool header_ok(const gc_http_header *h)
+{
+    if (!h->name || !h->value || !h->name[0])
+        return false;
+    for (const char *p = h->name; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == ':' || *p == 0x7f)
+            return false;
+    for (const char *p = h->value; *p; p++)
+        if ((unsigned char)*p < 0x20 && *p != '\t')
+            return false;
+    static const char *const reserved[] = {"Content-Length", "Transfer-Encoding", "Connection",
+                                           "Date"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcasecmp(h->name, reserved[i]) == 0)
+            return false;
+    return true;
+}
+
+static void put(gc_buf *b, const char *s)
+{
+    gc_buf_append(b, s, strlen(s));
+}
+
+/* Puts the filled response on the wire (the connection moves to CS_WRITE). */
+static void queue_resp(conn *c)
+{
+    req_ctx *rc = c->rc;
+    gc_http_server *srv = c->t->srv;
+    gc_http_resp *resp = &rc->resp;
+    int status = resp->status;
+    if (status < 200 || status > 599) {
+        gc_log(GC_LOG_ERROR, rc->req.request_id, "handler answered invalid status %d", status);
+        status = 500;
+        resp->body = NULL;
+        resp->body_len = 0;
+    }
+    if (!rc->keep_alive || atomic_load(&srv->stopping))
+        c->must_close = true;
+    bool no_body = status == 204 || status == 304;
+    size_t body_len = resp->body ? resp->body_len : 0;
+    gc_buf b;
+    gc_buf_init(&b, (size_t)1 << 20);
+    gc_buf_reserve(&b, 256 + 96 * resp->n_headers);
+    char num[24];
+    put(&b, "HTTP/1.1 ");
+    gc_buf_append(&b, num, gc_fmt_i64(num, status));
+    put(&b, " ");
+    put(&b, reason_phrase(status));
+    put(&b, "\r\nDate: ");
+    put(&b, http_date(c->t));
+    if (!no_body) {
+        put(&b, "\r\nContent-Length: ");
+        gc_buf_append(&b, num, gc_fmt_i64(num, (int64_t)body_len));
+        gc_http_header ct = {"Content-Type", resp->content_type};
+        if (resp->content_type && header_ok(&ct)) {
+            put(&b, "\r\nContent-Type: ");
+            put(&b, resp->content_type);
+        }
+    }
+    for (size_t i = 0; i < resp->n_headers && i < GC_HTTP_MAX_RESP_HEADERS; i++) {
+        const gc_http_header *h = &resp->headers[i];
+        if (!header_ok(h)) {
+            gc_log(GC_LOG_WARN, rc->req.request_id, "dropped an invalid response header");
+            continue;
+        }
+        put(&b, "\r\n");
+        put(&b, h->name);
+        put(&b, ": ");
+        put(&b, h->value);
+    }
+    if (c->must_close)
+        put(&b, "\r\nConnection: close");
+    else if (rc->http10)
+        put(&b, "\r\nConnection: keep-alive");
+    put(&b, "\r\n\r\n");
+    if (b.overflow)
+        gc_buf_free(&b);
+    char *head = b.data;
+    size_t head_len = b.len;
+    if (!head) { /* a megabyte of headers: the handler's bug, not the client's */
+        gc_buf_free(&b);
+        head = gc_arena_strdup(rc->arena, "HTTP/1.1 500 Internal Server Error\r\n"
+                                          "Content-Length: 0\r\nConnection: close\r\n\r\n");
+        head_len = strlen(head);
+        c->must_close = true;
+        no_body = true;
+        status = 500;
+    } else {
+        gc_arena_defer(rc->arena, free, head);
+    }
+    rc->status = status;
+    c->out[0] = (struct iovec){head, head_len};
+    c->out[1] = (struct iovec){resp->body, no_body || rc->is_head ? 0 : body_len};
+    c->state = CS_WRITE;
+    c->deadline_ms = now_ms() + srv->write_timeout_ms;
+}
+
+static void run_handler(req_ctx *rc, gc_http_server *srv)
+{
+    reset_resp(&rc->resp);
+    gc_arena *outer = gc_arena_json_scope(rc->arena);
+    srv->handler.handle(srv->handler.ctx, &rc->req, &rc->resp);
+    gc_arena_json_scope(outer);
+}
+
+/* An answer the server decided on: the handler's error hook fills the body; the connection
+ * closes after it. */
+static void answer_error(conn *c, gc_errkind kind, const char *message)
+{
+    gc_http_server *srv = c->t->srv;
+    if (!c->rc)
+        c->rc = req_new(c);
+    req_ctx *rc = c->rc;
+    rc->req.body = NULL;
+    rc->req.body_len = 0;
+    body_release(srv, rc);
+    reset_resp(&rc->resp);
+    rc->resp.status = gc_err_http_status(kind);
+    gc_arena *outer = gc_arena_json_scope(rc->arena);
+    srv->handler.error(srv->handler.ctx, &rc->req, kind, message, &rc->resp);
+    gc_arena_json_scope(outer);
+    if (kind == GC_E_UNAVAILABLE)
+        gc_http_resp_header(&rc->resp, "Retry-After", "1");
+    c->must_close = true;
+    idle_remove(c);
+    queue_resp(c);
+}
+
+/* ---- worker pool ---- */
+
+static void wake_thread(io_thread *t)
+{
+    uint64_t one = 1;
+    ssize_t w = write(t->wake_fd, &one, sizeof one);
+    (void)w; /* a full counter still wakes the thread */
+}
+
+static void *worker_main(void *arg)
+{
+    gc_http_server *srv = arg;
+    pthread_mutex_lock(&srv->mu);
+    for (;;) {
+        while (!srv->q_head && !srv->quit)
+            pthread_cond_wait(&srv->work_cv, &srv->mu);
+        conn *c = srv->q_head;
+        if (!c)
+            break;
+        srv->q_head = c->qnext;
+        if (!srv->q_head)
+            srv->q_tail = NULL;
+        pthread_mutex_unlock(&srv->mu);
+
+        run_handler(c->rc, srv);
+        io_thread *t = c->t;
+        pthread_mutex_lock(&t->done_mu);
+        bool was_empty = t->done == NULL;
+        c->qnext = t->done;
+        t->done = c;
+        pthread_mutex_unlock(&t->done_mu);
+        if (was_empty)
+            wake_thread(t);
+
+        pthread_mutex_lock(&srv->mu);
+        srv->suspended--;
+        pthread_cond_broadcast(&srv->idle_cv);
+    }
+    pthread_mutex_unlock(&srv->mu);
+    return NULL;
+}
+
+static void hand_to_worker(conn *c)
+{
+    gc_http_server *srv = c->t->srv;
+    pthread_mutex_lock(&srv->mu);
+    if (srv->closing) {
+        pthread_mutex_unlock(&srv->mu);
+        answer_error(c, GC_E_UNAVAILABLE, "The server is shutting down.");
+        return;
+    }
+    srv->suspended++;
+    c->state = CS_WORKER;
+    c->deadline_ms = 0;
+    c->qnext = NULL;
+    if (srv->q_tail)
+        srv->q_tail->qnext = c;
+    else
+        srv->q_head = c;
+    srv->q_tail = c;
+    pthread_cond_signal(&srv->work_cv);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+/* ---- the request life cycle ---- */
+
+static bool is_inline_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+/* The body is complete: run the handler here or on a worker. */
+static void dispatch(conn *c)
+{
+    req_ctx *rc = c->rc;
+    if (rc->body) {
+        rc->body[rc->req.body_len] = '\0';
+        rc->req.body = rc->body;
+    }
+    if (is_inline_method(rc->req.method)) {
+        run_handler(rc, c->t->srv);
+        queue_resp(c);
+    } else {
+        hand_to_worker(c);
+    }
+}
+
+/* Builds the request record from a parsed head (copied out of the input buffer). */
+static void fill_request(conn *c, const gc_http_head *h, const gc_http_field *fields)
+{
+    req_ctx *rc = c->rc;
+    gc_http_req *req = &rc->req;
+    gc_arena *a = rc->arena;
+    req->method = gc_arena_strndup(a, c->in + h->method_off, h->method_len);
+    req->raw_target = gc_arena_strndup(a, c->in + h->target_off, h->target_len);
+    const char *q = strchr(req->raw_target, '?');
+    if (q) {
+        req->path = gc_arena_strndup(a, req->raw_target, (size_t)(q - req->raw_target));
+        req->query = q + 1;
+    } else {
+        req->path = req->raw_target;
+        req->query = "";
+    }
+    gc_http_header *hs = h->n_fields ? gc_arena_alloc(a, h->n_fields * sizeof *hs) : NULL;
+    for (size_t i = 0; i < h->n_fields; i++) {
+        hs[i].name = gc_arena_strndup(a, c->in + fields[i].name_off, fields[i].name_len);
+        hs[i].value = gc_arena_strndup(a, c->in + fields[i].value_off, fields[i].value_len);
+    }
+    req->headers = hs;
+    req->n_headers = h->n_fields;
+    req->host = h->host_index >= 0 ? hs[h->host_index].value : "";
+    rc->is_head = strcmp(req->method, "HEAD") == 0;
+    rc->keep_alive = h->keep_alive;
+    rc->http10 = h->minor == 0;
+}
+
+/* The head is in (h parsed from c->in): check what can be checked before the body. */
+static void begin_request(conn *c, const gc_http_head *h, const gc_http_field *fields)
+{
+    gc_http_server *srv = c->t->srv;
+    c->rc = req_new(c);
+    req_ctx *rc = c->rc;
+    atomic_fetch_add(&srv->in_flight, 1);
+    rc->counted = true;
+    idle_remove(c);
+    fill_request(c, h, fields);
+    consume_input(c, h->head_len);
+    c->head_started = false;
+    rc->body_kind = h->body;
+    if (h->body == GC_BODY_NONE) {
+        dispatch(c);
+        return;
+    }
+    char msg[128];
+    if (h->body == GC_BODY_LENGTH && h->content_length > srv->max_body) {
+        snprintf(msg, sizeof msg, "The request body is larger than %zu bytes.", srv->max_body);
+        answer_error(c, GC_E_TOO_LARGE, msg);
+        return;
+    }
+    if (srv->handler.admit) {
+        reset_resp(&rc->resp);
+        gc_arena *outer = gc_arena_json_scope(rc->arena);
+        bool go_on = srv->handler.admit(srv->handler.ctx, &rc->req, &rc->resp);
+        gc_arena_json_scope(outer);
+        if (!go_on) {
+            c->must_close = true;
+            queue_resp(c);
+            return;
+        }
+    }
+    rc->body_left = h->content_length;
+    if (h->expect_continue && c->in_len == 0) {
+        c->interim = "HTTP/1.1 100 Continue\r\n\r\n";
+        c->interim_off = 0;
+    }
+    c->state = CS_BODY;
+    c->deadline_ms = now_ms() + srv->body_timeout_ms;
+}
+
+/* Appends n body bytes, growing the buffer as they arrive within the body-memory budget.
+ * false after answering (413 or 503). */
+static bool take_body(conn *c, const char *data, size_t n)
+{
+    gc_http_server *srv = c->t->srv;
+    req_ctx *rc = c->rc;
+    char msg[128];
+    if (n > srv->max_body - rc->req.body_len) {
+        snprintf(msg, sizeof msg, "The request body is larger than %zu bytes.", srv->max_body);
+        answer_error(c, GC_E_TOO_LARGE, msg);
+        return false;
+    }
+    size_t need = rc->req.body_len + n + 1;
+    if (need > rc->body_cap) {
+        size_t cap = rc->body_cap ? rc->body_cap : BODY_MIN_CAP;
+        while (cap < need)
+            cap *= 2;
+        if (rc->body_kind == GC_BODY_LENGTH && cap > rc->req.body_len + rc->body_left + 1)
+            cap = rc->req.body_len + rc->body_left + 1; /* what was declared, no more */
+        if (cap > srv->max_body + 1)
+            cap = srv->max_body + 1;
+        if (cap < need)
+            cap = need;
+        size_t grow = cap - rc->body_cap;
+        size_t before = atomic_fetch_add(&srv->body_memory, grow);
+        if (before + grow > srv->max_body_memory) {
+            atomic_fetch_sub(&srv->body_memory, grow);
+            gc_log(GC_LOG_WARN, rc->req.request_id,
+                   "request bodies hold %zu bytes (the --max-body-memory cap): refused one",
+                   before);
+            answer_error(c, GC_E_UNAVAILABLE,
+                         "The server is busy receiving other requests; try again shortly.");
+            return false;
+        }
+        unsigned char *p = realloc(rc->body, cap);
+        if (!p) {
+            atomic_fetch_sub(&srv->body_memory, grow);
+            answer_error(c, GC_E_UNAVAILABLE, "The server is out of memory; try again shortly.");
+            return false;
+        }
+        rc->body = p;
+        rc->body_cap = cap;
+    }
+    memcpy(rc->body + rc->req.body_len, data, n);
+    rc->req.body_len += n;
+    return true;
+}
+
+/* Moves body bytes from the input buffer; true when the body is complete. */
+static bool absorb_body(conn *c, bool *answered)
+{
+    req_ctx *rc = c->rc;
+    gc_http_server *srv = c->t->srv;
+    *answered = false;
+    if (rc->body_kind == GC_BODY_LENGTH) {
+        size_t n = c->in_len < rc->body_left ? c->in_len : (size_t)rc->body_left;
+        if (n > 0) {
+            if (!take_body(c, c->in, n)) {
+                *answered = true;
+                return false;
+            }
+            rc->body_left -= n;
+            consume_input(c, n);
+        }
+        return rc->body_left == 0;
+    }
+    size_t pos = 0;
+    for (;;) {
+        size_t used, off, len;
+        gc_http_chunk_result r = gc_http_chunked_feed(&rc->chunk, c->in + pos, c->in_len - pos,
+                                                      srv->max_headers, &used, &off, &len);
+        if (r == GC_CHUNK_DATA && !take_body(c, c->in + pos + off, len)) {
+            *answered = true;
+            return false;
+        }
+        pos += used;
+        if (r == GC_CHUNK_ERROR) {
+            answer_error(c, GC_E_BAD_REQUEST, "The chunked request body is malformed.");
+            *answered = true;
+            return false;
+        }
+        if (r == GC_CHUNK_DONE) {
+            consume_input(c, pos);
+            return true;
+        }
+        if (r == GC_CHUNK_MORE) {
+            consume_input(c, pos);
+            return false;
+        }
+    }
+}
+
+/* The response is out: log, then wait for the next request or close. */
+static void finish_response(conn *c)
+{
+    gc_http_server *srv = c->t->srv;
+    req_end(c);
+    c->interim = NULL;
+    if (c->must_close) {
+        c->state = CS_LINGER;
+        c->lingered = 0;
+        c->deadline_ms = now_ms() + LINGER_MS;
+        if (!c->tls)
+            shutdown(c->fd, SHUT_WR);
+        return;
+    }
+    c->served = true;
+    c->state = CS_HEAD;
+    c->head_started = c->in_len > 0;
+    c->deadline_ms = now_ms() + (c->head_started ? srv->header_timeout_ms
+                                                 : srv->keepalive_timeout_ms);
+    idle_add(c);
+}
+
+/* Writes what is pending: 1 when all is out, 0 to wait, -1 when the connection failed. */
+static int flush_out(conn *c)
+{
+    gc_http_server *srv = c->t->srv;
+    for (;;) {
+        struct iovec *v = c->out[0].iov_len ? &c->out[0] : &c->out[1];
+        if (v->iov_len == 0)
+            return 1;
+        ssize_t w;
+        if (!c->tls && c->out[0].iov_len && c->out[1].iov_len) {
+            do
+                w = writev(c->fd, c->out, 2);
+            while (w < 0 && errno == EINTR);
+            if (w < 0)
+                w = errno == EAGAIN || errno == EWOULDBLOCK ? IO_AGAIN : IO_ERROR;
+        } else {
+            w = conn_send(c, v->iov_base, v->iov_len);
+        }
+        if (w == IO_AGAIN)
+            return 0;
+        if (w < 0)
+            return -1;
+        c->deadline_ms = now_ms() + srv->write_timeout_ms;
+        size_t n = (size_t)w;
+        for (int i = 0; i < 2 && n > 0; i++) {
+            size_t k = n < c->out[i].iov_len ? n : c->out[i].iov_len;
+            c->out[i].iov_base = (char *)c->out[i].iov_base + k;
+            c->out[i].iov_len -= k;
+            n -= k;
+        }
+    }
+}
+
+/* Sends the interim 100 Continue: 1 done, 0 wait, -1 failed. */
+static int flush_interim(conn *c)
+{
+    while (c->interim) {
+        size_t len = strlen(c->interim);
+        ssize_t w = conn_send(c, c->interim + c->interim_off, len - c->interim_off);
+        if (w == IO_AGAIN)
+            return 0;
+        if (w < 0)
+            return -1;
+        c->interim_off += (size_t)w;
+        if (c->interim_off == len)
+            c->interim = NULL;
+    }
+    return 1;
+}
+
+/* Parses what the input holds as a head. true when the connection moved on (a request began
+ * or an error was answered); false when more bytes are needed. */
+static bool try_head(conn *c)
+{
+    gc_http_server *srv = c->t->srv;
+    if (c->in_len == 0)
+        return false;
+    if (!c->head_started) {
+        c->head_started = true;
+        c->deadline_ms = now_ms() + srv->header_timeout_ms;
+    }
+    gc_http_head h;
+    gc_errkind kind;
+    char msg[160];
+    gc_http_parse_result r = gc_http_parse_head(c->in, c->in_len, &srv->limits, &c->scanned,
+                                                c->t->fields, &h, &kind, msg, sizeof msg);
+    if (r == GC_PARSE_INCOMPLETE)
+        return false;
+    if (r == GC_PARSE_DONE) {
+        begin_request(c, &h, c->t->fields);
+        return true;
+    }
+    /* an error: name what was parsed of the request line, for the log and the error hook */
+    c->rc = req_new(c);
+    atomic_fetch_add(&srv->in_flight, 1);
+    c->rc->counted = true;
+    if (h.method_len > 0)
+        c->rc->req.method = gc_arena_strndup(c->rc->arena, c->in + h.method_off, h.method_len);
+    if (h.target_len > 0) {
+        const char *t = c->in + h.target_off;
+        const char *qm = memchr(t, '?', h.target_len);
+        c->rc->req.path = gc_arena_strndup(c->rc->arena, t, qm ? (size_t)(qm - t) : h.target_len);
+    }
+    answer_error(c, kind, msg);
+    return true;
+}
+
+/* Runs the connection's state machine as far as it goes without blocking. Returns false when
+ * the connection was freed. */
+static bool conn_drive(conn *c)
+{
+    gc_http_server *srv = c->t->srv;
+    for (;;) {
+        switch (c->state) {
+        case CS_WORKER:
+            return true;
+        case CS_WRITE: {
+            int r = flush_out(c);
+            if (r == 0)
+                return true;
+            if (r < 0) {
+                conn_free(c);
+                return false;
+            }
+            finish_response(c);
+            continue;
+        }
+        case CS_HEAD: {
+            if (try_head(c))
+                continue;
+            if (atomic_load(&srv->stopping) && c->in_len == 0 && c->served) {
+                conn_free(c); /* idle while stopping: nothing to wait for */
+                return false;
+            }
+            ssize_t r = fill_input(c, srv->head_cap);
+            if (r == IO_AGAIN)
+                return true;
+            if (r <= 0) {
+                conn_free(c);
+                return false;
+            }
+            continue;
+        }
+        case CS_BODY: {
+            int ir = flush_interim(c);
+            if (ir < 0) {
+                conn_free(c);
+                return false;
+            }
+            bool answered;
+            if (c->in_len > 0 || c->rc->body_left == 0) {
+                if (absorb_body(c, &answered)) {
+                    dispatch(c);
+                    continue;
+                }
+                if (answered)
+                    continue;
+            }
+            if (ir == 0)
+                return true; /* the client waits for 100 Continue before sending */
+            ssize_t r = fill_input(c, srv->head_cap);
+            if (r == IO_AGAIN)
+                return true;
+            if (r <= 0) {
+                conn_free(c);
+                return false;
+            }
+            continue;
+        }
+        case CS_LINGER: {
+            char scratch[READ_CHUNK];
+            ssize_t r = conn_recv(c, scratch, sizeof scratch);
+            if (r == IO_AGAIN)
+                return true;
+            size_t allowance = srv->max_body > LINGER_BYTES ? srv->max_body : LINGER_BYTES;
+            if (r > 0 && (c->lingered += (size_t)r) <= allowance)
+                continue;
+            conn_free(c);
+            return false;
+        }
+        }
+    }
+}
+
+/* ---- accepting ---- */
+
+/* Answers a connection refused at the door (cap reached) and closes it. */
+static void refuse(io_thread *t, int fd, const char *peer, const char *message)
+{
+    if (t->srv->tls) { /* no TLS session to answer in */
+        close(fd);
+        return;
+    }
+    conn tmp = {.t = t, .fd = fd};
+    snprintf(tmp.peer, sizeof tmp.peer, "%s", peer);
+    answer_error(&tmp, GC_E_UNAVAILABLE, message);
+    /* one best-effort write into a fresh socket buffer */
+    flush_out(&tmp);
+    req_end(&tmp);
+    shutdown(fd, SHUT_WR);
+    close(fd);
+}
+
+static void accept_ready(io_thread *t)
+{
+    gc_http_server *srv = t->srv;
+    for (int i = 0; i < 64 && !atomic_load(&srv->stopping); i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(srv->listen_fd, (struct sockaddr *)&ss, &sl,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE)
+                gc_log(GC_LOG_WARN, NULL, "cannot accept a connection: %s", strerror(errno));
+            return;
+        }
+        ip_key key;
+        char peer[INET6_ADDRSTRLEN];
+        ip_key_of(&ss, &key, peer, sizeof peer);
+        if (atomic_load(&srv->open_conns) >= srv->max_connections) {
+            /* make room: the oldest connection of this thread with no request under way */
+            conn *victim = t->idle_head;
+            if (victim) {
+                gc_log(GC_LOG_DEBUG, NULL, "connection cap reached: closed an idle connection");
+                conn_free(victim);
+            } else {
+                refuse(t, fd, peer, "The server has too many open connections; try again shortly.");
+                continue;
+            }
+        }
+        if (!ip_acquire(srv, &key)) {
+            gc_log(GC_LOG_INFO, NULL, "refused a connection from %s: %u already open from there",
+                   peer, srv->max_per_ip);
+            refuse(t, fd, peer, "Too many open connections from this address; try again shortly.");
+            continue;
+        }
+        conn *c = xcalloc(1, sizeof *c);
+        c->t = t;
+        c->fd = fd;
+        c->ip = key;
+        c->ip_counted = srv->max_per_ip > 0;
+        memcpy(c->peer, peer, sizeof peer);
+        atomic_fetch_add(&srv->open_conns, 1);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->tls = srv->tls ? gc_tls_conn_new(srv->tls, fd) : NULL;
+        c->next = t->all;
+        if (t->all)
+            t->all->prev = c;
+        t->all = c;
+        if (srv->tls && !c->tls) {
+            conn_free(c);
+            continue;
+        }
+        c->state = CS_HEAD;
+        c->deadline_ms = now_ms() + srv->header_timeout_ms;
+        idle_add(c);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                                 .data.ptr = c};
+        if (epoll_ctl(t->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            conn_free(c);
+            continue;
+        }
+        conn_drive(c);
+    }
+}
+
+/* ---- the I/O thread ---- */
+
+static char listen_tag, wake_tag;
+
+static void take_done(io_thread *t)
+{
+    uint64_t n;
+    ssize_t r = read(t->wake_fd, &n, sizeof n);
+    (void)r;
+    pthread_mutex_lock(&t->done_mu);
+    conn *list = t->done;
+    t->done = NULL;
+    pthread_mutex_unlock(&t->done_mu);
+    while (list) {
+        conn *c = list;
+        list = c->qnext;
+        c->qnext = NULL;
+        if (c->dead) {
+            conn_free(c);
+            continue;
+        }
+        queue_resp(c);
+        conn_drive(c);
+    }
+}
+
+static void sweep(io_thread *t, int64_t now)
+{
+    gc_http_server *srv = t->srv;
+    conn *next;
+    for (conn *c = t->all; c; c = next) {
+        next = c->next;
+        if (c->deadline_ms == 0 || now < c->deadline_ms)
+            continue;
+        if (c->state == CS_HEAD && c->head_started) {
+            gc_log(GC_LOG_INFO, NULL, "request head from %s not complete within %u ms", c->peer,
+                   srv->header_timeout_ms);
+            answer_error(c, GC_E_TIMEOUT, "The request head did not arrive in time.");
+            conn_drive(c);
+        } else if (c->state == CS_BODY) {
+            gc_log(GC_LOG_INFO, c->rc->req.request_id, "request body not complete within %u ms",
+                   srv->body_timeout_ms);
+            answer_error(c, GC_E_TIMEOUT, "The request body did not arrive in time.");
+            conn_drive(c);
+        } else if (c->state != CS_WORKER) {
+            conn_free(c); /* idle, a stalled reader, or the end of a linger */
+        }
+    }
+}
+
+static void *io_main(void *arg)
+{
+    io_thread *t = arg;
+    gc_http_server *srv = t->srv;
+    struct epoll_event evs[MAX_EVENTS];
+    int64_t next_sweep = now_ms() + SWEEP_MS;
+    while (!atomic_load(&t->quit)) {
+        int timeout = (int)(next_sweep - now_ms());
+        if (timeout < 0)
+            timeout = 0;
+        int n = epoll_wait(t->ep, evs, MAX_EVENTS, timeout);
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &listen_tag) {
+                accept_ready(t);
+            } else if (p == &wake_tag) {
+                take_done(t);
+            } else {
+                conn *c = p;
+                if (c->closed)
+                    continue;
+                if (c->state == CS_WORKER) {
+                    if (evs[i].events & (EPOLLERR | EPOLLHUP))
+                        c->dead = true;
+                    continue;
+                }
+                conn_drive(c);
+            }
+        }
+        int64_t now = now_ms();
+        if (now >= next_sweep) {
+            sweep(t, now);
+            next_sweep = now + SWEEP_MS;
+        }
+        if (atomic_load(&srv->stopping)) { /* idle keep-alive connections close now */
+            conn *next;
+            for (conn *c = t->idle_head; c; c = next) {
+                next = c->inext;
+                if (c->in_len == 0 && c->state == CS_HEAD)
+                    conn_free(c);
+            }
+        }
+        free_closed(t);
+    }
+    take_done(t);
+    while (t->all)
+        conn_free(t->all);
+    free_closed(t);
+    return NULL;
 }
 
 /* ---- start and stop ---- */
@@ -562,14 +1325,30 @@ done:
     return result;
 }
 
+static int load_tls(gc_http_server *srv, const gc_http_config *cfg, gc_err *err)
+{
+    char *cert = NULL, *key = NULL;
+    size_t cert_len = 0, key_len = 0;
+    int r = -1;
+    if (read_pem(cfg->tls_cert_file, "certificate", &cert, &cert_len, err) == 0 &&
+        read_pem(cfg->tls_key_file, "key", &key, &key_len, err) == 0)
+        r = gc_tls_ctx_new(cert, cert_len, key, key_len, &srv->tls, err);
+    if (key) {
+        explicit_bzero(key, key_len);
+        free(key);
+    }
+    free(cert);
+    return r;
+}
+
 static bool is_ipv6_any(const struct sockaddr *sa)
 {
     const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
     return sa->sa_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
 }
 
-/* Binds and listens ourselves (MHD only reports "failed"): errors name the address and errno.
- * "::" listens dual-stack; "[::1]" is accepted as "::1"; NULL or "" means 0.0.0.0. */
+/* Binds and listens: errors name the address and errno. "::" listens dual-stack; "[::1]" is
+ * accepted as "::1"; NULL or "" means 0.0.0.0. */
 static int open_listener(gc_http_server *srv, const char *host, unsigned short port, gc_err *err)
 {
     int result = -1, fd = -1;
@@ -632,8 +1411,50 @@ done:
     return result;
 }
 
+/* The default connection cap: the open-file limit, raised to its hard maximum, less a reserve
+ * for the store and the rest of the process. A larger cap asked for is lowered to it. */
+static unsigned connection_cap(unsigned wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return wanted ? wanted : 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit raised = rl;
+        raised.rlim_cur = rl.rlim_max > (1u << 20) ? (1u << 20) : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl = raised;
+    }
+    rlim_t usable = rl.rlim_cur > FD_RESERVE + 64 ? rl.rlim_cur - FD_RESERVE : 64;
+    if (usable > 1000000)
+        usable = 1000000;
+    if (wanted == 0)
+        return (unsigned)usable;
+    if (wanted > usable) {
+        gc_log(GC_LOG_WARN, NULL,
+               "--max-connections %u is above what the open-file limit allows; using %u", wanted,
+               (unsigned)usable);
+        return (unsigned)usable;
+    }
+    return wanted;
+}
+
 static void server_free(gc_http_server *srv)
 {
+    for (unsigned i = 0; i < srv->n_threads; i++) {
+        io_thread *t = &srv->threads[i];
+        if (t->started) {
+            atomic_store(&t->quit, true);
+            wake_thread(t);
+            pthread_join(t->thread, NULL);
+        }
+        if (t->ep >= 0)
+            close(t->ep);
+        if (t->wake_fd >= 0)
+            close(t->wake_fd);
+        pthread_mutex_destroy(&t->done_mu);
+        free(t->fields);
+    }
+    free(srv->threads);
     if (srv->sync_ready) {
         pthread_mutex_lock(&srv->mu);
         srv->quit = true;
@@ -646,13 +1467,16 @@ static void server_free(gc_http_server *srv)
         pthread_mutex_destroy(&srv->mu);
     }
     free(srv->workers);
+    for (unsigned b = 0; b < IP_BUCKETS; b++)
+        while (srv->ip_table[b]) {
+            ip_entry *e = srv->ip_table[b];
+            srv->ip_table[b] = e->next;
+            free(e);
+        }
+    pthread_mutex_destroy(&srv->ip_mu);
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
-    if (srv->key_pem) {
-        explicit_bzero(srv->key_pem, srv->key_pem_len);
-        free(srv->key_pem);
-    }
-    free(srv->cert_pem);
+    gc_tls_ctx_free(srv->tls);
     free(srv);
 }
 
@@ -678,6 +1502,40 @@ static int start_workers(gc_http_server *srv, unsigned n, gc_err *err)
     return 0;
 }
 
+static int start_io_threads(gc_http_server *srv, unsigned n, gc_err *err)
+{
+    srv->threads = xcalloc(n, sizeof *srv->threads);
+    srv->n_threads = n;
+    for (unsigned i = 0; i < n; i++) {
+        io_thread *t = &srv->threads[i];
+        t->srv = srv;
+        t->ep = t->wake_fd = -1;
+        pthread_mutex_init(&t->done_mu, NULL);
+        t->fields = xcalloc(MAX_HEADER_FIELDS, sizeof *t->fields);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        io_thread *t = &srv->threads[i];
+        t->ep = epoll_create1(EPOLL_CLOEXEC);
+        t->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (t->ep < 0 || t->wake_fd < 0)
+            return gc_err_set(err, GC_E_INTERNAL, NULL, "cannot make an epoll set: %s",
+                              strerror(errno));
+        struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &listen_tag};
+        struct epoll_event wev = {.events = EPOLLIN, .data.ptr = &wake_tag};
+        if (epoll_ctl(t->ep, EPOLL_CTL_ADD, srv->listen_fd, &lev) != 0 ||
+            epoll_ctl(t->ep, EPOLL_CTL_ADD, t->wake_fd, &wev) != 0)
+            return gc_err_set(err, GC_E_INTERNAL, NULL, "cannot watch the listening socket: %s",
+                              strerror(errno));
+        int e = pthread_create(&t->thread, NULL, io_main, t);
+        if (e != 0)
+            return gc_err_set(err, GC_E_INTERNAL, NULL, "cannot start HTTP I/O threads: %s",
+                              strerror(e));
+        t->started = true;
+        pthread_setname_np(t->thread, "gc-io");
+    }
+    return 0;
+}
+
 int gc_http_start(const gc_http_config *cfg, const gc_http_handler *h, gc_http_server **out,
                   gc_err *err)
 {
@@ -686,10 +1544,23 @@ int gc_http_start(const gc_http_config *cfg, const gc_http_handler *h, gc_http_s
     *out = NULL;
     gc_http_server *srv = xcalloc(1, sizeof *srv);
     srv->listen_fd = -1;
+    pthread_mutex_init(&srv->ip_mu, NULL);
     srv->handler = *h;
     srv->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
     srv->max_url = cfg->max_url ? cfg->max_url : DEFAULT_MAX_URL;
     srv->max_headers = cfg->max_headers ? cfg->max_headers : DEFAULT_MAX_HEADERS;
+    /* the request line around the target, the blank line, leading empty lines */
+    srv->head_cap = srv->max_url + srv->max_headers + 1024;
+    srv->limits = (gc_http_limits){srv->max_url, srv->max_headers, MAX_HEADER_FIELDS};
+    srv->max_body_memory = cfg->max_body_memory ? cfg->max_body_memory : DEFAULT_BODY_MEMORY;
+    srv->max_per_ip = cfg->max_per_ip ? cfg->max_per_ip : DEFAULT_MAX_PER_IP;
+    srv->max_connections = connection_cap(cfg->max_connections);
+#define OR_DEFAULT(v, d) ((v) ? (v) : (d))
+    srv->header_timeout_ms = OR_DEFAULT(cfg->header_timeout_ms, DEFAULT_HEADER_TIMEOUT_MS);
+    srv->body_timeout_ms = OR_DEFAULT(cfg->body_timeout_ms, DEFAULT_BODY_TIMEOUT_MS);
+    srv->keepalive_timeout_ms = OR_DEFAULT(cfg->keepalive_timeout_ms, DEFAULT_KEEPALIVE_TIMEOUT_MS);
+    srv->write_timeout_ms = OR_DEFAULT(cfg->write_timeout_ms, DEFAULT_WRITE_TIMEOUT_MS);
+#undef OR_DEFAULT
     unsigned io_threads = cfg->io_threads;
     if (io_threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -702,67 +1573,14 @@ int gc_http_start(const gc_http_config *cfg, const gc_http_handler *h, gc_http_s
                    "TLS needs both a certificate file and a key file");
         goto done;
     }
-    srv->tls = cfg->tls_cert_file != NULL;
-    if (srv->tls) {
-        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-            gc_err_set(err, GC_E_INTERNAL, "tls_cert_file",
-                       "this libmicrohttpd was built without TLS support");
-            goto done;
-        }
-        size_t cert_len;
-        if (read_pem(cfg->tls_cert_file, "certificate", &srv->cert_pem, &cert_len, err) != 0 ||
-            read_pem(cfg->tls_key_file, "key", &srv->key_pem, &srv->key_pem_len, err) != 0)
-            goto done;
-    }
+    if (cfg->tls_cert_file && load_tls(srv, cfg, err) != 0)
+        goto done;
     if (open_listener(srv, cfg->listen_host, cfg->port, err) != 0)
         goto done;
     if (start_workers(srv, workers, err) != 0)
         goto done;
-
-    /* MHD answers a request whose line and headers (raw bytes plus ~50 bytes of bookkeeping
-     * per header and per query argument) overflow its per-connection pool itself, with an HTML
-     * 414/431 or by closing the connection, so the pool leaves room past our own limits. But
-     * MHD zeroes the whole pool between keep-alive requests (at 256 KiB that memset was 23% of
-     * the server's CPU under a GET load, at 96 KiB ~15%: bench/), so the slack is 16 KiB: the
-     * largest request the limits allow (both at their maximum) and ~1,200 tiny headers still
-     * fit (test_server.c, test_431). */
-    size_t pool = srv->max_url + srv->max_headers + ((size_t)16 << 10);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
-    flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
-                                                                    : MHD_USE_AUTO;
-    if (srv->tls)
-        flags |= MHD_USE_TLS;
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (getsockname(srv->listen_fd, (struct sockaddr *)&ss, &sl) == 0 && ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    struct MHD_OptionItem extra[4];
-    size_t ne = 0;
-    if (io_threads > 1)
-        extra[ne++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, io_threads, NULL};
-    if (srv->tls) {
-        extra[ne++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem};
-        extra[ne++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem};
-    }
-    extra[ne] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-
-    srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-        srv, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        pool, MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S, MHD_OPTION_ARRAY, extra,
-        MHD_OPTION_END);
-    if (!srv->daemon) {
-        if (fcntl(srv->listen_fd, F_GETFD) < 0) /* MHD closed it on its way out */
-            srv->listen_fd = -1;
-        gc_err_set(err, GC_E_INTERNAL, NULL, "cannot start the HTTP server on port %u: %s",
-                   (unsigned)srv->port,
-                   srv->start_msg[0] ? srv->start_msg : "libmicrohttpd refused the settings");
+    if (start_io_threads(srv, io_threads, err) != 0)
         goto done;
-    }
-    atomic_store(&srv->started, true);
     *out = srv;
     result = 0;
 done:
@@ -778,9 +1596,7 @@ unsigned short gc_http_port(const gc_http_server *srv)
 
 size_t gc_http_open_connections(gc_http_server *srv)
 {
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-    return info ? info->num_connections : 0;
+    return atomic_load(&srv->open_conns);
 }
 
 void gc_http_stop(gc_http_server *srv)
@@ -788,13 +1604,12 @@ void gc_http_stop(gc_http_server *srv)
     if (!srv)
         return;
     atomic_store(&srv->stopping, true);
-    MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
-    if (lfd != MHD_INVALID_SOCKET) {
-        /* MHD no longer accepts; shutting the socket down makes new clients see a refusal
-         * instead of waiting in the backlog. It is closed after MHD_stop_daemon. */
-        srv->listen_fd_ours = true;
-        shutdown(lfd, SHUT_RDWR);
+    for (unsigned i = 0; i < srv->n_threads; i++) {
+        epoll_ctl(srv->threads[i].ep, EPOLL_CTL_DEL, srv->listen_fd, NULL);
+        wake_thread(&srv->threads[i]); /* idle connections close on the next turn */
     }
+    /* new clients see a refusal instead of waiting in the backlog */
+    shutdown(srv->listen_fd, SHUT_RDWR);
 
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -806,15 +1621,10 @@ void gc_http_stop(gc_http_server *srv)
     size_t unfinished = atomic_load(&srv->in_flight);
     if (unfinished > 0)
         gc_log(GC_LOG_WARN, NULL, "stopping with %zu request(s) unfinished", unfinished);
-    /* MHD must not be stopped with a connection suspended: wait for every worker hand-off */
+    /* connections must not be freed while a worker holds one: wait for every hand-off */
     srv->closing = true;
     while (srv->suspended > 0)
         pthread_cond_wait(&srv->idle_cv, &srv->mu);
     pthread_mutex_unlock(&srv->mu);
-
-    MHD_stop_daemon(srv->daemon);
-    srv->daemon = NULL;
-    if (!srv->listen_fd_ours)
-        srv->listen_fd = -1; /* MHD closed it */
     server_free(srv);
 }
