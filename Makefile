@@ -1,10 +1,13 @@
 # Front door: `make` builds build/graphcerts, `make run` serves a dev instance, `make test` runs
-# every test (the sanitizer build's too with `make test-asan`), `make bench` the benchmarks.
+# every test (the sanitizer build's too with `make test-asan`), `make bench` the benchmarks,
+# `make fuzz` each libFuzzer target for FUZZ_SECONDS (FUZZ_TARGETS: a subset, e.g. "jwt body").
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all build run test test-asan bench deps clean
+.PHONY: all build run test test-asan bench fuzz deps clean
 
 all: build
 
@@ -33,5 +36,9 @@ bench:
 	scripts/deps.sh bench
 	bench/run.sh
 
+fuzz:
+	scripts/deps.sh fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD_JOBS=$(JOBS) fuzz/run.sh $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,4 +1,7 @@
-/* The one table from error kinds to HTTP status and Graph error code. */
+/* The one table from error kinds to HTTP status and Graph error code, and the one place error
+ * records are filled: a message or target that quotes client bytes, or that a limit cut in
+ * the middle of a character, is mended to valid UTF-8 there, so every error can be sent as
+ * JSON. */
 #include "core/err.h"
 
 #include <stdarg.h>
@@ -33,6 +36,51 @@ static const struct {
     [GC_E_STALE] = {412, "PreconditionFailed"},
 };
 
+/* Length of the valid UTF-8 sequence at s (as JSON accepts it: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_char_len(const unsigned char *s)
+{
+    unsigned c = s[0], cp;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) /* the NUL too */
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* Every byte that does not start a valid UTF-8 character becomes '?'. */
+static void utf8_mend(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_char_len(p);
+        if (n) {
+            p += n;
+        } else {
+            *p++ = '?';
+        }
+    }
+}
+
 int gc_err_set(gc_err *err, gc_errkind kind, const char *target, const char *fmt, ...)
 {
     if (!err)
@@ -43,6 +91,8 @@ int gc_err_set(gc_err *err, gc_errkind kind, const char *target, const char *fmt
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    utf8_mend(err->target);
+    utf8_mend(err->message);
     return -1;
 }
 

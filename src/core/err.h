@@ -38,7 +38,8 @@ typedef struct gc_err {
     char message[512]; /* safe for clients and logs: never holds a secret */
 } gc_err;
 
-/* Fills err (printf-style message, truncated to fit) and returns -1, so callers can write
+/* Fills err (printf-style message, truncated to fit; in target and message every byte that
+ * does not start a valid UTF-8 character becomes '?') and returns -1, so callers can write
  * `return gc_err_set(err, GC_E_BAD_REQUEST, "thumbprint", "...")`. err may be NULL. */
 int gc_err_set(gc_err *err, gc_errkind kind, const char *target, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

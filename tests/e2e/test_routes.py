@@ -160,6 +160,20 @@ class Routes(gctest.ServerTest):
         self.assertGraphError(t.post("/beta/deviceManagement/nope", {}), 400, "BadRequest",
                               message="Resource not found for the segment 'nope'.")
 
+    def test_client_bytes_that_are_not_utf8_still_get_an_envelope(self):
+        # found by fuzz_request: a message quoting such bytes, or one cut inside a character,
+        # made the error envelope unencodable, and the answer was a 500 with no body
+        t = self.srv.tenant()
+        self.assertGraphError(t.get("/beta/%FF%FE"), 400, "BadRequest",
+                              message="Resource not found for the segment '??'.")
+        self.assertGraphError(t.get("/%C3%A9%FF/x"), 404, "ResourceNotFound",
+                              message="Unknown API version '\u00e9?': use /beta or /v1.0.")
+        key = "a" + "\u00e9" * 100  # %.128s cuts the 64th character in two
+        self.assertGraphError(t.post(UPFX, dict(upfx_body(), **{key: 1})), 400, "BadRequest",
+                              message="The property '%s?' does not exist on type "
+                                      "'microsoft.graph.userPFXCertificate'." % key[:64])
+        self.assertCount(t.get(UPFX + "/$count"), 0)
+
     def test_unknown_version_is_404(self):
         t = self.srv.tenant()
         for path in ("/v2.0/deviceManagement/userPfxCertificates",

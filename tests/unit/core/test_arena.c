@@ -1,6 +1,6 @@
 /* Unit tests for src/core/arena.c (alignment, zeroing, chunk overflow, large blocks, string
  * helpers, cleanup order, jansson references) and src/core/err.c (the kind → status/code table
- * and gc_err_set truncation), the two pieces every other module leans on. */
+ * and gc_err_set truncation and UTF-8 mending), the two pieces every other module leans on. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +261,33 @@ static void test_err_set_truncates(void **state)
     assert_string_equal(e.message, long_msg);
 }
 
+/* Client bytes quoted in a message, or a character cut by a precision or the size limit, are
+ * mended to valid UTF-8 (invalid bytes become '?'), so the message fits a JSON envelope. */
+static void test_err_set_mends_utf8(void **state)
+{
+    (void)state;
+    gc_err e;
+    /* %.2s cuts the two-byte "é" of "aé"; \xff is never UTF-8; "€" and U+1F600 are valid */
+    gc_err_set(&e, GC_E_BAD_REQUEST, "p\xc3", "'%.2s' '%s' \xe2\x82\xac \xf0\x9f\x98\x80.", "a\xc3\xa9", "\xff");
+    assert_string_equal(e.message, "'a?' '?' \xe2\x82\xac \xf0\x9f\x98\x80.");
+    assert_string_equal(e.target, "p?");
+    /* overlong "/", a UTF-16 surrogate, past U+10FFFF, a lone continuation byte */
+    gc_err_set(&e, GC_E_BAD_REQUEST, "", "%s|%s|%s|%s", "\xc0\xaf", "\xed\xa0\x80",
+               "\xf4\x90\x80\x80", "\x80");
+    assert_string_equal(e.message, "??|???|????|?");
+    /* the size limit cuts a three-byte character after its first two bytes */
+    char long_msg[600];
+    memset(long_msg, 'a', sizeof long_msg);
+    memcpy(long_msg + sizeof e.message - 3, "\xe2\x82\xac", 3);
+    long_msg[sizeof long_msg - 1] = '\0';
+    gc_err_set(&e, GC_E_BAD_REQUEST, "", "%s", long_msg);
+    assert_int_equal(strlen(e.message), sizeof e.message - 1);
+    assert_string_equal(e.message + sizeof e.message - 3, "??");
+    json_t *j = json_string(e.message);
+    assert_non_null(j);
+    json_decref(j);
+}
+
 static void test_err_table(void **state)
 {
     static const struct {
@@ -332,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_json_scope),
         cmocka_unit_test(test_err_set_and_clear),
         cmocka_unit_test(test_err_set_truncates),
+        cmocka_unit_test(test_err_set_mends_utf8),
         cmocka_unit_test(test_err_table),
         cmocka_unit_test(test_concat),
     };
