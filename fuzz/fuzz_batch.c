@@ -111,6 +111,21 @@ static void check_answer(const uint8_t *data, size_t size, const gc_http_resp *r
     json_decref(out);
 }
 
+/* The error hook: a FailedDependency (424) answer with a Graph envelope. */
+static void stub_error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
+                       gc_http_resp *resp)
+{
+    (void)ctx;
+    CHECK(kind == GC_E_FAILED_DEPENDENCY && message && *message);
+    resp->status = gc_err_http_status(kind);
+    resp->content_type = "application/json";
+    resp->body = gc_arena_strdup(req->arena, "{\"error\":{\"code\":\"FailedDependency\","
+                                             "\"message\":\"x\",\"innerError\":{}}}");
+    resp->body_len = strlen(resp->body);
+}
+
+static const gc_http_handler stub = {.handle = stub_run, .error = stub_error};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gc_arena *a = gc_arena_new();
@@ -124,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        .headers = headers, .n_headers = 2, .body = body, .body_len = size};
     gc_http_resp resp = {0};
     gc_err err = {0};
-    if (gc_api_batch(&req, "beta", stub_run, NULL, &resp, &err) == 0) {
+    if (gc_api_batch(&req, "beta", &stub, &resp, &err) == 0) {
         check_answer(data, size, &resp);
     } else {
         size_t len = strlen(err.message);
