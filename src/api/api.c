@@ -717,9 +717,28 @@ static int authorise(req_ctx *c, bool write, gc_err *err)
                       "Application must have one of the following scopes: %s", list);
 }
 
+/* Counts the request against the limits of the token's tenant and application (only after
+ * authentication: an unauthenticated request has no tenant to trust). POST, PATCH, PUT and
+ * DELETE are writes, except the $batch envelope: it counts as one request, and each inner
+ * request counts by its own method as it runs. A refused request is not counted. */
+static int throttle(req_ctx *c, bool batch, gc_err *err)
+{
+    if (!c->api->cfg.throttle)
+        return 0;
+    const char *m = c->req->method;
+    bool write = !batch && (strcmp(m, "POST") == 0 || strcmp(m, "PATCH") == 0 ||
+                            strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0);
+    unsigned retry_after;
+    if (gc_throttle_admit(c->api->cfg.throttle, c->who.tenant, c->who.app, write, &retry_after,
+                          err) == 0)
+        return 0;
+    gc_http_resp_header(c->resp, "Retry-After", gc_arena_printf(c->a, "%u", retry_after));
+    return -1;
+}
+
 /* Order: /healthz answers without a token; every other request is authenticated first (so an
- * unauthenticated client learns nothing, not even which routes exist), then routed, then its
- * method and permission checked. */
+ * unauthenticated client learns nothing, not even which routes exist), then throttled (whether
+ * its path is valid or not), then routed, then its method and permission checked. */
 static int dispatch(req_ctx *c, gc_err *err)
 {
     if (strcmp(c->req->path, "/healthz") == 0) {
@@ -731,8 +750,15 @@ static int dispatch(req_ctx *c, gc_err *err)
     }
     if (authenticate(c, err) < 0)
         return -1;
-    if (gc_odata_parse_path(c->a, c->req->path, &c->route, err) < 0)
+    gc_err path_err;
+    gc_err_clear(&path_err);
+    int routed = gc_odata_parse_path(c->a, c->req->path, &c->route, &path_err);
+    if (throttle(c, routed == 0 && c->route.kind == GC_ROUTE_BATCH, err) < 0)
         return -1;
+    if (routed < 0) {
+        *err = path_err;
+        return -1;
+    }
     c->base = request_base(c);
     const route_ops *ro = &ops_by_route[c->route.kind];
     const char *m = c->req->method;

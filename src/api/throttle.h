@@ -36,7 +36,7 @@ typedef int64_t (*gc_throttle_clock)(void *ctx);
 typedef struct gc_throttle_config {
     gc_throttle_limits limits;
     /* Tracked keys (one per tenant and one per application in a tenant): 0 → the default, else
-     * 2 to GC_THROTTLE_MAX_KEYS. Each takes ~480 bytes once used; nothing is allocated up
+     * 2 to GC_THROTTLE_MAX_KEYS. Each takes ~500 bytes once used; nothing is allocated up
      * front. When all are in use, a new key replaces the least recently used one: limits hold
      * exactly while fewer keys than this are active in one window. */
     size_t max_keys;
