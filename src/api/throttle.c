@@ -201,6 +201,12 @@ static void chain_unlink(const gc_throttle *t, shard *s, entry *e)
     *p = e->hnext;
 }
 
+/* The ring slot of sub-window j (j < 0 before the clock's first window: never counted). */
+static size_t slot_of(int64_t j)
+{
+    return (size_t)(((j % SLOTS) + SLOTS) % SLOTS);
+}
+
 /* The sub-windows up to cur that passed since e was last counted into are emptied. */
 static void advance(entry *e, int64_t cur)
 {
@@ -211,7 +217,7 @@ static void advance(entry *e, int64_t cur)
         memset(e->sum, 0, sizeof e->sum);
     } else {
         for (int64_t j = e->sub + 1; j <= cur; j++) {
-            size_t slot = (size_t)(j % SLOTS);
+            size_t slot = slot_of(j);
             for (int k = 0; k < N_KINDS; k++) {
                 e->sum[k] -= e->count[k][slot];
                 e->count[k][slot] = 0;
@@ -276,7 +282,7 @@ static int64_t wait_ns(const gc_throttle *t, const limit_ref *r, int64_t cur, in
     uint32_t sum = r->e->sum[r->kind];
     int64_t d = 0;
     while (sum >= r->max && d < SLOTS) {
-        sum -= r->e->count[r->kind][(size_t)((cur - GC_THROTTLE_SUBWINDOWS + d) % SLOTS)];
+        sum -= r->e->count[r->kind][slot_of(cur - GC_THROTTLE_SUBWINDOWS + d)];
         d++;
     }
     return (cur + d) * t->sub_ns - now;
@@ -348,7 +354,7 @@ int gc_throttle_admit(gc_throttle *t, const char *tenant, const char *app, bool 
         refuse(err, t, reached, *retry_after);
         goto unlock;
     }
-    size_t slot = (size_t)(cur % SLOTS);
+    size_t slot = slot_of(cur);
     for (size_t i = 0; i < n_refs; i++) {
         refs[i].e->sum[refs[i].kind]++;
         refs[i].e->count[refs[i].kind][slot]++;

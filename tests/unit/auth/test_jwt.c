@@ -510,38 +510,50 @@ static void test_tenant(void **state)
 static void test_app(void **state)
 {
     gc_principal p;
-    expect_ok(auth_hs, hs_token(claims(1700003600, "")), NOW, &p);
-    assert_string_equal(p.app, "");
-    expect_ok(auth_hs, hs_token(claims(1700003600, ",\"appid\":\"App-One\"")), NOW, &p);
-    assert_string_equal(p.app, "App-One");
-    expect_ok(auth_hs, hs_token(claims(1700003600, ",\"azp\":\"app-two\"")), NOW, &p);
-    assert_string_equal(p.app, "app-two");
-    /* a v1 token's appid wins over an azp */
-    expect_ok(auth_hs, hs_token(claims(1700003600, ",\"azp\":\"b\",\"appid\":\"a\"")), NOW, &p);
-    assert_string_equal(p.app, "a");
+    static const struct {
+        const char *extra, *app;
+    } ok[] = {
+        {"", ""},
+        {",\"appid\":\"App-One\"", "App-One"},
+        {",\"azp\":\"app-two\"", "app-two"},
+        {",\"azp\":\"b\",\"appid\":\"a\"", "a"}, /* a v1 token's appid wins over an azp */
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char *pl = claims(1700003600, ok[i].extra);
+        expect_ok(auth_hs, hs_token(pl), NOW, &p);
+        free(pl);
+        assert_string_equal(p.app, ok[i].app);
+    }
     char longest[GC_AUTH_MAX_APP + 1];
     memset(longest, 'x', GC_AUTH_MAX_APP);
     longest[GC_AUTH_MAX_APP] = '\0';
     char *extra = str_printf(",\"appid\":\"%s\"", longest);
-    expect_ok(auth_hs, hs_token(claims(1700003600, extra)), NOW, &p);
+    char *pl = claims(1700003600, extra);
+    expect_ok(auth_hs, hs_token(pl), NOW, &p);
+    free(pl);
     free(extra);
     assert_string_equal(p.app, longest);
 
     static const char *const bad[] = {"\"\"", "42", "null", "[\"a\"]", "\"a\\u0001b\"",
                                       "\"caf\u00e9\""};
+    static const char *const names[] = {"appid", "azp"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        extra = str_printf(",\"appid\":%s", bad[i]);
-        expect_refused(auth_hs, hs_token(claims(1700003600, extra)), NOW,
-                       "The token's appid claim is not a string of 1 to 128 printable ASCII characters.");
-        free(extra);
-        extra = str_printf(",\"azp\":%s", bad[i]);
-        expect_refused(auth_hs, hs_token(claims(1700003600, extra)), NOW,
-                       "The token's azp claim is not a string of 1 to 128 printable ASCII characters.");
-        free(extra);
+        for (size_t k = 0; k < 2; k++) {
+            extra = str_printf(",\"%s\":%s", names[k], bad[i]);
+            pl = claims(1700003600, extra);
+            char *want = str_printf("The token's %s claim is not a string of 1 to 128 printable "
+                                    "ASCII characters.", names[k]);
+            expect_refused(auth_hs, hs_token(pl), NOW, want);
+            free(want);
+            free(pl);
+            free(extra);
+        }
     }
     extra = str_printf(",\"appid\":\"%sx\"", longest);
-    expect_refused(auth_hs, hs_token(claims(1700003600, extra)), NOW,
+    pl = claims(1700003600, extra);
+    expect_refused(auth_hs, hs_token(pl), NOW,
                    "The token's appid claim is not a string of 1 to 128 printable ASCII characters.");
+    free(pl);
     free(extra);
 }
 
