@@ -6,6 +6,7 @@
  * a hash table and an LRU list; a new key replaces the least recently used one. */
 #include "api/throttle.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -303,6 +304,7 @@ static void refuse(gc_err *err, const gc_throttle *t, const limit_ref *r, unsign
 int gc_throttle_admit(gc_throttle *t, const char *tenant, const char *app, bool write,
                       unsigned *retry_after, gc_err *err)
 {
+    assert(t && tenant && retry_after);
     int result = -1;
     char tkey[KEY_MAX], akey[KEY_MAX];
     size_t tlen = make_key(tkey, tenant, NULL);
