@@ -734,12 +734,31 @@ static int authorise(req_ctx *c, bool write, gc_err *err)
                       "Application must have one of the following scopes: %s", list);
 }
 
+/* Counts the request against the limits of the token's tenant and application (only after
+ * authentication: an unauthenticated request has no tenant to trust). POST, PATCH, PUT and
+ * DELETE are writes, except the $batch envelope: it counts as one request, and each inner
+ * request counts by its own method as it runs. A refused request is not counted. */
+static int throttle(req_ctx *c, bool batch, gc_err *err)
+{
+    if (!c->api->cfg.throttle)
+        return 0;
+    const char *m = c->req->method;
+    bool write = !batch && (strcmp(m, "POST") == 0 || strcmp(m, "PATCH") == 0 ||
+                            strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0);
+    unsigned retry_after;
+    if (gc_throttle_admit(c->api->cfg.throttle, c->who.tenant, c->who.app, write, &retry_after,
+                          err) == 0)
+        return 0;
+    gc_http_resp_header(c->resp, "Retry-After", gc_arena_printf(c->a, "%u", retry_after));
+    return -1;
+}
+
 /* Order: /healthz answers without a token (200 when the store answers a read, else 503); every
  * other request is authenticated first (so an unauthenticated client learns nothing, not even
- * which routes exist), then routed, then its method and permission checked. Sets *fn to the
+ * which routes exist), then throttled (whether its path is valid or not), then routed, then its method and permission checked. Sets *fn to the
  * operation to run (NULL for /healthz). This much needs no body, so it also runs before a body
- * is read (admit). */
-static int route_request(req_ctx *c, op_fn *fn, gc_err *err)
+ * is read (admit; count is false when admit ran already, so a request is counted once). */
+static int route_request(req_ctx *c, bool count, op_fn *fn, gc_err *err)
 {
     *fn = NULL;
     if (strcmp(c->req->path, "/healthz") == 0) {
@@ -749,8 +768,15 @@ static int route_request(req_ctx *c, op_fn *fn, gc_err *err)
     }
     if (authenticate(c, err) < 0)
         return -1;
-    if (gc_odata_parse_path(c->a, c->req->path, &c->route, err) < 0)
+    gc_err path_err;
+    gc_err_clear(&path_err);
+    int routed = gc_odata_parse_path(c->a, c->req->path, &c->route, &path_err);
+    if (count && throttle(c, routed == 0 && c->route.kind == GC_ROUTE_BATCH, err) < 0)
         return -1;
+    if (routed < 0) {
+        *err = path_err;
+        return -1;
+    }
     c->base = request_base(c);
     const route_ops *ro = &ops_by_route[c->route.kind];
     const char *m = c->req->method;
@@ -771,7 +797,7 @@ static int route_request(req_ctx *c, op_fn *fn, gc_err *err)
 static int dispatch(req_ctx *c, gc_err *err)
 {
     op_fn fn;
-    if (route_request(c, &fn, err) < 0)
+    if (route_request(c, !c->req->admitted, &fn, err) < 0)
         return -1;
     if (!fn) {
         gc_err why;
@@ -803,7 +829,7 @@ static bool admit(void *ctx, const gc_http_req *req, gc_http_resp *resp)
     gc_err err;
     gc_err_clear(&err);
     op_fn fn;
-    if (route_request(&c, &fn, &err) == 0)
+    if (route_request(&c, true, &fn, &err) == 0)
         return true;
     send_error(&c, &err);
     return false;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "api/throttle.h"
 #include "auth/auth.h"
 #include "core/err.h"
 #include "http/http.h"
@@ -19,6 +20,10 @@ typedef struct gc_api_config {
     /* 32 bytes that sign $skiptoken values, shared by every node of one deployment so a
      * nextLink works on any of them; NULL: random for this process. */
     const unsigned char *skiptoken_key;
+    /* Not owned; NULL: no throttling. Every authenticated request is counted against the
+     * token's tenant and application (a $batch as one request, plus each of its inner
+     * requests by its own method); beyond a limit → 429 with Retry-After. */
+    gc_throttle *throttle;
 } gc_api_config;
 
 typedef struct gc_api gc_api;

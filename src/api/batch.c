@@ -129,6 +129,7 @@ static void inner_request(const gc_http_req *outer, const char *version_name, co
 {
     gc_arena *a = outer->arena;
     *r = *outer;
+    r->admitted = false; /* an inner request is routed, authorised and counted on its own */
     r->method = q->method;
     const char *url = q->url[0] == '/' ? q->url + 1 : q->url;
     r->raw_target = gc_arena_printf(a, "/%s/%s", version_name, url);

@@ -4,10 +4,13 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -20,6 +23,9 @@ typedef struct serve_config {
     long long max_body, max_page_size, io_threads, workers;
     long long max_connections, max_per_ip, max_body_memory, header_timeout, body_timeout,
         keepalive_timeout, write_timeout;
+    const char *throttle;
+    long long throttle_window, throttle_app_writes, throttle_tenant_writes, throttle_app_requests,
+        throttle_tenant_requests, throttle_keys; /* limits: 0 when not set */
 } serve_config;
 
 #define OPT(name, type, deflt, min, max, metavar, help, field)                                     \
@@ -59,6 +65,25 @@ static const gc_opt serve_opts[] = {
         "an idle connection between requests is closed after this", keepalive_timeout),
     OPT("write-timeout", GC_OPT_INT, "30", 1, 3600, "SECONDS",
         "a client that reads nothing of its answer for this long is cut off", write_timeout),
+    OPT("throttle", GC_OPT_STRING, NULL, 0, 0, "MODE",
+        "off or intune: 429 beyond Intune's limits per application and tenant (default: off, "
+        "unless a --throttle-* limit is given)", throttle),
+    OPT("throttle-window", GC_OPT_INT, NULL, 1, GC_THROTTLE_MAX_WINDOW, "SECONDS",
+        "length of the throttling window (intune: 20)", throttle_window),
+    OPT("throttle-app-writes", GC_OPT_INT, NULL, 1, GC_THROTTLE_MAX_LIMIT, "N",
+        "writes (POST, PATCH, PUT, DELETE) per window by one application in a tenant (intune: 100)",
+        throttle_app_writes),
+    OPT("throttle-tenant-writes", GC_OPT_INT, NULL, 1, GC_THROTTLE_MAX_LIMIT, "N",
+        "writes per window in one tenant, all applications together (intune: 200)",
+        throttle_tenant_writes),
+    OPT("throttle-app-requests", GC_OPT_INT, NULL, 1, GC_THROTTLE_MAX_LIMIT, "N",
+        "requests of any method per window by one application in a tenant (intune: 1000)",
+        throttle_app_requests),
+    OPT("throttle-tenant-requests", GC_OPT_INT, NULL, 1, GC_THROTTLE_MAX_LIMIT, "N",
+        "requests per window in one tenant, all applications together (intune: 2000)",
+        throttle_tenant_requests),
+    OPT("throttle-keys", GC_OPT_INT, "16384", 2, GC_THROTTLE_MAX_KEYS, "N",
+        "tenants and applications counted at once (~500 bytes each)", throttle_keys),
 };
 
 static const char serve_usage[] =
@@ -67,7 +92,10 @@ static const char serve_usage[] =
     "                        [--log-level L] [--io-threads N] [--workers N]\n"
     "                        [--max-connections N] [--max-connections-per-ip N]\n"
     "                        [--max-body-memory BYTES] [--header-timeout S] [--body-timeout S]\n"
-    "                        [--keepalive-timeout S] [--write-timeout S]\n\n"
+    "                        [--keepalive-timeout S] [--write-timeout S]\n"
+    "                        [--throttle off|intune] [--throttle-window SECONDS]\n"
+    "                        [--throttle-app-writes N] [--throttle-tenant-writes N]\n"
+    "                        [--throttle-app-requests N] [--throttle-tenant-requests N]\n\n"
     "Serves the Microsoft Graph certificate API. Every option can also be set in the environment\n"
     "as GRAPHCERTS_<NAME> (e.g. GRAPHCERTS_MAX_BODY); a flag wins over the environment.";
 
@@ -116,6 +144,47 @@ static int derive_skiptoken_key(const char *key_file, unsigned char out[32], gc_
     return 0;
 }
 
+/* --throttle and the --throttle-* limits → *on and the limits (Intune's for those not given).
+ * -1 after printing a message when they contradict each other. */
+static int throttle_limits(const serve_config *cfg, bool *on, gc_throttle_limits *out)
+{
+    const struct {
+        long long v;
+        const char *name;
+    } given[] = {{cfg->throttle_window, "--throttle-window"},
+                 {cfg->throttle_app_writes, "--throttle-app-writes"},
+                 {cfg->throttle_tenant_writes, "--throttle-tenant-writes"},
+                 {cfg->throttle_app_requests, "--throttle-app-requests"},
+                 {cfg->throttle_tenant_requests, "--throttle-tenant-requests"}};
+    const char *first = NULL;
+    for (size_t i = 0; i < sizeof given / sizeof given[0] && !first; i++)
+        if (given[i].v)
+            first = given[i].name;
+    const char *mode = cfg->throttle;
+    if (mode && strcasecmp(mode, "off") != 0 && strcasecmp(mode, "intune") != 0) {
+        fprintf(stderr, "graphcerts: --throttle must be off or intune, got '%s'\n", mode);
+        return -1;
+    }
+    if (mode && strcasecmp(mode, "off") == 0 && first) {
+        fprintf(stderr, "graphcerts: --throttle off contradicts %s (leave --throttle out or set it "
+                        "to intune)\n", first);
+        return -1;
+    }
+    *on = first || (mode && strcasecmp(mode, "intune") == 0);
+    *out = gc_throttle_intune;
+    if (cfg->throttle_window)
+        out->window_s = (unsigned)cfg->throttle_window;
+    if (cfg->throttle_app_writes)
+        out->app_writes = (uint32_t)cfg->throttle_app_writes;
+    if (cfg->throttle_tenant_writes)
+        out->tenant_writes = (uint32_t)cfg->throttle_tenant_writes;
+    if (cfg->throttle_app_requests)
+        out->app_requests = (uint32_t)cfg->throttle_app_requests;
+    if (cfg->throttle_tenant_requests)
+        out->tenant_requests = (uint32_t)cfg->throttle_tenant_requests;
+    return 0;
+}
+
 static int serve_run(int argc, char **argv)
 {
     serve_config cfg = {0};
@@ -145,6 +214,10 @@ static int serve_run(int argc, char **argv)
         fprintf(stderr, "graphcerts: --tls-cert and --tls-key go together\n");
         return 2;
     }
+    bool throttle_on;
+    gc_throttle_limits limits;
+    if (throttle_limits(&cfg, &throttle_on, &limits) < 0)
+        return 2;
 
     /* Signals are taken by sigwait below; block them before any thread starts. */
     sigset_t sigs;
@@ -163,6 +236,7 @@ static int serve_run(int argc, char **argv)
     gc_store *store = NULL;
     gc_auth *auth = NULL;
     gc_api *api = NULL;
+    gc_throttle *throttle = NULL;
     gc_http_server *srv = NULL;
 
     gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks};
@@ -175,8 +249,19 @@ static int serve_run(int argc, char **argv)
     unsigned char skip_key[32];
     if (derive_skiptoken_key(cfg.jwt_secret_file ? cfg.jwt_secret_file : cfg.jwks, skip_key, &err) < 0)
         goto fail;
+    if (throttle_on) {
+        gc_throttle_config tcfg = {.limits = limits, .max_keys = (size_t)cfg.throttle_keys};
+        if (gc_throttle_new(&tcfg, &throttle, &err) < 0)
+            goto fail;
+        gc_log(GC_LOG_INFO, NULL,
+               "throttling per %u s: %u writes and %u requests per application in a tenant, "
+               "%u writes and %u requests per tenant",
+               limits.window_s, (unsigned)limits.app_writes, (unsigned)limits.app_requests,
+               (unsigned)limits.tenant_writes, (unsigned)limits.tenant_requests);
+    }
     gc_api_config apicfg = {.store = store, .auth = auth, .public_url = cfg.public_url,
-                            .max_page_size = (size_t)cfg.max_page_size, .skiptoken_key = skip_key};
+                            .max_page_size = (size_t)cfg.max_page_size, .skiptoken_key = skip_key,
+                            .throttle = throttle};
     if (gc_api_new(&apicfg, &api, &err) < 0)
         goto fail;
     gc_http_config hcfg = {.listen_host = host, .port = port, .tls_cert_file = cfg.tls_cert,
@@ -208,6 +293,7 @@ done:
     if (srv)
         gc_http_stop(srv);
     gc_api_free(api);
+    gc_throttle_free(throttle);
     gc_store_close(store);
     if (auth)
         gc_auth_close(auth);

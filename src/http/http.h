@@ -33,6 +33,7 @@ typedef struct gc_http_req {
     size_t body_len;
     char request_id[37];    /* a fresh GUID per request */
     const char *peer_addr;  /* the client's IP address as text ("" when unknown) */
+    bool admitted;          /* the handler's admit hook ran for it and let it in */
 } gc_http_req;
 
 #define GC_HTTP_MAX_RESP_HEADERS 16

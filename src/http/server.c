@@ -800,6 +800,7 @@ static void begin_request(conn *c, const gc_http_head *h, const gc_http_field *f
         gc_arena *outer = gc_arena_json_scope(rc->arena);
         bool go_on = srv->handler.admit(srv->handler.ctx, &rc->req, &rc->resp);
         gc_arena_json_scope(outer);
+        rc->req.admitted = go_on;
         if (!go_on) {
             c->must_close = true;
             queue_resp(c);
