@@ -1,6 +1,7 @@
 /* Bearer-token authentication: verifies a JWT (HS256 with a shared secret; RS256 and ES256 with
- * keys from a JWKS file, matched by kid) and yields who is calling: the tenant (tid) and the
- * permissions granted by scp (delegated, space-separated) or roles (application, array).
+ * keys from a JWKS file, matched by kid) and yields who is calling: the tenant (tid), the
+ * application (appid in v1 tokens, azp in v2 ones) and the permissions granted by scp
+ * (delegated, space-separated) or roles (application, array).
  * Signatures are verified with OpenSSL. Never accepts alg "none" or a token whose alg differs
  * from its key's. Error messages never contain the token. Verified tokens are cached (see
  * gc_auth_verify), so a client that sends the same token on every request pays for the
@@ -24,7 +25,7 @@ typedef struct gc_auth_config {
     int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
     int cache_entries;         /* verified-token cache slots: 0 → 4096; -1 → no cache; else 2 to
                                   1048576, rounded up to a power of two. Memory: 64 bytes per
-                                  slot up front, plus per cached token ~100 bytes, its
+                                  slot up front, plus per cached token ~230 bytes, its
                                   permission names (a token whose names need more than 2 KiB is
                                   not cached) and the token itself (at most 16 KiB): typically
                                   1-3 KiB a token; 4096 slots of the longest tokens would take
@@ -32,9 +33,12 @@ typedef struct gc_auth_config {
 } gc_auth_config;
 
 #define GC_AUTH_MAX_PERMS 64
+#define GC_AUTH_MAX_APP 128 /* bytes of an application id */
 
 typedef struct gc_principal {
     char tenant[37];             /* tid, lower case GUID */
+    char app[GC_AUTH_MAX_APP + 1]; /* appid (v1 tokens) or else azp (v2), as sent; "" when the
+                                      token has neither */
     size_t n_perms;
     const char *perms[GC_AUTH_MAX_PERMS]; /* arena-owned permission names */
 } gc_principal;
@@ -48,7 +52,8 @@ void gc_auth_close(gc_auth *auth);
  * case-insensitively). header may be NULL (missing). now is Unix seconds.
  * Failure → GC_E_UNAUTHENTICATED with a message saying what is wrong (missing header, not a
  * JWT, unsupported or mismatched alg, unknown kid, bad signature, expired, not yet valid,
- * wrong audience, missing or malformed tid).
+ * wrong audience, missing or malformed tid, an appid or azp that is not a string of 1 to 128
+ * printable ASCII characters).
  * Thread-safe. A successful verification is cached, keyed by the token's bytes (a hit compares
  * the whole token); a later call with the same token skips the signature and the
  * claims, copies the cached principal into a, and re-checks only exp/nbf against now, so it

@@ -23,6 +23,7 @@ typedef struct cache_entry {
     size_t tok_len;
     gc_auth_times times;
     char tenant[37];
+    char app[GC_AUTH_MAX_APP + 1];
     size_t n_perms;
     size_t names_len;  /* bytes in names */
     char names[];      /* n_perms NUL-terminated names, back to back, then the token's bytes */
@@ -123,6 +124,7 @@ bool gc_auth_cache_get(gc_auth_cache *c, const char *tok, size_t len, gc_arena *
     const cache_entry *e = s->way[w];
     *times = e->times;
     memcpy(out->tenant, e->tenant, sizeof out->tenant);
+    memcpy(out->app, e->app, sizeof out->app);
     n_perms = e->n_perms;
     names_len = e->names_len;
     memcpy(names, e->names, names_len);
@@ -160,6 +162,7 @@ void gc_auth_cache_put(gc_auth_cache *c, const char *tok, size_t len, const gc_p
     e->tok_len = len;
     e->times = *times;
     memcpy(e->tenant, p->tenant, sizeof e->tenant);
+    memcpy(e->app, p->app, sizeof e->app);
     e->n_perms = p->n_perms;
     e->names_len = names_len;
     char *q = e->names;

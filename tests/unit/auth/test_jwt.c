@@ -507,6 +507,44 @@ static void test_tenant(void **state)
     }
 }
 
+static void test_app(void **state)
+{
+    gc_principal p;
+    expect_ok(auth_hs, hs_token(claims(1700003600, "")), NOW, &p);
+    assert_string_equal(p.app, "");
+    expect_ok(auth_hs, hs_token(claims(1700003600, ",\"appid\":\"App-One\"")), NOW, &p);
+    assert_string_equal(p.app, "App-One");
+    expect_ok(auth_hs, hs_token(claims(1700003600, ",\"azp\":\"app-two\"")), NOW, &p);
+    assert_string_equal(p.app, "app-two");
+    /* a v1 token's appid wins over an azp */
+    expect_ok(auth_hs, hs_token(claims(1700003600, ",\"azp\":\"b\",\"appid\":\"a\"")), NOW, &p);
+    assert_string_equal(p.app, "a");
+    char longest[GC_AUTH_MAX_APP + 1];
+    memset(longest, 'x', GC_AUTH_MAX_APP);
+    longest[GC_AUTH_MAX_APP] = '\0';
+    char *extra = str_printf(",\"appid\":\"%s\"", longest);
+    expect_ok(auth_hs, hs_token(claims(1700003600, extra)), NOW, &p);
+    free(extra);
+    assert_string_equal(p.app, longest);
+
+    static const char *const bad[] = {"\"\"", "42", "null", "[\"a\"]", "\"a\\u0001b\"",
+                                      "\"caf\u00e9\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        extra = str_printf(",\"appid\":%s", bad[i]);
+        expect_refused(auth_hs, hs_token(claims(1700003600, extra)), NOW,
+                       "The token's appid claim is not a string of 1 to 128 printable ASCII characters.");
+        free(extra);
+        extra = str_printf(",\"azp\":%s", bad[i]);
+        expect_refused(auth_hs, hs_token(claims(1700003600, extra)), NOW,
+                       "The token's azp claim is not a string of 1 to 128 printable ASCII characters.");
+        free(extra);
+    }
+    extra = str_printf(",\"appid\":\"%sx\"", longest);
+    expect_refused(auth_hs, hs_token(claims(1700003600, extra)), NOW,
+                   "The token's appid claim is not a string of 1 to 128 printable ASCII characters.");
+    free(extra);
+}
+
 static void test_perm_claim_types(void **state)
 {
     char *pl = claims(NOW + 3600, ",\"scp\":[\"A\"]");
@@ -1089,6 +1127,7 @@ static void assert_stats(gc_auth *x, size_t used, uint64_t hits, uint64_t misses
 static void assert_same_principal(const gc_principal *a, const gc_principal *b)
 {
     assert_string_equal(a->tenant, b->tenant);
+    assert_string_equal(a->app, b->app);
     assert_int_equal(a->n_perms, b->n_perms);
     for (size_t i = 0; i < a->n_perms; i++)
         assert_string_equal(a->perms[i], b->perms[i]);
@@ -1102,6 +1141,7 @@ static void test_cache_hit_same_principal(void **state)
     assert_stats(x, 0, 0, 0, 0);
 
     char *pl = str_printf("{\"aud\":\"" GRAPH "\",\"tid\":\"" TID_UPPER "\",\"exp\":1700003600,"
+                          "\"azp\":\"8a1c2b3d-0000-4000-8000-00000000000a\","
                           "\"scp\":\" User.Read  DeviceManagementConfiguration.Read.All \","
                           "\"roles\":[\"DeviceManagementApps.ReadWrite.All\",\"\",\"X\"]}");
     char *tok = hs_token(pl);
@@ -1111,6 +1151,7 @@ static void test_cache_hit_same_principal(void **state)
     assert_int_equal(verify_at(x, tok, NOW, &miss, &e), 0);
     assert_stats(x, 1, 0, 1, 0);
     assert_string_equal(miss.tenant, TID);
+    assert_string_equal(miss.app, "8a1c2b3d-0000-4000-8000-00000000000a");
     assert_int_equal(miss.n_perms, 4);
     assert_string_equal(miss.perms[0], "User.Read");
     assert_string_equal(miss.perms[1], "DeviceManagementConfiguration.Read.All");
@@ -1572,6 +1613,7 @@ int main(void)
         T(test_exp_required),
         T(test_audience),
         T(test_tenant),
+        T(test_app),
         T(test_perm_claim_types),
         T(test_alg_none),
         T(test_tampered_and_wrong_secret),
