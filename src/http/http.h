@@ -29,6 +29,7 @@ typedef struct gc_http_req {
     const unsigned char *body; /* NULL when none; NUL-terminated */
     size_t body_len;
     char request_id[37];    /* a fresh GUID per request */
+    const char *peer_addr;  /* the client's IP address as text; NULL or "" when unknown */
 } gc_http_req;
 
 #define GC_HTTP_MAX_RESP_HEADERS 16
