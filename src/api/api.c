@@ -274,8 +274,8 @@ static json_t *audit_event(req_ctx *c, const char *operation, bool ok, const cha
     return ev ? gc_arena_json(c->a, ev) : NULL;
 }
 
-/* The row that records a successful write of the route's type in the write's transaction;
- * NULL for types whose writes are not audited. Fails only when out of memory. */
+/* The row that records a successful write of the route's type, to go into the store in the
+ * write's transaction. Fails only when out of memory. */
 static int audit_row(req_ctx *c, const char *operation, const char *id, const json_t *rec,
                      const json_t *body, gc_store_row *row, gc_err *err)
 {

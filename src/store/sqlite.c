@@ -1,7 +1,8 @@
 /* The SQLite store backend. One file in WAL mode; reads use a pool of read connections (one per
  * concurrent reader, prepared statements cached per connection) and never wait for writes.
  * Writes are queued to one writer thread that commits everything queued in one transaction and
- * one sync (group commit); each write is one statement, so one failure stays its own.
+ * one sync (group commit); each write is one statement (or, with a row written alongside it,
+ * two inside a savepoint), so one failure stays its own.
  * A checkpoint thread with its own connection copies the WAL back into the database off the
  * writer's path. SQL text and value mapping come from sql.c. */
 #include "store/sqlite.h"
@@ -1042,7 +1043,8 @@ static int save_last_version(sqlite_store *s, gc_err *err)
 
 /* One group: BEGIN IMMEDIATE, the ops, one COMMIT. Each op is one statement, and SQLite undoes
  * a failed statement on its own (a conflict or a stale version) while the transaction goes on,
- * so one write's failure stays its own without a savepoint around it. An error that ends the
+ * so one write's failure stays its own without a savepoint around it (an op with a companion
+ * row has one: see run_op_with). An error that ends the
  * whole transaction (I/O, full disk) is seen by autocommit being back on: the group is lost. */
 static void run_group(sqlite_store *s, write_op *ops)
 {
