@@ -36,6 +36,7 @@ static json_t *sample_value(const gc_prop *p)
     case GC_EDM_DATETIME: return json_string("2030-05-01T12:30:00.1234567-08:00");
     case GC_EDM_BINARY: return json_string("AQID");
     case GC_EDM_ENUM: return json_string(p->enum_type->members[p->enum_type->n_members - 1].name);
+    case GC_EDM_COMPLEX: return json_null();
     }
     return json_null();
 }

@@ -107,6 +107,10 @@ static void check_value(const gc_prop *p, const gc_filter_value *v, bool null_ok
         break;
     case GC_EDM_BINARY:
         CHECK(!"Binary is not filterable");
+        break;
+    case GC_EDM_COMPLEX:
+        CHECK(!"complex values are not filterable");
+        break;
     }
 }
 

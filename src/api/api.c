@@ -203,6 +203,119 @@ static bool etag_list_matches(gc_arena *a, const char *header, int64_t version)
     return false;
 }
 
+/* ---- the audit log ----
+ * Every write and every refused authorisation becomes an Intune-style auditEvent of the
+ * tenant (schema: gc_schema_audit_event). A write's event goes into the store with the write,
+ * in its transaction (gc_store_*_with); a refusal's on its own. An event names who (the
+ * token's application, user and permissions, the client's address), what (the operation, the
+ * type, the entity's id and display name, the names of the properties the request set) and
+ * how it ended; never a value the request sent, so never a secret. */
+
+/* "" as JSON null, anything else as a string. */
+static json_t *text_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* The client-request-id when it is a GUID (Graph's correlationId is an Edm.Guid), else the
+ * request-id, lower case. */
+static const char *correlation_id(req_ctx *c)
+{
+    const char *id = c->client_request_id;
+    if (!id || !gc_guid_valid(id, strlen(id)))
+        id = c->req->request_id;
+    char *s = gc_arena_strdup(c->a, id);
+    gc_str_lower(s);
+    return s;
+}
+
+static json_t *audit_actor(req_ctx *c)
+{
+    const gc_principal *w = &c->who;
+    json_t *perms = json_array();
+    for (size_t i = 0; i < w->n_perms; i++)
+        json_array_append_new(perms, json_string(w->perms[i]));
+    /* a token with a signed-in user is an administrator's (Intune's "ItPro"); one without, an
+     * application's */
+    const char *kind = w->upn[0] ? "ItPro" : "Application";
+    return json_pack("{s:s,s:s,s:o,s:o,s:n,s:o,s:n,s:o,s:o}", "type", kind, "auditActorType", kind,
+                     "userPermissions", perms, "applicationId", text_or_null(w->app),
+                     "applicationDisplayName", "userPrincipalName", text_or_null(w->upn),
+                     "servicePrincipalName", "ipAddress", text_or_null(c->req->peer_addr),
+                     "userId", text_or_null(w->user_id));
+}
+
+/* The names (never the values) of the properties of t that body sets. */
+static json_t *modified_properties(const gc_entity_type *t, const json_t *body)
+{
+    json_t *arr = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)body, key, v) {
+        const gc_prop *p = gc_schema_find_prop(t, key);
+        if (p && !(p->flags & (GC_P_KEY | GC_P_SERVER)))
+            json_array_append_new(arr, json_pack("{s:s,s:n,s:n}", "displayName", p->name,
+                                                 "oldValue", "newValue"));
+    }
+    return arr;
+}
+
+/* An auditEvent record of the route's type: operation ("Create", "Patch", "Delete", "Get"),
+ * success or failure, the entity's id (NULL: the set) and its record (for the display name; may
+ * be NULL), the request body (for the modified properties; may be NULL). Owned by the arena. */
+static json_t *audit_event(req_ctx *c, const char *operation, bool ok, const char *id,
+                           const json_t *rec, const json_t *body)
+{
+    const gc_entity_type *t = c->route.type;
+    char guid[GC_GUID_LEN + 1], when[32];
+    gc_guid_v4(guid);
+    gc_datetime_format(gc_now_ticks(), when);
+    const char *category = t->audit_category ? t->audit_category : "Other";
+    const char *what = gc_arena_concat(c->a, operation, " ", t->name, NULL);
+    const char *name = NULL;
+    if (rec && t->audit_name && !(t->audit_name->flags & GC_P_SECRET))
+        name = json_string_value(json_object_get(rec, t->audit_name->name));
+    json_t *resource = json_pack(
+        "{s:o,s:o,s:s,s:s,s:o}", "displayName", text_or_null(name), "modifiedProperties",
+        body ? modified_properties(t, body) : json_array(), "type", t->name, "auditResourceType",
+        gc_arena_concat(c->a, "microsoft.graph.", t->name, NULL), "resourceId", text_or_null(id));
+    json_t *ev = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:[o],s:s}", "id", guid,
+                           "displayName", what, "componentName", category, "actor", audit_actor(c),
+                           "activity", what, "activityDateTime", when, "activityType", what,
+                           "activityOperationType", operation, "activityResult",
+                           ok ? "Success" : "Failure", "correlationId", correlation_id(c),
+                           "resources", resource, "category", category);
+    return ev ? gc_arena_json(c->a, ev) : NULL;
+}
+
+/* The row that records a successful write of the route's type, to go into the store in the
+ * write's transaction. Fails only when out of memory. */
+static int audit_row(req_ctx *c, const char *operation, const char *id, const json_t *rec,
+                     const json_t *body, gc_store_row *row, gc_err *err)
+{
+    row->type = &gc_schema_audit_event;
+    row->obj = audit_event(c, operation, true, id, rec, body);
+    if (!row->obj)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The audit event could not be made.");
+    return 0;
+}
+
+/* Records a refused authorisation on its own; a failure to record it is logged, and the
+ * refusal stands. */
+static void audit_refusal(req_ctx *c, bool write)
+{
+    const char *m = c->req->method;
+    const char *operation = !write ? "Get" : strcmp(m, "POST") == 0 ? "Create"
+                                           : strcmp(m, "PATCH") == 0 ? "Patch" : "Delete";
+    json_t *ev = audit_event(c, operation, false, c->route.key, NULL, NULL);
+    gc_err err;
+    gc_err_clear(&err);
+    if (!ev || gc_store_insert(c->api->cfg.store, &gc_schema_audit_event, c->who.tenant, ev, NULL,
+                               &err) < 0)
+        gc_log(GC_LOG_ERROR, c->req->request_id, "the refused request's audit event was not recorded: %s",
+               ev ? err.message : "out of memory");
+}
+
 /* ---- operations ---- */
 
 static int require_json_body(req_ctx *c, json_t **body, gc_err *err)
@@ -275,7 +388,11 @@ static int op_create(req_ctx *c, gc_err *err)
     json_object_set_new(ordered, gc_schema_key(t)->name, json_string(id));
     json_object_update(ordered, rec);
     gc_record out = {.obj = ordered};
-    if (gc_store_insert(c->api->cfg.store, t, c->who.tenant, ordered, &out.version, err) < 0) {
+    gc_store_row audit;
+    if (audit_row(c, "Create", id, ordered, body, &audit, err) < 0)
+        return -1;
+    if (gc_store_insert_with(c->api->cfg.store, t, c->who.tenant, ordered, &audit, &out.version,
+                             err) < 0) {
         if (err->kind == GC_E_CONFLICT)
             gc_err_set(err, GC_E_CONFLICT, "id", "A %s with id '%s' already exists.", t->name, id);
         return -1;
@@ -350,8 +467,11 @@ static int op_update(req_ctx *c, gc_err *err)
         if (finish_record(c, cur.obj, body, next, err) < 0)
             return -1;
         gc_record out = {.obj = next};
-        if (gc_store_update(c->api->cfg.store, t, c->who.tenant, id, cur.version, cur.obj, next,
-                            &out.version, err) == 0) {
+        gc_store_row audit;
+        if (audit_row(c, "Patch", id, next, body, &audit, err) < 0)
+            return -1;
+        if (gc_store_update_with(c->api->cfg.store, t, c->who.tenant, id, cur.version, cur.obj,
+                                 next, &audit, &out.version, err) == 0) {
             return send_entity(c, 200, &out, err);
         }
         if (err->kind != GC_E_STALE)
@@ -369,15 +489,21 @@ static int op_delete(req_ctx *c, gc_err *err)
 {
     const gc_entity_type *t = c->route.type;
     int64_t expect = 0;
+    /* read first: for If-Match, and for the name the audit event gives the entity */
+    gc_record cur;
+    if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, 0, &cur, err) < 0)
+        return -1;
     if (gc_http_req_header(c->req, "If-Match")) {
-        gc_record cur;
-        if (gc_store_get(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, 0, &cur, err) < 0)
-            return -1;
         if (check_if_match(c, &cur, err) < 0)
             return -1;
         expect = cur.version;
     }
-    if (gc_store_remove(c->api->cfg.store, t, c->who.tenant, c->route.key, expect, err) < 0) {
+    const char *id = json_string_value(json_object_get(cur.obj, gc_schema_key(t)->name));
+    gc_store_row audit;
+    if (audit_row(c, "Delete", id ? id : c->route.key, cur.obj, NULL, &audit, err) < 0)
+        return -1;
+    if (gc_store_remove_with(c->api->cfg.store, t, c->who.tenant, c->route.key, expect, &audit,
+                             err) < 0) {
         if (err->kind == GC_E_STALE)
             gc_err_set(err, GC_E_PRECONDITION, "If-Match",
                        "The entity was changed by another request; read it again and retry.");
@@ -696,13 +822,31 @@ static const route_ops ops_by_route[] = {
     [GC_ROUTE_ENTITY] = {"GET, PATCH, DELETE", op_get, NULL, op_update, op_delete},
 };
 
+/* The routes of a read-only set (t->read_only): reads only. */
+static const route_ops read_only_collection = {"GET", op_list, NULL, NULL, NULL};
+static const route_ops read_only_entity = {"GET", op_get, NULL, NULL, NULL};
+
+static const route_ops *route_ops_of(const gc_route *r)
+{
+    if (r->type && r->type->read_only && r->kind == GC_ROUTE_COLLECTION)
+        return &read_only_collection;
+    if (r->type && r->type->read_only && r->kind == GC_ROUTE_ENTITY)
+        return &read_only_entity;
+    return &ops_by_route[r->kind];
+}
+
 static int method_not_allowed(req_ctx *c, const route_ops *ro, gc_err *err)
 {
     gc_http_resp_header(c->resp, "Allow", ro->allow);
-    if (c->route.kind == GC_ROUTE_COLLECTION && strcmp(c->req->method, "PATCH") == 0)
+    if (c->route.kind == GC_ROUTE_COLLECTION && strcmp(c->req->method, "PATCH") == 0 &&
+        !c->route.type->read_only)
         return gc_err_set(err, GC_E_METHOD, "",
                           "PATCH updates one entity: address it by id, e.g. PATCH /%s/%s/{id}.",
                           c->route.version_name, c->route.type->set_path);
+    if (c->route.type && c->route.type->read_only)
+        return gc_err_set(err, GC_E_METHOD, "",
+                          "The %s set is read-only (%s is not allowed); allowed: %s.",
+                          c->route.type->set_name, c->req->method, ro->allow);
     return gc_err_set(err, GC_E_METHOD, "", "The method %s is not allowed here; allowed: %s.",
                       c->req->method, ro->allow);
 }
@@ -726,6 +870,7 @@ static int authorise(req_ctx *c, bool write, gc_err *err)
     const char *const *need = write ? t->write_perms : t->read_perms;
     if (gc_auth_has_any(&c->who, need))
         return 0;
+    audit_refusal(c, write);
     char list[512] = "";
     size_t used = 0;
     for (size_t i = 0; need[i] && used < sizeof list; i++)
@@ -778,7 +923,7 @@ static int route_request(req_ctx *c, bool count, op_fn *fn, gc_err *err)
         return -1;
     }
     c->base = request_base(c);
-    const route_ops *ro = &ops_by_route[c->route.kind];
+    const route_ops *ro = route_ops_of(&c->route);
     const char *m = c->req->method;
     bool write = false;
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)

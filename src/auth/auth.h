@@ -25,7 +25,7 @@ typedef struct gc_auth_config {
     int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
     int cache_entries;         /* verified-token cache slots: 0 → 4096; -1 → no cache; else 2 to
                                   1048576, rounded up to a power of two. Memory: 64 bytes per
-                                  slot up front, plus per cached token ~230 bytes, its
+                                  slot up front, plus per cached token ~620 bytes, its
                                   permission names (a token whose names need more than 2 KiB is
                                   not cached) and the token itself (at most 16 KiB): typically
                                   1-3 KiB a token; 4096 slots of the longest tokens would take
@@ -34,11 +34,16 @@ typedef struct gc_auth_config {
 
 #define GC_AUTH_MAX_PERMS 64
 #define GC_AUTH_MAX_APP 128 /* bytes of an application id */
+#define GC_AUTH_MAX_USER 128 /* bytes of a user's object id */
+#define GC_AUTH_MAX_UPN 256  /* bytes of a user principal name */
 
 typedef struct gc_principal {
     char tenant[37];             /* tid, lower case GUID */
     char app[GC_AUTH_MAX_APP + 1]; /* appid (v1 tokens) or else azp (v2), as sent; "" when the
                                       token has neither */
+    char user_id[GC_AUTH_MAX_USER + 1]; /* oid (the signed-in user, or the app's service
+                                           principal in app-only tokens), as sent; "" when absent */
+    char upn[GC_AUTH_MAX_UPN + 1];      /* upn, else preferred_username (delegated tokens); "" */
     size_t n_perms;
     const char *perms[GC_AUTH_MAX_PERMS]; /* arena-owned permission names */
 } gc_principal;
@@ -53,7 +58,7 @@ void gc_auth_close(gc_auth *auth);
  * Failure → GC_E_UNAUTHENTICATED with a message saying what is wrong (missing header, not a
  * JWT, unsupported or mismatched alg, unknown kid, bad signature, expired, not yet valid,
  * wrong audience, missing or malformed tid, an appid or azp that is not a string of 1 to 128
- * printable ASCII characters).
+ * printable ASCII characters; the same for oid, and 1 to 256 for upn or preferred_username).
  * Thread-safe. A successful verification is cached, keyed by the token's bytes (a hit compares
  * the whole token); a later call with the same token skips the signature and the
  * claims, copies the cached principal into a, and re-checks only exp/nbf against now, so it

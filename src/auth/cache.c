@@ -24,6 +24,8 @@ typedef struct cache_entry {
     gc_auth_times times;
     char tenant[37];
     char app[GC_AUTH_MAX_APP + 1];
+    char user_id[GC_AUTH_MAX_USER + 1];
+    char upn[GC_AUTH_MAX_UPN + 1];
     size_t n_perms;
     size_t names_len;  /* bytes in names */
     char names[];      /* n_perms NUL-terminated names, back to back, then the token's bytes */
@@ -125,6 +127,8 @@ bool gc_auth_cache_get(gc_auth_cache *c, const char *tok, size_t len, gc_arena *
     *times = e->times;
     memcpy(out->tenant, e->tenant, sizeof out->tenant);
     memcpy(out->app, e->app, sizeof out->app);
+    memcpy(out->user_id, e->user_id, sizeof out->user_id);
+    memcpy(out->upn, e->upn, sizeof out->upn);
     n_perms = e->n_perms;
     names_len = e->names_len;
     memcpy(names, e->names, names_len);
@@ -163,6 +167,8 @@ void gc_auth_cache_put(gc_auth_cache *c, const char *tok, size_t len, const gc_p
     e->times = *times;
     memcpy(e->tenant, p->tenant, sizeof e->tenant);
     memcpy(e->app, p->app, sizeof e->app);
+    memcpy(e->user_id, p->user_id, sizeof e->user_id);
+    memcpy(e->upn, p->upn, sizeof e->upn);
     e->n_perms = p->n_perms;
     e->names_len = names_len;
     char *q = e->names;

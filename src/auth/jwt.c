@@ -1,6 +1,6 @@
 /* Bearer-token verification (see auth.h): split the compact JWT, read the header, pick the key
  * (the shared secret for HS256, a JWKS key by kid for RS256/ES256), check the signature, then
- * the claims (exp, nbf, aud, tid, appid/azp) and collect scp/roles into the principal. The
+ * the claims (exp, nbf, aud, tid, appid/azp, oid, upn) and collect scp/roles into the principal. The
  * signature is checked before any claim is looked at. A verified token goes into the cache (cache.c); a hit
  * re-checks only the times, with the same code. Messages never echo the token. */
 #include "auth/auth_int.h"
@@ -407,30 +407,43 @@ static int check_tenant(json_t *claims, gc_principal *out, gc_err *err)
     return 0;
 }
 
-/* The calling application: appid (v1 tokens), else azp (v2 tokens), else "". Entra ID sends a
- * GUID; any printable ASCII string of at most GC_AUTH_MAX_APP bytes is taken as it is. */
-static int read_app(json_t *claims, gc_principal *out, gc_err *err)
+/* A printable ASCII claim of 1 to max bytes into out (max + 1 bytes); the first of names that
+ * is present wins; "" when none is. */
+static int read_text_claim(json_t *claims, const char *const *names, size_t max, char *out,
+                           gc_err *err)
 {
-    const char *name = "appid";
-    json_t *v = json_object_get(claims, name);
-    if (!v) {
-        name = "azp";
-        v = json_object_get(claims, name);
-    }
-    out->app[0] = '\0';
+    const char *name = NULL;
+    json_t *v = NULL;
+    for (size_t i = 0; names[i] && !v; i++)
+        v = json_object_get(claims, name = names[i]);
+    out[0] = '\0';
     if (!v)
         return 0;
     size_t n = json_is_string(v) ? json_string_length(v) : 0;
     const char *s = json_string_value(v);
-    bool ok = n >= 1 && n <= GC_AUTH_MAX_APP;
+    bool ok = n >= 1 && n <= max;
     for (size_t i = 0; ok && i < n; i++)
         ok = s[i] >= 0x20 && s[i] < 0x7f;
     if (!ok)
         return gc_err_set(err, GC_E_UNAUTHENTICATED, "",
-                          "The token's %s claim is not a string of 1 to %d printable ASCII characters.",
-                          name, GC_AUTH_MAX_APP);
-    memcpy(out->app, s, n);
-    out->app[n] = '\0';
+                          "The token's %s claim is not a string of 1 to %zu printable ASCII characters.",
+                          name, max);
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* Who calls: the application (appid in v1 tokens, else azp in v2 ones; Entra ID sends a GUID),
+ * the user's object id (oid) and name (upn, else preferred_username), each "" when absent. */
+static int read_caller(json_t *claims, gc_principal *out, gc_err *err)
+{
+    static const char *const app[] = {"appid", "azp", NULL};
+    static const char *const oid[] = {"oid", NULL};
+    static const char *const upn[] = {"upn", "preferred_username", NULL};
+    if (read_text_claim(claims, app, GC_AUTH_MAX_APP, out->app, err) < 0 ||
+        read_text_claim(claims, oid, GC_AUTH_MAX_USER, out->user_id, err) < 0 ||
+        read_text_claim(claims, upn, GC_AUTH_MAX_UPN, out->upn, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -503,7 +516,7 @@ int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
     }
     if (read_times(p.claims, &times, err) < 0 || check_times(auth, &times, now, err) < 0 ||
         check_audience(auth, p.claims, err) < 0 || check_tenant(p.claims, out, err) < 0 ||
-        read_app(p.claims, out, err) < 0 || collect_perms(a, p.claims, out, err) < 0)
+        read_caller(p.claims, out, err) < 0 || collect_perms(a, p.claims, out, err) < 0)
         goto done;
     if (auth->cache)
         gc_auth_cache_put(auth->cache, tok, tok_len, out, &times);

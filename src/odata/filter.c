@@ -491,6 +491,7 @@ static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow
         return 0;
     }
     case GC_EDM_BINARY:
+    case GC_EDM_COMPLEX:
         break;
     }
     return type_mismatch(ps, p, l->rk, l->pos);
@@ -524,7 +525,8 @@ static int resolve_prop(parser *ps, gc_filter **out)
         return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                           "Could not find a property named '%s' on type 'microsoft.graph.%s' at "
                           "position %zu.", echo(name, k->len, buf), ps->t->name, k->pos);
-    if (!(p->flags & GC_P_FILTER) || (p->flags & GC_P_SECRET) || p->type == GC_EDM_BINARY)
+    if (!(p->flags & GC_P_FILTER) || (p->flags & GC_P_SECRET) || p->type == GC_EDM_BINARY ||
+        gc_schema_is_json(p))
         return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                           "The property '%s' cannot be used in $filter at position %zu.", p->name,
                           k->pos);

@@ -1,4 +1,4 @@
-/* $metadata (see metadata.h): walks gc_schema_types and gc_schema_enums, keeps what the
+/* $metadata (see metadata.h): walks gc_schema_types, gc_schema_complex and gc_schema_enums, keeps what the
  * requested version serves, and writes CSDL with every name XML-escaped. Nothing here knows a
  * particular entity type. */
 #include "odata/metadata.h"
@@ -105,17 +105,49 @@ static void put_key(xml_writer *w, const char *key_name)
 
 static void put_property(xml_writer *w, const gc_prop *p)
 {
+    bool many = p->flags & GC_P_COLLECTION;
+    bool qualified = p->type == GC_EDM_ENUM || p->type == GC_EDM_COMPLEX;
+    assert(p->type != GC_EDM_ENUM || p->enum_type != NULL);
+    assert(p->type != GC_EDM_COMPLEX || p->complex != NULL);
     put(w, "        <Property");
     put_attr(w, "Name", NULL, p->name, NULL);
-    if (p->type == GC_EDM_ENUM) {
-        assert(p->enum_type != NULL);
-        put_attr(w, "Type", NS ".", p->enum_type->name, NULL);
-    } else {
-        put_attr(w, "Type", NULL, gc_schema_edm_name(p), NULL);
-    }
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "%s%s", many ? "Collection(" : "", qualified ? NS "." : "");
+    put_attr(w, "Type", prefix, gc_schema_edm_name(p), many ? ")" : NULL);
     if (!(p->flags & GC_P_NULLABLE))
         put(w, " Nullable=\"false\"");
     put(w, " />\n");
+}
+
+/* Whether complex type c is used, directly or inside another complex type, by a served type. */
+static bool complex_in(const gc_prop *props, size_t n, const gc_complex_type *c, int depth)
+{
+    for (size_t i = 0; i < n && depth < 8; i++)
+        if (props[i].type == GC_EDM_COMPLEX &&
+            (props[i].complex == c ||
+             complex_in(props[i].complex->props, props[i].complex->n_props, c, depth + 1)))
+            return true;
+    return false;
+}
+
+static bool complex_used(const gc_complex_type *c, unsigned version)
+{
+    for (size_t i = 0; i < gc_schema_n_types; i++) {
+        const gc_entity_type *t = gc_schema_types[i];
+        if ((t->versions & version) && complex_in(t->props, t->n_props, c, 0))
+            return true;
+    }
+    return false;
+}
+
+static void put_complex_type(xml_writer *w, const gc_complex_type *c)
+{
+    put(w, "      <ComplexType");
+    put_attr(w, "Name", NULL, c->name, NULL);
+    put(w, ">\n");
+    for (size_t i = 0; i < c->n_props; i++)
+        put_property(w, &c->props[i]);
+    put(w, "      </ComplexType>\n");
 }
 
 static void put_entity_type(xml_writer *w, const gc_entity_type *t)
@@ -183,6 +215,10 @@ char *gc_odata_metadata_xml(gc_arena *a, unsigned version, size_t *len)
     for (size_t i = 0; i < gc_schema_n_enums; i++)
         if (enum_used(gc_schema_enums[i], version))
             put_enum(&w, gc_schema_enums[i]);
+
+    for (size_t i = 0; i < gc_schema_n_complex; i++)
+        if (complex_used(gc_schema_complex[i], version))
+            put_complex_type(&w, gc_schema_complex[i]);
 
     for (size_t i = 0; i < gc_schema_n_types; i++)
         if (served(gc_schema_types[i], version))

@@ -124,6 +124,61 @@ static int canonical_enum(const gc_entity_type *t, const gc_prop *p, const json_
     return 0;
 }
 
+/* A collection: an array whose every element is canonical for p without GC_P_COLLECTION. */
+static int canonical_many(const gc_entity_type *t, const gc_prop *p, const json_t *in, gc_arena *a,
+                          json_t **out, gc_err *err)
+{
+    if (!json_is_array(in))
+        return wrong_type(t, p, in, "an array", err);
+    gc_prop elem = *p;
+    elem.flags &= ~(unsigned)(GC_P_COLLECTION | GC_P_NULLABLE);
+    json_t *arr = gc_arena_json(a, json_array());
+    size_t i;
+    json_t *v;
+    json_array_foreach(in, i, v) {
+        json_t *c = NULL;
+        if (gc_odata_canonical_value(t, &elem, v, a, &c, err) < 0)
+            return -1;
+        json_array_append_new(arr, c);
+    }
+    *out = json_incref(arr);
+    return 0;
+}
+
+/* A complex value: an object of p->complex's properties, answered in their order, an absent
+ * one as null (an empty array for a collection). */
+static int canonical_complex(const gc_entity_type *t, const gc_prop *p, const json_t *in,
+                             gc_arena *a, json_t **out, gc_err *err)
+{
+    const gc_complex_type *ct = p->complex;
+    if (!json_is_object(in))
+        return wrong_type(t, p, in, "an object", err);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)in, key, v) {
+        bool known = key[0] == '@';
+        for (size_t i = 0; i < ct->n_props && !known; i++)
+            known = strcmp(ct->props[i].name, key) == 0;
+        if (!known)
+            return gc_err_set(err, GC_E_BAD_REQUEST, p->name,
+                              "The property '%.128s' does not exist on type 'microsoft.graph.%s'.",
+                              key, ct->name);
+    }
+    json_t *obj = gc_arena_json(a, json_object());
+    for (size_t i = 0; i < ct->n_props; i++) {
+        const gc_prop *q = &ct->props[i];
+        const json_t *given = json_object_get(in, q->name);
+        json_t *c = NULL;
+        if (!given)
+            c = (q->flags & GC_P_COLLECTION) ? json_array() : json_null();
+        else if (gc_odata_canonical_value(t, q, given, a, &c, err) < 0)
+            return -1;
+        json_object_set_new(obj, q->name, c);
+    }
+    *out = json_incref(obj);
+    return 0;
+}
+
 int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const json_t *in,
                              gc_arena *a, json_t **out, gc_err *err)
 {
@@ -135,6 +190,8 @@ int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const js
         *out = json_null();
         return 0;
     }
+    if (p->flags & GC_P_COLLECTION)
+        return canonical_many(t, p, in, a, out, err);
     switch (p->type) {
     case GC_EDM_STRING: {
         if (!json_is_string(in))
@@ -219,6 +276,8 @@ int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const js
     }
     case GC_EDM_ENUM:
         return canonical_enum(t, p, in, out, err);
+    case GC_EDM_COMPLEX:
+        return canonical_complex(t, p, in, a, out, err);
     }
     return gc_err_set(err, GC_E_INTERNAL, p->name, "Unknown property type.");
 }

@@ -1,4 +1,4 @@
-/* The four certificate entity types of the contract (§1), as data. Property order is the order
+/* The four certificate entity types of the contract (§1) and the audit log, as data. Property order is the order
  * of the wire (and of the doc pages' examples). Everything else — DDL, validation, responses,
  * $metadata, permissions — is derived from these tables. */
 #include "schema/schema.h"
@@ -96,6 +96,8 @@ static const gc_entity_type user_pfx = {
     .read_perms = config_read,
     .write_perms = config_write,
     .type_alias = "microsoft.management.services.api.userPFXCertificate",
+    .audit_category = "DeviceConfiguration",
+    .audit_name = &user_pfx_props[3], /* userPrincipalName */
 };
 
 /* ---- managedAllDeviceCertificateState (§1.2) ---- */
@@ -147,6 +149,8 @@ static const gc_entity_type device_cert_state = {
     .read_perms = config_read,
     .write_perms = config_write,
     .hook = revoke_status_hook,
+    .audit_category = "DeviceConfiguration",
+    .audit_name = &device_cert_state_props[3], /* managedDeviceDisplayName */
 };
 
 /* ---- enterpriseCodeSigningCertificate (§1.3) ---- */
@@ -183,6 +187,8 @@ static const gc_entity_type code_signing = {
     .read_perms = apps_read,
     .write_perms = apps_write,
     .hook = code_signing_hook,
+    .audit_category = "Application",
+    .audit_name = &code_signing_props[3], /* subjectName */
 };
 
 /* ---- pfxUserCertificate (§1.4, the older form at the version root) ---- */
@@ -233,10 +239,92 @@ static const gc_entity_type pfx_user = {
     .id_kind = GC_ID_GUID,
     .read_perms = config_read,
     .write_perms = config_write,
+    .audit_category = "DeviceConfiguration",
+    .audit_name = &pfx_user_props[4], /* userUpn */
+};
+
+/* ---- auditEvent: the audit log (Intune's auditEvent, auditActor, auditResource) ---- */
+
+static const gc_prop audit_property_props[] = {
+    {.name = "displayName", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "oldValue", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "newValue", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+};
+static const gc_complex_type audit_property = {"auditProperty", audit_property_props,
+                                               N(audit_property_props)};
+
+static const gc_prop audit_actor_props[] = {
+    {.name = "type", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "auditActorType", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "userPermissions", .type = GC_EDM_STRING, .flags = GC_P_COLLECTION},
+    {.name = "applicationId", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "applicationDisplayName", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "userPrincipalName", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "servicePrincipalName", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "ipAddress", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "userId", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+};
+static const gc_complex_type audit_actor = {"auditActor", audit_actor_props,
+                                            N(audit_actor_props)};
+
+static const gc_prop audit_resource_props[] = {
+    {.name = "displayName", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "modifiedProperties", .type = GC_EDM_COMPLEX, .complex = &audit_property,
+     .flags = GC_P_COLLECTION},
+    {.name = "type", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "auditResourceType", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "resourceId", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+};
+static const gc_complex_type audit_resource = {"auditResource", audit_resource_props,
+                                               N(audit_resource_props)};
+
+const gc_complex_type *const gc_schema_complex[] = {&audit_property, &audit_actor, &audit_resource};
+const size_t gc_schema_n_complex = N(gc_schema_complex);
+
+#define AUDIT_STR (GC_P_SERVER | OPT_STR)
+
+static const gc_prop audit_event_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = KEY},
+    {.name = "displayName", .column = "display_name", .type = GC_EDM_STRING, .flags = AUDIT_STR},
+    {.name = "componentName", .column = "component_name", .type = GC_EDM_STRING, .flags = AUDIT_STR},
+    {.name = "actor", .column = "actor", .type = GC_EDM_COMPLEX, .complex = &audit_actor,
+     .flags = GC_P_SERVER | GC_P_NULLABLE},
+    {.name = "activity", .column = "activity", .type = GC_EDM_STRING, .flags = AUDIT_STR},
+    {.name = "activityDateTime", .column = "activity_date_time", .type = GC_EDM_DATETIME,
+     .flags = GC_P_SERVER | QRY | GC_P_INDEX},
+    {.name = "activityType", .column = "activity_type", .type = GC_EDM_STRING, .flags = AUDIT_STR},
+    {.name = "activityOperationType", .column = "activity_operation_type", .type = GC_EDM_STRING,
+     .flags = AUDIT_STR},
+    {.name = "activityResult", .column = "activity_result", .type = GC_EDM_STRING, .flags = AUDIT_STR},
+    {.name = "correlationId", .column = "correlation_id", .type = GC_EDM_GUID,
+     .flags = GC_P_SERVER | QRY},
+    {.name = "resources", .column = "resources", .type = GC_EDM_COMPLEX, .complex = &audit_resource,
+     .flags = GC_P_SERVER | GC_P_COLLECTION},
+    {.name = "category", .column = "category", .type = GC_EDM_STRING, .flags = AUDIT_STR},
+};
+
+/* Graph's docs for auditEvents name only the DeviceManagementApps permissions. */
+static const char *const audit_read[] = {"DeviceManagementApps.Read.All",
+                                         "DeviceManagementApps.ReadWrite.All", NULL};
+static const char *const nobody[] = {NULL};
+
+const gc_entity_type gc_schema_audit_event = {
+    .name = "auditEvent",
+    .set_path = "deviceManagement/auditEvents",
+    .container = "deviceManagement",
+    .set_name = "auditEvents",
+    .table = "audit_events",
+    .versions = GC_V_BETA,
+    .props = audit_event_props,
+    .n_props = N(audit_event_props),
+    .id_kind = GC_ID_GUID,
+    .read_perms = audit_read,
+    .write_perms = nobody,
+    .read_only = true,
 };
 
 const gc_entity_type *const gc_schema_types[] = {&user_pfx, &device_cert_state, &code_signing,
-                                                 &pfx_user};
+                                                 &pfx_user, &gc_schema_audit_event};
 const size_t gc_schema_n_types = N(gc_schema_types);
 
 /* ---- user: the directory lookup the PFX import tool makes (§1.1) ---- */

@@ -29,6 +29,11 @@ const gc_prop *gc_schema_key(const gc_entity_type *t)
     return &t->props[0];
 }
 
+bool gc_schema_is_json(const gc_prop *p)
+{
+    return p->type == GC_EDM_COMPLEX || (p->flags & GC_P_COLLECTION);
+}
+
 const gc_enum_member *gc_enum_by_name(const gc_enum_type *e, const char *name, size_t len)
 {
     for (size_t i = 0; i < e->n_members; i++)
@@ -55,6 +60,7 @@ const char *gc_schema_edm_name(const gc_prop *p)
     case GC_EDM_DATETIME: return "Edm.DateTimeOffset";
     case GC_EDM_BINARY: return "Edm.Binary";
     case GC_EDM_ENUM: return p->enum_type->name;
+    case GC_EDM_COMPLEX: return p->complex->name;
     }
     return "?";
 }

@@ -19,6 +19,7 @@ typedef enum gc_edm {
     GC_EDM_DATETIME, /* DateTimeOffset: stored as given (TEXT) plus its instant (ticks) */
     GC_EDM_BINARY,   /* base64 on the wire, bytes in storage */
     GC_EDM_ENUM,     /* member name on the wire, member value in storage */
+    GC_EDM_COMPLEX,  /* a JSON object of prop->complex's properties; stored as JSON text */
 } gc_edm;
 
 typedef struct gc_enum_member {
@@ -47,13 +48,27 @@ enum gc_prop_flags {
     GC_P_STAMP_CREATE = 1u << 11, /* server sets it to the current time on create */
     GC_P_STAMP_WRITE = 1u << 12,  /* server sets it to the current time on every write */
     GC_P_VERSION = 1u << 13,      /* server-managed; answered as the record's ETag */
+    GC_P_COLLECTION = 1u << 14,   /* a JSON array of the type's values (Collection(...) in
+                                   * $metadata); stored as JSON text, never filtered or sorted */
 };
+
+struct gc_prop;
+
+/* A structured value without a key (OData ComplexType), e.g. auditActor. Its properties use
+ * only name, type (any gc_edm, a nested complex included), enum_type, complex and the
+ * GC_P_NULLABLE and GC_P_COLLECTION flags; on the wire they appear in this order. */
+typedef struct gc_complex_type {
+    const char *name; /* e.g. "auditActor" */
+    const struct gc_prop *props;
+    size_t n_props;
+} gc_complex_type;
 
 typedef struct gc_prop {
     const char *name;   /* JSON name */
     const char *column; /* SQL column (quoted by the store) */
     gc_edm type;
     const gc_enum_type *enum_type; /* for GC_EDM_ENUM */
+    const gc_complex_type *complex; /* for GC_EDM_COMPLEX */
     unsigned flags;
     const char *masked;  /* GC_P_SECRET: the JSON text answered instead, e.g. "\"AA==\"" */
     const char *deflt;   /* JSON text of the default on create when omitted, or NULL */
@@ -94,11 +109,22 @@ typedef struct gc_entity_type {
     const char *const *write_perms; /* NULL-terminated: any one grants write */
     gc_entity_hook hook;            /* may be NULL */
     const char *type_alias;         /* also accepted as @odata.type, e.g. the internal namespace */
+    bool read_only;                 /* the set only answers GET: POST/PATCH/DELETE are 405 */
+    /* what an audit event of a write to this set says (see gc_schema_audit_event) */
+    const char *audit_category;     /* e.g. "DeviceConfiguration"; NULL: writes are not audited */
+    const gc_prop *audit_name;      /* the property naming a record in its event, or NULL; never
+                                     * a write-only secret */
 } gc_entity_type;
 
 /* All entity types, in a stable order. */
 extern const gc_entity_type *const gc_schema_types[];
 extern const size_t gc_schema_n_types;
+/* All complex types (for $metadata), nested ones before those that use them. */
+extern const gc_complex_type *const gc_schema_complex[];
+extern const size_t gc_schema_n_complex;
+/* The audit log (GET /{version}/deviceManagement/auditEvents): a read-only set of
+ * Intune-style auditEvent records, one per write and per refused authorisation. */
+extern const gc_entity_type gc_schema_audit_event;
 /* All enum types (for $metadata). */
 extern const gc_enum_type *const gc_schema_enums[];
 extern const size_t gc_schema_n_enums;
@@ -111,8 +137,11 @@ extern const gc_entity_type gc_schema_user;
 const gc_entity_type *gc_schema_find_set(const char *container, const char *set_name);
 const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name);
 const gc_prop *gc_schema_key(const gc_entity_type *t);
+/* True when p is stored as JSON text (a complex value or a collection). */
+bool gc_schema_is_json(const gc_prop *p);
 
-/* "Edm.String", "Edm.Int32", ... for p's type; an enum's unqualified type name. */
+/* "Edm.String", "Edm.Int32", ... for p's type; an enum's or complex type's unqualified name
+ * (without the Collection(...) of a GC_P_COLLECTION). */
 const char *gc_schema_edm_name(const gc_prop *p);
 
 /* Enum lookups: by member name (case-insensitive) or value. NULL when not a member. */

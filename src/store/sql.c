@@ -140,9 +140,11 @@ static void w_where_id(sqlw *w, const gc_entity_type *t)
     w_eq(w, key_of(t)->column, NULL);
 }
 
-static const char *col_type(const gc_sql_dialect *d, gc_edm type)
+static const char *col_type(const gc_sql_dialect *d, const gc_prop *p)
 {
-    switch (type) {
+    if (gc_schema_is_json(p))
+        return d->text_type;
+    switch (p->type) {
     case GC_EDM_STRING:
     case GC_EDM_GUID:
     case GC_EDM_DATETIME:
@@ -153,6 +155,8 @@ static const char *col_type(const gc_sql_dialect *d, gc_edm type)
         return d->int32_type;
     case GC_EDM_BINARY:
         return d->blob_type;
+    case GC_EDM_COMPLEX:
+        break;
     }
     return d->text_type;
 }
@@ -180,7 +184,7 @@ int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
                               t->table);
         w_ident(&w, p->column, NULL);
         w_str(&w, " ");
-        w_str(&w, col_type(d, p->type));
+        w_str(&w, col_type(d, p));
         if (i == 0)
             w_str(&w, " NOT NULL");
         w_str(&w, ", ");
@@ -513,10 +517,27 @@ static gc_sql_value int_value(int64_t i)
     return (gc_sql_value){.kind = GC_SQL_INT, .i = i};
 }
 
+/* A complex value or a collection as its compact JSON text (arena-owned). */
+static int json_to_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
+                         gc_err *err)
+{
+    bool many = p->flags & GC_P_COLLECTION;
+    if (many ? !json_is_array(v) : !json_is_object(v))
+        return bad_value(p, many ? "must be an array" : "must be an object", err);
+    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!s)
+        return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' could not be written.", p->name);
+    gc_arena_defer(a, gc_json_text_free, s);
+    out[0] = text_value(s, strlen(s));
+    return 0;
+}
+
 /* One property's values (two for DATETIME) from its JSON value v (not null). */
 static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
                           gc_err *err)
 {
+    if (gc_schema_is_json(p))
+        return json_to_value(p, v, a, out, err);
     switch (p->type) {
     case GC_EDM_STRING:
     case GC_EDM_GUID:
@@ -568,6 +589,8 @@ static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql
         out[0] = int_value(m->value);
         return 0;
     }
+    case GC_EDM_COMPLEX:
+        break;
     }
     return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' has an unknown type.", p->name);
 }
@@ -645,6 +668,18 @@ static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const 
                                gc_arena *a, gc_err *err)
 {
     json_t *j = NULL;
+    if (gc_schema_is_json(p)) {
+        bool many = p->flags & GC_P_COLLECTION;
+        if (v->kind == GC_SQL_TEXT)
+            j = json_loadb(v->p, v->len, 0, NULL);
+        if (j && (many ? !json_is_array(j) : !json_is_object(j))) {
+            json_decref(j);
+            j = NULL;
+        }
+        if (!j)
+            bad_stored(t, p, err);
+        return j;
+    }
     switch (p->type) {
     case GC_EDM_STRING:
     case GC_EDM_GUID:
@@ -670,6 +705,8 @@ static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const 
             j = json_string_nocheck(m->name);
         break;
     }
+    case GC_EDM_COMPLEX:
+        break;
     }
     if (!j)
         bad_stored(t, p, err);

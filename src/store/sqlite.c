@@ -1,7 +1,8 @@
 /* The SQLite store backend. One file in WAL mode; reads use a pool of read connections (one per
  * concurrent reader, prepared statements cached per connection) and never wait for writes.
  * Writes are queued to one writer thread that commits everything queued in one transaction and
- * one sync (group commit); each write is one statement, so one failure stays its own.
+ * one sync (group commit); each write is one statement (or, with a row written alongside it,
+ * two inside a savepoint), so one failure stays its own.
  * A checkpoint thread with its own connection copies the WAL back into the database off the
  * writer's path. SQL text and value mapping come from sql.c. */
 #include "store/sqlite.h"
@@ -82,6 +83,10 @@ typedef struct write_op {
     size_t n_values;
     const char *sql;         /* the write itself */
     const char *version_sql; /* SELECT version ... to tell NOT_FOUND from STALE */
+    /* the gc_store_row written with it (with_sql NULL: none): its type's INSERT and values */
+    const char *with_sql;
+    const gc_sql_value *with_values;
+    size_t with_n;
     int rc;
     gc_err err;
     int64_t version;
@@ -978,6 +983,26 @@ static int missing_or_stale(conn *c, write_op *op)
     return db_fail(c->db, rc, "reading a version", &op->err);
 }
 
+/* Inserts op's companion row (tenant, its values, op's version). */
+static int run_with(conn *c, write_op *op)
+{
+    bool cached = false;
+    sqlite3_stmt *st = stmt_get(c, op->with_sql, &cached, &op->err);
+    if (!st)
+        return -1;
+    int k = 1;
+    bind_text(st, k++, op->tenant);
+    for (size_t i = 0; i < op->with_n; i++)
+        bind_value(st, k++, &op->with_values[i]);
+    sqlite3_bind_int64(st, k++, op->version);
+    int rc = sqlite3_step(st);
+    stmt_put(st, cached);
+    if (rc == SQLITE_DONE)
+        return 0;
+    db_fail(c->db, rc, "writing the row that goes with a write", &op->err);
+    return -1;
+}
+
 /* One write inside the open transaction; fills op->err on failure. */
 static int run_op(conn *c, write_op *op)
 {
@@ -1027,10 +1052,29 @@ static int run_op(conn *c, write_op *op)
         missing_or_stale(c, op);
         goto done;
     }
+    stmt_put(st, cached);
+    st = NULL;
+    if (op->with_sql && run_with(c, op) != 0)
+        goto done;
     result = 0;
 done:
     stmt_put(st, cached);
     return result;
+}
+
+/* An op with a companion row runs inside a savepoint: when the row fails, the op's own
+ * statement is undone with it, and the rest of the group goes on. */
+static int run_op_with(conn *c, write_op *op)
+{
+    if (run_cached(c, "SAVEPOINT gc_with", "starting a savepoint", &op->err) != 0)
+        return -1;
+    int rc = run_op(c, op);
+    if (rc != 0 && !sqlite3_get_autocommit(c->db))
+        run_cached(c, "ROLLBACK TO gc_with", "undoing a write", NULL);
+    if (!sqlite3_get_autocommit(c->db) &&
+        run_cached(c, "RELEASE gc_with", "ending a savepoint", rc == 0 ? &op->err : NULL) != 0)
+        rc = -1;
+    return rc;
 }
 
 static int save_last_version(sqlite_store *s, gc_err *err)
@@ -1048,7 +1092,8 @@ static int save_last_version(sqlite_store *s, gc_err *err)
 
 /* One group: BEGIN IMMEDIATE, the ops, one COMMIT. Each op is one statement, and SQLite undoes
  * a failed statement on its own (a conflict or a stale version) while the transaction goes on,
- * so one write's failure stays its own without a savepoint around it. An error that ends the
+ * so one write's failure stays its own without a savepoint around it (an op with a companion
+ * row has one: see run_op_with). An error that ends the
  * whole transaction (I/O, full disk) is seen by autocommit being back on: the group is lost. */
 static void run_group(sqlite_store *s, write_op *ops)
 {
@@ -1058,7 +1103,7 @@ static void run_group(sqlite_store *s, write_op *ops)
     bool lost = run_cached(c, "BEGIN IMMEDIATE", "starting a transaction", &gerr) != 0;
     for (write_op *op = ops; op && !lost; op = op->next) {
         op->version = next_version(s);
-        op->rc = run_op(c, op);
+        op->rc = op->with_sql ? run_op_with(c, op) : run_op(c, op);
         if (op->rc != 0 && sqlite3_get_autocommit(c->db)) {
             gerr = op->err; /* an error that ended the transaction (full disk, I/O) */
             lost = true;
@@ -1163,8 +1208,26 @@ static int submit(sqlite_store *s, write_op *op, int64_t *version_out, gc_err *e
 
 /* ---- writes ---- */
 
+/* Fills op's companion fields from with (NULL: none); values live in a. */
+static int prepare_with(sqlite_store *s, const gc_store_row *with, gc_arena *a, write_op *op,
+                        gc_err *err)
+{
+    if (!with)
+        return 0;
+    const type_sql *q = sql_of(s, with->type, err);
+    size_t n = gc_sql_n_values(with->type);
+    gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
+    if (!q || gc_sql_values_from_record(with->type, with->obj, a, vals, err) != 0)
+        return -1;
+    op->with_sql = q->insert;
+    op->with_values = vals;
+    op->with_n = n;
+    return 0;
+}
+
 static int sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tenant,
-                         const json_t *obj, int64_t *version_out, gc_err *err)
+                         const json_t *obj, const gc_store_row *with, int64_t *version_out,
+                         gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
@@ -1175,6 +1238,8 @@ static int sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tena
     if (!q || gc_sql_values_from_record(t, obj, a, vals, err) != 0)
         goto done;
     write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = q->insert};
+    if (prepare_with(s, with, a, &op, err) != 0)
+        goto done;
     result = submit(s, &op, version_out, err);
     const char *id = json_string_value(json_object_get(obj, gc_schema_key(t)->name));
     if (result == 0 && id)
@@ -1186,7 +1251,7 @@ done:
 
 static int sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
                          int64_t expect_version, const json_t *old, const json_t *obj,
-                         int64_t *version_out, gc_err *err)
+                         const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
@@ -1202,6 +1267,8 @@ static int sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tena
         goto done;
     write_op op = {.kind = OP_UPDATE, .tenant = tenant, .id = id, .expect_version = expect_version,
                    .values = vals, .n_values = n, .sql = sql.data, .version_sql = q->version};
+    if (prepare_with(s, with, a, &op, err) != 0)
+        goto done;
     result = submit(s, &op, version_out, err);
 done:
     gc_buf_free(&sql);
@@ -1210,16 +1277,23 @@ done:
 }
 
 static int sqlite_remove(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
-                         int64_t expect_version, gc_err *err)
+                         int64_t expect_version, const gc_store_row *with, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    gc_arena *a = gc_arena_new();
     const type_sql *q = sql_of(s, t, err);
     if (!q)
-        return -1;
+        goto done;
     write_op op = {.kind = OP_REMOVE, .tenant = tenant, .id = id, .expect_version = expect_version,
                    .sql = expect_version != 0 ? q->remove_version : q->remove,
                    .version_sql = q->version};
-    return submit(s, &op, NULL, err);
+    if (prepare_with(s, with, a, &op, err) != 0)
+        goto done;
+    result = submit(s, &op, NULL, err);
+done:
+    gc_arena_free(a);
+    return result;
 }
 
 /* ---- open / close ---- */

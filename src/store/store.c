@@ -54,20 +54,40 @@ int gc_store_count(gc_store *s, const gc_entity_type *t, const char *tenant,
 int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
                     const struct json_t *obj, int64_t *version_out, gc_err *err)
 {
-    return s->be->insert(s, t, tenant, obj, version_out, err);
+    return s->be->insert(s, t, tenant, obj, NULL, version_out, err);
 }
 
 int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, const struct json_t *old, const struct json_t *obj,
                     int64_t *version_out, gc_err *err)
 {
-    return s->be->update(s, t, tenant, id, expect_version, old, obj, version_out, err);
+    return s->be->update(s, t, tenant, id, expect_version, old, obj, NULL, version_out, err);
 }
 
 int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, gc_err *err)
 {
-    return s->be->remove(s, t, tenant, id, expect_version, err);
+    return s->be->remove(s, t, tenant, id, expect_version, NULL, err);
+}
+
+int gc_store_insert_with(gc_store *s, const gc_entity_type *t, const char *tenant,
+                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
+                         gc_err *err)
+{
+    return s->be->insert(s, t, tenant, obj, with, version_out, err);
+}
+
+int gc_store_update_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                         int64_t expect_version, const struct json_t *old, const struct json_t *obj,
+                         const gc_store_row *with, int64_t *version_out, gc_err *err)
+{
+    return s->be->update(s, t, tenant, id, expect_version, old, obj, with, version_out, err);
+}
+
+int gc_store_remove_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                         int64_t expect_version, const gc_store_row *with, gc_err *err)
+{
+    return s->be->remove(s, t, tenant, id, expect_version, with, err);
 }
 
 int gc_store_ping(gc_store *s, gc_err *err)

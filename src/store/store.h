@@ -64,6 +64,14 @@ typedef struct gc_record {
 /* r's value of p, a property of t, from obj or vals (NULL when absent). */
 struct json_t *gc_record_value(const gc_entity_type *t, const gc_record *r, const gc_prop *p);
 
+/* A row written with a write, in its transaction: inserted only when the write succeeds, and
+ * the write is undone (it fails with GC_E_INTERNAL) when the row cannot be inserted. This is
+ * how a write's audit event is recorded: never a write without its event, nor the reverse. */
+typedef struct gc_store_row {
+    const gc_entity_type *type; /* one of the store's types */
+    const struct json_t *obj;   /* the record, holding its key */
+} gc_store_row;
+
 typedef struct gc_store_backend {
     const char *scheme; /* DSN prefix before ':', e.g. "sqlite" */
     int (*open)(const char *location, gc_store **out, gc_err *err);
@@ -74,13 +82,15 @@ typedef struct gc_store_backend {
                 const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err);
     int (*count)(gc_store *s, const gc_entity_type *t, const char *tenant,
                  const gc_store_query *q, int64_t *out, gc_err *err);
+    /* with: NULL, or a row of the same tenant written in the write's transaction */
     int (*insert)(gc_store *s, const gc_entity_type *t, const char *tenant,
-                  const struct json_t *obj, int64_t *version_out, gc_err *err);
+                  const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
+                  gc_err *err);
     int (*update)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, const struct json_t *old, const struct json_t *obj,
-                  int64_t *version_out, gc_err *err);
+                  const gc_store_row *with, int64_t *version_out, gc_err *err);
     int (*remove)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                  int64_t expect_version, gc_err *err);
+                  int64_t expect_version, const gc_store_row *with, gc_err *err);
     int (*ping)(gc_store *s, gc_err *err);
 } gc_store_backend;
 
@@ -128,6 +138,17 @@ int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, co
 /* A cheap check that the store answers (for /healthz): 0, or -1 with a message that names no
  * path or secret, fit for an unauthenticated client. */
 int gc_store_ping(gc_store *s, gc_err *err);
+/* The same three writes, with a row of the same tenant written in the write's own transaction
+ * (see gc_store_row): the row is there exactly when the write succeeded. A row that cannot be
+ * made from its record → the write fails before anything is written. */
+int gc_store_insert_with(gc_store *s, const gc_entity_type *t, const char *tenant,
+                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
+                         gc_err *err);
+int gc_store_update_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                         int64_t expect_version, const struct json_t *old, const struct json_t *obj,
+                         const gc_store_row *with, int64_t *version_out, gc_err *err);
+int gc_store_remove_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+                         int64_t expect_version, const gc_store_row *with, gc_err *err);
 
 extern const gc_store_backend gc_store_sqlite;
 

@@ -52,6 +52,24 @@ TYPES = {
         "status": (I, None), "intendedPurpose": (I, None), "createdTime": (DT, None),
         "isDeleted": (B, None), "lastModifiedTime": (DT, None), "eTag": (S, None),
     },
+    # the audit log (Intune's auditEvent; README "Audit events")
+    "auditEvent": {
+        "id": (S, False), "displayName": (S, True), "componentName": (S, True),
+        "actor": ("microsoft.graph.auditActor", True), "activity": (S, True),
+        "activityDateTime": (DT, False), "activityType": (S, True),
+        "activityOperationType": (S, True), "activityResult": (S, True),
+        "correlationId": (G, False),
+        "resources": ("Collection(microsoft.graph.auditResource)", None), "category": (S, True),
+    },
+}
+COMPLEX = {
+    "auditActor": {"type": S, "auditActorType": S, "userPermissions": "Collection(Edm.String)",
+                   "applicationId": S, "applicationDisplayName": S, "userPrincipalName": S,
+                   "servicePrincipalName": S, "ipAddress": S, "userId": S},
+    "auditResource": {"displayName": S,
+                      "modifiedProperties": "Collection(microsoft.graph.auditProperty)",
+                      "type": S, "auditResourceType": S, "resourceId": S},
+    "auditProperty": {"displayName": S, "oldValue": S, "newValue": S},
 }
 # the wire order of userPFXCertificate (contract 1.1, as the doc pages' examples)
 UPFX_ORDER = ["id", "thumbprint", "intendedPurpose", "userPrincipalName", "startDateTime",
@@ -71,7 +89,8 @@ ENUMS = {
 CONTAINERS = {
     "deviceManagement": {"userPfxCertificates": "userPFXCertificate",
                          "deviceConfigurationsAllManagedDeviceCertificateStates":
-                             "managedAllDeviceCertificateState"},
+                             "managedAllDeviceCertificateState",
+                         "auditEvents": "auditEvent"},
     "deviceAppManagement": {"enterpriseCodeSigningCertificates": "enterpriseCodeSigningCertificate"},
 }
 
@@ -157,6 +176,10 @@ class Metadata(gctest.ServerTest):
                 self.assertEqual(order, UPFX_ORDER)
         self.check_enums(schema, list(ENUMS))
         self.check_containers(schema, types, list(CONTAINERS))
+        complex_types = {c.getAttribute("Name"): {p.getAttribute("Name"): p.getAttribute("Type")
+                                                  for p in children(c, "Property")}
+                         for c in children(schema, "ComplexType")}
+        self.assertEqual(complex_types, COMPLEX)
         ec = children(schema, "EntityContainer")
         self.assertEqual(len(ec), 1)
         singletons = {s.getAttribute("Name"): s.getAttribute("Type") for s in children(ec[0], "Singleton")}
@@ -169,6 +192,7 @@ class Metadata(gctest.ServerTest):
         schema, text = self.fetch("v1.0")
         types = self.entity_types(schema)
         self.assertEqual(set(types), {"enterpriseCodeSigningCertificate", "deviceAppManagement"})
+        self.assertEqual(children(schema, "ComplexType"), [])
         self.check_type(types["enterpriseCodeSigningCertificate"], "enterpriseCodeSigningCertificate")
         self.check_enums(schema, ["certificateStatus"])
         self.check_containers(schema, types, ["deviceAppManagement"])
@@ -192,6 +216,11 @@ class Metadata(gctest.ServerTest):
             "enterpriseCodeSigningCertificate": t.create(ECSC, {}),
             "pfxUserCertificate": t.create(PFXU, {}),
         }
+        events = t.get("/beta/deviceManagement/auditEvents?$top=1")
+        self.assertEqual(events.status, 200, events)
+        made["auditEvent"] = events.json()["value"][0]
+        self.assertEqual(set(made["auditEvent"]["actor"]), set(COMPLEX["auditActor"]))
+        self.assertEqual(set(made["auditEvent"]["resources"][0]), set(COMPLEX["auditResource"]))
         for name, e in made.items():
             with self.subTest(type=name):
                 self.assertEqual({k for k in e if not k.startswith("@")}, set(TYPES[name]))

@@ -507,6 +507,45 @@ static void test_tenant(void **state)
     }
 }
 
+/* An HS256 token of the usual claims plus extra (which stays the caller's). */
+static char *user_token(const char *extra)
+{
+    char *pl = claims(1700003600, extra);
+    char *tok = hs_token(pl);
+    free(pl);
+    return tok;
+}
+
+/* The user: oid, and upn (else preferred_username); "" when absent; bounded like appid. */
+static void test_user(void **state)
+{
+    (void)state;
+    gc_principal p;
+    expect_ok(auth_hs, user_token(""), NOW, &p);
+    assert_string_equal(p.user_id, "");
+    assert_string_equal(p.upn, "");
+    expect_ok(auth_hs, user_token(",\"oid\":\"u-1\",\"upn\":\"a@b.c\","
+                                  "\"preferred_username\":\"x@y.z\""), NOW, &p);
+    assert_string_equal(p.user_id, "u-1");
+    assert_string_equal(p.upn, "a@b.c");
+    expect_ok(auth_hs, user_token(",\"preferred_username\":\"x@y.z\""), NOW, &p);
+    assert_string_equal(p.upn, "x@y.z");
+    expect_refused(auth_hs, user_token(",\"oid\":42"), NOW,
+                   "The token's oid claim is not a string of 1 to 128 printable ASCII characters.");
+    char *long_upn = calloc(1, GC_AUTH_MAX_UPN + 2);
+    memset(long_upn, 'u', GC_AUTH_MAX_UPN + 1);
+    char *extra = str_printf(",\"upn\":\"%s\"", long_upn);
+    expect_refused(auth_hs, user_token(extra), NOW,
+                   "The token's upn claim is not a string of 1 to 256 printable ASCII characters.");
+    free(extra);
+    long_upn[GC_AUTH_MAX_UPN] = '\0';
+    extra = str_printf(",\"upn\":\"%s\"", long_upn);
+    expect_ok(auth_hs, user_token(extra), NOW, &p);
+    assert_string_equal(p.upn, long_upn);
+    free(extra);
+    free(long_upn);
+}
+
 static void test_app(void **state)
 {
     gc_principal p;
@@ -1140,6 +1179,8 @@ static void assert_same_principal(const gc_principal *a, const gc_principal *b)
 {
     assert_string_equal(a->tenant, b->tenant);
     assert_string_equal(a->app, b->app);
+    assert_string_equal(a->user_id, b->user_id);
+    assert_string_equal(a->upn, b->upn);
     assert_int_equal(a->n_perms, b->n_perms);
     for (size_t i = 0; i < a->n_perms; i++)
         assert_string_equal(a->perms[i], b->perms[i]);
@@ -1154,6 +1195,7 @@ static void test_cache_hit_same_principal(void **state)
 
     char *pl = str_printf("{\"aud\":\"" GRAPH "\",\"tid\":\"" TID_UPPER "\",\"exp\":1700003600,"
                           "\"azp\":\"8a1c2b3d-0000-4000-8000-00000000000a\","
+                          "\"oid\":\"0d0e0f00-0000-4000-8000-000000000001\",\"upn\":\"ann@contoso.com\","
                           "\"scp\":\" User.Read  DeviceManagementConfiguration.Read.All \","
                           "\"roles\":[\"DeviceManagementApps.ReadWrite.All\",\"\",\"X\"]}");
     char *tok = hs_token(pl);
@@ -1164,6 +1206,7 @@ static void test_cache_hit_same_principal(void **state)
     assert_stats(x, 1, 0, 1, 0);
     assert_string_equal(miss.tenant, TID);
     assert_string_equal(miss.app, "8a1c2b3d-0000-4000-8000-00000000000a");
+    assert_string_equal(miss.upn, "ann@contoso.com");
     assert_int_equal(miss.n_perms, 4);
     assert_string_equal(miss.perms[0], "User.Read");
     assert_string_equal(miss.perms[1], "DeviceManagementConfiguration.Read.All");
@@ -1626,6 +1669,7 @@ int main(void)
         T(test_audience),
         T(test_tenant),
         T(test_app),
+        T(test_user),
         T(test_perm_claim_types),
         T(test_alg_none),
         T(test_tampered_and_wrong_secret),

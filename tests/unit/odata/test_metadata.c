@@ -75,7 +75,7 @@ static char *python_summary(gc_arena *a, const char *doc, size_t len)
              "assert s[0].parentNode.namespaceURI == X\n"
              "c = lambda n: len(d.getElementsByTagNameNS(E, n))\n"
              "print(' '.join('%%s=%%d' %% (n, c(n)) for n in ['EnumType', 'Member', "
-             "'EntityType', 'Key', 'PropertyRef', 'Property', 'NavigationProperty', "
+             "'ComplexType', 'EntityType', 'Key', 'PropertyRef', 'Property', 'NavigationProperty', "
              "'EntityContainer', 'Singleton', 'EntitySet']))\n"
              "\" '%s' 2>&1",
              path);
@@ -105,10 +105,12 @@ static void test_beta_parses_and_has_the_expected_shape(void **state)
     size_t props = 2; /* the two singletons' ids */
     for (size_t i = 0; i < gc_schema_n_types; i++)
         props += gc_schema_types[i]->n_props;
+    for (size_t i = 0; i < gc_schema_n_complex; i++)
+        props += gc_schema_complex[i]->n_props;
     char *want = gc_arena_printf(a,
-                                 "EnumType=4 Member=18 EntityType=6 Key=6 PropertyRef=6 "
-                                 "Property=%zu NavigationProperty=3 EntityContainer=1 "
-                                 "Singleton=2 EntitySet=1",
+                                 "EnumType=4 Member=18 ComplexType=3 EntityType=7 Key=7 "
+                                 "PropertyRef=7 Property=%zu NavigationProperty=4 "
+                                 "EntityContainer=1 Singleton=2 EntitySet=1",
                                  props);
     assert_string_equal(python_summary(a, doc, len), want);
     gc_arena_free(a);
@@ -208,6 +210,8 @@ static void test_beta_singletons_and_container(void **state)
             "        <NavigationProperty Name=\"deviceConfigurationsAllManagedDeviceCertificateStates\" "
             "Type=\"Collection(microsoft.graph.managedAllDeviceCertificateState)\" "
             "ContainsTarget=\"true\" />\n"
+            "        <NavigationProperty Name=\"auditEvents\" "
+            "Type=\"Collection(microsoft.graph.auditEvent)\" ContainsTarget=\"true\" />\n"
             "      </EntityType>");
     char *dam = block(a, doc, "<EntityType Name=\"deviceAppManagement\">", "</EntityType>");
     assert_int_equal(count_of(dam, "<NavigationProperty "), 1);
@@ -238,7 +242,7 @@ static void test_v1_lists_only_what_v1_serves(void **state)
     assert_int_equal(len, strlen(doc));
     const gc_entity_type *cs = find_type("enterpriseCodeSigningCertificate");
     char *want = gc_arena_printf(a,
-                                 "EnumType=1 Member=2 EntityType=2 Key=2 PropertyRef=2 "
+                                 "EnumType=1 Member=2 ComplexType=0 EntityType=2 Key=2 PropertyRef=2 "
                                  "Property=%zu NavigationProperty=1 EntityContainer=1 "
                                  "Singleton=1 EntitySet=0",
                                  cs->n_props + 1);
@@ -251,11 +255,45 @@ static void test_v1_lists_only_what_v1_serves(void **state)
     static const char *const absent[] = {
         "userPFXCertificate", "managedAllDeviceCertificateState", "pfxUserCertificate",
         "userPfxIntendedPurpose", "userPfxPaddingScheme", "certificateRevocationStatus",
-        "\"deviceManagement\"", "userPfxCertificates", "<EntitySet",
+        "\"deviceManagement\"", "userPfxCertificates", "<EntitySet", "auditEvent", "auditActor",
     };
     for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
         if (strstr(doc, absent[i]))
             fail_msg("v1.0 lists %s", absent[i]);
+    gc_arena_free(a);
+}
+
+/* The audit log's complex values: a ComplexType each, declared before the entity types, and
+ * properties typed as the type or a Collection of it. */
+static void test_beta_complex_types(void **state)
+{
+    gc_arena *a = gc_arena_new();
+    char *doc = gc_odata_metadata_xml(a, GC_V_BETA, NULL);
+    for (size_t i = 0; i < gc_schema_n_complex; i++) {
+        const gc_complex_type *ct = gc_schema_complex[i];
+        char *b = block(a, doc, gc_arena_printf(a, "<ComplexType Name=\"%s\">", ct->name),
+                        "</ComplexType>");
+        assert_int_equal(count_of(b, "<Property "), ct->n_props);
+        assert_null(strstr(b, "<Key>"));
+    }
+    assert_true(strstr(doc, "<ComplexType ") < strstr(doc, "<EntityType "));
+    /* auditProperty, used only inside auditResource, comes before it */
+    assert_true(strstr(doc, "<ComplexType Name=\"auditProperty\">") <
+                strstr(doc, "<ComplexType Name=\"auditResource\">"));
+    static const char *const lines[] = {
+        "<Property Name=\"actor\" Type=\"microsoft.graph.auditActor\" />",
+        "<Property Name=\"resources\" Type=\"Collection(microsoft.graph.auditResource)\" "
+        "Nullable=\"false\" />",
+        "<Property Name=\"userPermissions\" Type=\"Collection(Edm.String)\" Nullable=\"false\" />",
+        "<Property Name=\"modifiedProperties\" Type=\"Collection(microsoft.graph.auditProperty)\" "
+        "Nullable=\"false\" />",
+        "<Property Name=\"correlationId\" Type=\"Edm.Guid\" Nullable=\"false\" />",
+        "<Property Name=\"activityDateTime\" Type=\"Edm.DateTimeOffset\" Nullable=\"false\" />",
+        "<Property Name=\"ipAddress\" Type=\"Edm.String\" />",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (!strstr(doc, lines[i]))
+            fail_msg("missing: %s", lines[i]);
     gc_arena_free(a);
 }
 
@@ -287,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_beta_lists_every_enum_member_with_its_value),
         cmocka_unit_test(test_beta_singletons_and_container),
         cmocka_unit_test(test_v1_lists_only_what_v1_serves),
+        cmocka_unit_test(test_beta_complex_types),
         cmocka_unit_test(test_every_served_enum_is_declared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

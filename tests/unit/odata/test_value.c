@@ -166,6 +166,67 @@ static void test_update_merge(void **state)
     gc_arena_free(a);
 }
 
+/* canonical value of the audit event's property name from JSON text: 0 and the dumped
+ * canonical text in out, or -1 with err */
+static int canon(gc_arena *a, const char *prop, const char *text, char **out, gc_err *err)
+{
+    const gc_entity_type *t = &gc_schema_audit_event;
+    json_t *in = json_loads(text, JSON_DECODE_ANY, NULL);
+    assert_non_null(in);
+    gc_arena_json(a, in);
+    json_t *v = NULL;
+    gc_err_clear(err);
+    int rc = gc_odata_canonical_value(t, gc_schema_find_prop(t, prop), in, a, &v, err);
+    if (rc == 0) {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+        *out = gc_arena_strdup(a, s);
+        gc_json_text_free(s);
+        json_decref(v);
+    }
+    return rc;
+}
+
+/* Complex values come out with every property of their type, in its order; collections element
+ * by element; unknown members and wrong shapes are refused naming the property. */
+static void test_complex_and_collection(void **state)
+{
+    (void)state;
+    gc_arena *a = gc_arena_new();
+    gc_err err;
+    char *out;
+    assert_int_equal(canon(a, "actor", "{\"userId\":\"u\",\"userPermissions\":[\"A\",\"B\"],"
+                                        "\"@odata.type\":\"microsoft.graph.auditActor\"}",
+                           &out, &err), 0);
+    assert_string_equal(out, "{\"type\":null,\"auditActorType\":null,\"userPermissions\":[\"A\",\"B\"],"
+                             "\"applicationId\":null,\"applicationDisplayName\":null,"
+                             "\"userPrincipalName\":null,\"servicePrincipalName\":null,"
+                             "\"ipAddress\":null,\"userId\":\"u\"}");
+    assert_int_equal(canon(a, "actor", "null", &out, &err), 0);
+    assert_string_equal(out, "null");
+    assert_int_equal(canon(a, "resources", "[{\"resourceId\":\"r\",\"modifiedProperties\":"
+                                            "[{\"displayName\":\"p\"}]}]", &out, &err), 0);
+    assert_string_equal(out, "[{\"displayName\":null,\"modifiedProperties\":[{\"displayName\":\"p\","
+                             "\"oldValue\":null,\"newValue\":null}],\"type\":null,"
+                             "\"auditResourceType\":null,\"resourceId\":\"r\"}]");
+    assert_int_equal(canon(a, "resources", "[]", &out, &err), 0);
+    assert_string_equal(out, "[]");
+
+    assert_int_equal(canon(a, "resources", "null", &out, &err), -1); /* not nullable */
+    assert_string_equal(err.target, "resources");
+    assert_int_equal(canon(a, "resources", "{}", &out, &err), -1);
+    assert_non_null(strstr(err.message, "expected an array"));
+    assert_int_equal(canon(a, "resources", "[null]", &out, &err), -1);
+    assert_int_equal(canon(a, "actor", "[]", &out, &err), -1);
+    assert_non_null(strstr(err.message, "expected an object"));
+    assert_int_equal(canon(a, "actor", "{\"nope\":1}", &out, &err), -1);
+    assert_string_equal(err.message, "The property 'nope' does not exist on type 'microsoft.graph.auditActor'.");
+    assert_int_equal(canon(a, "actor", "{\"userPermissions\":[1]}", &out, &err), -1);
+    assert_string_equal(err.target, "userPermissions");
+    assert_int_equal(canon(a, "actor", "{\"userId\":5}", &out, &err), -1);
+    assert_string_equal(err.target, "userId");
+    gc_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_int32_and_guid),
         cmocka_unit_test(test_update_merge),
+        cmocka_unit_test(test_complex_and_collection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

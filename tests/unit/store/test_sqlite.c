@@ -53,7 +53,29 @@ static const gc_entity_type widget = {
     .props = widget_props,
     .n_props = sizeof widget_props / sizeof widget_props[0],
 };
-static const gc_entity_type *const test_types[] = {&widget};
+/* ---- a log type: a complex value and collections, stored as JSON text; rows written with
+ * widget writes (gc_store_*_with) ---- */
+
+static const gc_prop who_props[] = {
+    {.name = "app", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "perms", .type = GC_EDM_STRING, .flags = GC_P_COLLECTION},
+};
+static const gc_complex_type who_type = {"testWho", who_props, 2};
+static const gc_prop log_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY},
+    {.name = "what", .column = "what", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
+    {.name = "who", .column = "who", .type = GC_EDM_COMPLEX, .complex = &who_type,
+     .flags = GC_P_NULLABLE},
+    {.name = "tags", .column = "tags", .type = GC_EDM_STRING, .flags = GC_P_COLLECTION},
+};
+static const gc_entity_type logrow = {
+    .name = "testLog",
+    .table = "test_log",
+    .props = log_props,
+    .n_props = sizeof log_props / sizeof log_props[0],
+};
+
+static const gc_entity_type *const test_types[] = {&widget, &logrow};
 
 #define P_NAME (&widget_props[1])
 #define P_SEEN (&widget_props[5])
@@ -89,7 +111,7 @@ static gc_store *open_types(const char *path)
 {
     gc_store *s = NULL;
     gc_err err = {0};
-    int rc = gc_store_sqlite_open_types(path, test_types, 1, &s, &err);
+    int rc = gc_store_sqlite_open_types(path, test_types, 2, &s, &err);
     if (rc != 0)
         fail_msg("open %s: %s", path, err.message);
     return s;
@@ -171,6 +193,22 @@ static int64_t count_of(fx *f, const char *tenant)
     gc_store_query q = {0};
     assert_int_equal(gc_store_count(f->s, &widget, tenant, &q, &n, &err), 0);
     return n;
+}
+
+/* ids of the tenant's log rows, comma-joined, in id order */
+static char *list_log(fx *f, const char *tenant)
+{
+    gc_record *rows = NULL;
+    size_t n = 0;
+    gc_err err = {0};
+    gc_store_query q = {0};
+    if (gc_store_list(f->s, f->a, &logrow, tenant, &q, &rows, &n, &err) != 0)
+        fail_msg("list: %s", err.message);
+    char *out = gc_arena_strdup(f->a, "");
+    for (size_t i = 0; i < n; i++)
+        out = gc_arena_printf(f->a, "%s%s%s", out, i ? "," : "",
+                              json_string_value(json_object_get(rows[i].obj, "id")));
+    return out;
 }
 
 /* ---- tests ---- */
@@ -940,6 +978,167 @@ static void test_failed_commit_is_invisible(void **state)
     assert_int_equal(count_of(f, "t"), 2);
 }
 
+
+/* ---- rows written with a write (gc_store_row) ---- */
+
+static gc_store_row log_of(json_t **keep, const char *id, const char *what)
+{
+    *keep = json_pack("{s:s,s:s,s:{s:s,s:[s,s]},s:[s]}", "id", id, "what", what, "who", "app",
+                      "a1", "perms", "P.Read", "P.Write", "tags", "x");
+    return (gc_store_row){.type = &logrow, .obj = *keep};
+}
+
+static int64_t log_count(fx *f, const char *tenant)
+{
+    int64_t n = -1;
+    gc_err err = {0};
+    gc_store_query q = {0};
+    assert_int_equal(gc_store_count(f->s, &logrow, tenant, &q, &n, &err), 0);
+    return n;
+}
+
+/* Complex values and collections go in as JSON text and come back as the same JSON, in order. */
+static void test_json_properties_round_trip(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    json_t *keep;
+    gc_store_row row = log_of(&keep, "l1", "made");
+    int64_t v = 0;
+    assert_int_equal(gc_store_insert(f->s, &logrow, "t", row.obj, &v, &err), 0);
+    gc_record r = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &logrow, "t", "l1", 0, &r, &err), 0);
+    char *text = json_dumps(r.obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text, "{\"id\":\"l1\",\"what\":\"made\",\"who\":{\"app\":\"a1\","
+                              "\"perms\":[\"P.Read\",\"P.Write\"]},\"tags\":[\"x\"]}");
+    gc_json_text_free(text);
+    /* the wrong JSON shape is refused before anything is written */
+    json_t *bad = json_pack("{s:s,s:[],s:[]}", "id", "l2", "who", "tags");
+    assert_int_equal(gc_store_insert(f->s, &logrow, "t", bad, &v, &err), -1);
+    assert_int_equal(err.kind, GC_E_BAD_REQUEST);
+    assert_string_equal(err.target, "who");
+    json_decref(bad);
+    bad = json_pack("{s:s,s:{}}", "id", "l3", "tags");
+    assert_int_equal(gc_store_insert(f->s, &logrow, "t", bad, &v, &err), -1);
+    assert_string_equal(err.target, "tags");
+    json_decref(bad);
+    /* text that is not the property's JSON reads as an internal error, not as garbage */
+    raw_exec(f, "UPDATE test_log SET tags = '{\"not\":\"an array\"}'");
+    insert_ok(f->s, "t", mk("new-snapshots", NULL));
+    assert_int_equal(gc_store_get(f->s, f->a, &logrow, "t", "l1", 0, &r, &err), -1);
+    assert_int_equal(err.kind, GC_E_INTERNAL);
+    json_decref(keep);
+    assert_int_equal(log_count(f, "t"), 1);
+}
+
+/* Each write kind writes its row exactly when it succeeds, in the write's tenant. */
+static void test_row_written_with_each_write(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    json_t *keep, *obj = mk("w1", "one");
+    gc_store_row row = log_of(&keep, "c1", "create");
+    int64_t v = 0;
+    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), 0);
+    json_decref(keep);
+    assert_int_equal(log_count(f, "t"), 1);
+    assert_int_equal(log_count(f, "other"), 0);
+
+    /* a failed create (conflict) writes no row */
+    row = log_of(&keep, "c2", "create again");
+    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(err.kind, GC_E_CONFLICT);
+    json_decref(keep);
+    json_decref(obj);
+    assert_int_equal(log_count(f, "t"), 1);
+
+    /* update: stale → no row; current → one */
+    json_t *next = mk("w1", "two");
+    row = log_of(&keep, "u1", "stale");
+    assert_int_equal(gc_store_update_with(f->s, &widget, "t", "w1", v + 1000, NULL, next, &row, &v,
+                                          &err), -1);
+    assert_int_equal(err.kind, GC_E_STALE);
+    json_decref(keep);
+    assert_int_equal(log_count(f, "t"), 1);
+    row = log_of(&keep, "u2", "update");
+    assert_int_equal(gc_store_update_with(f->s, &widget, "t", "w1", v, NULL, next, &row, &v, &err), 0);
+    json_decref(keep);
+    json_decref(next);
+    assert_int_equal(log_count(f, "t"), 2);
+    assert_name(f, "t", "w1", "two");
+
+    /* delete: missing → no row; present → one */
+    row = log_of(&keep, "d1", "missing");
+    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "nope", 0, &row, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    json_decref(keep);
+    row = log_of(&keep, "d2", "delete");
+    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "w1", 0, &row, &err), 0);
+    json_decref(keep);
+    assert_int_equal(log_count(f, "t"), 3);
+    assert_int_equal(count_of(f, "t"), 0);
+    assert_string_equal(list_log(f, "t"), "c1,d2,u2");
+}
+
+/* When the row cannot be written (here: its id is taken), the write is undone with it and
+ * fails, and the other writes of the same group are not affected. */
+static void test_write_undone_when_its_row_fails(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    json_t *keep;
+    insert_ok(f->s, "t", mk("w1", "one"));
+    gc_store_row row = log_of(&keep, "taken", "first");
+    json_t *obj = mk("w2", "two");
+    int64_t v = 0;
+    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), 0);
+    json_decref(obj);
+    json_decref(keep);
+
+    gc_record cur = {0};
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &cur, &err), 0);
+    json_t *next = mk("w1", "changed");
+    row = log_of(&keep, "taken", "again");
+    assert_int_equal(gc_store_update_with(f->s, &widget, "t", "w1", cur.version, cur.obj, next, &row,
+                                          &v, &err), -1);
+    assert_int_equal(err.kind, GC_E_INTERNAL);
+    assert_name(f, "t", "w1", "one");
+    obj = mk("w3", "three");
+    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w3", 0, &cur, &err), -1);
+    assert_int_equal(err.kind, GC_E_NOT_FOUND);
+    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "w2", 0, &row, &err), -1);
+    assert_name(f, "t", "w2", "two");
+    json_decref(keep);
+    json_decref(next);
+    json_decref(obj);
+    assert_int_equal(log_count(f, "t"), 1);
+    /* the store carries on */
+    row = log_of(&keep, "fresh", "after");
+    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "w2", 0, &row, &err), 0);
+    json_decref(keep);
+    assert_int_equal(log_count(f, "t"), 2);
+}
+
+/* A lost group commit loses the write and its row together. */
+static void test_lost_commit_loses_write_and_row(void **state)
+{
+    fx *f = *state;
+    gc_err err = {0};
+    json_t *keep, *obj = mk("w1", "one");
+    gc_store_row row = log_of(&keep, "c1", "create");
+    int64_t v = 0;
+    gc_store_sqlite_fail_commits(f->s, 1);
+    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(count_of(f, "t"), 0);
+    assert_int_equal(log_count(f, "t"), 0);
+    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), 0);
+    assert_int_equal(count_of(f, "t"), 1);
+    assert_int_equal(log_count(f, "t"), 1);
+    json_decref(keep);
+    json_decref(obj);
+}
+
 /* ---- checkpoints ---- */
 
 typedef struct blob_writer {
@@ -1286,6 +1485,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reads_see_acknowledged_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_snapshots_hold_up_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_is_invisible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_properties_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_row_written_with_each_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_undone_when_its_row_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_commit_loses_write_and_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints_bound_the_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_and_schema_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_store_per_file, setup, teardown),
