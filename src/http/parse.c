@@ -4,6 +4,8 @@
  * spaces (as Microsoft's PFX import tool sends its $filter) still parses. */
 #include "http/parse.h"
 
+#include "core/util.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -408,17 +410,6 @@ enum {
     CH_DONE,
 };
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 gc_http_chunk_result gc_http_chunked_feed(gc_http_chunked *d, const char *buf, size_t len,
                                           size_t max_trailer, size_t *consumed, size_t *data_off,
                                           size_t *data_len)
@@ -429,7 +420,7 @@ gc_http_chunk_result gc_http_chunked_feed(gc_http_chunked *d, const char *buf, s
         char c = buf[i];
         switch (d->state) {
         case CH_SIZE: {
-            int h = hex_value(c);
+            int h = gc_hex_digit((unsigned char)c);
             if (h >= 0) {
                 if (++d->size_digits > 16)
                     goto bad;

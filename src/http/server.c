@@ -1017,6 +1017,20 @@ static bool try_head(conn *c)
     return true;
 }
 
+/* Reads more input: 1 when bytes came, 0 to wait for the socket, -1 when the connection ended
+ * (and was freed). */
+static int read_more(conn *c)
+{
+    ssize_t r = fill_input(c, c->t->srv->head_cap);
+    if (r == IO_AGAIN)
+        return 0;
+    if (r <= 0) {
+        conn_free(c);
+        return -1;
+    }
+    return 1;
+}
+
 /* Runs the connection's state machine as far as it goes without blocking. Returns false when
  * the connection was freed. */
 static bool conn_drive(conn *c)
@@ -1044,13 +1058,9 @@ static bool conn_drive(conn *c)
                 conn_free(c); /* idle while stopping: nothing to wait for */
                 return false;
             }
-            ssize_t r = fill_input(c, srv->head_cap);
-            if (r == IO_AGAIN)
-                return true;
-            if (r <= 0) {
-                conn_free(c);
-                return false;
-            }
+            int more = read_more(c);
+            if (more <= 0)
+                return more == 0;
             continue;
         }
         case CS_BODY: {
@@ -1070,13 +1080,9 @@ static bool conn_drive(conn *c)
             }
             if (ir == 0)
                 return true; /* the client waits for 100 Continue before sending */
-            ssize_t r = fill_input(c, srv->head_cap);
-            if (r == IO_AGAIN)
-                return true;
-            if (r <= 0) {
-                conn_free(c);
-                return false;
-            }
+            int more = read_more(c);
+            if (more <= 0)
+                return more == 0;
             continue;
         }
         case CS_LINGER: {
