@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages graphcerts needs to build, run and test, when any is missing.
-# Usage: scripts/deps.sh [build|test|bench]   (each level includes the ones before it)
+# Usage: scripts/deps.sh [build|test|bench|valgrind]   (each includes build and test)
 set -euo pipefail
 level=${1:-build}
 pkgs=(cmake make gcc pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev libpq-dev)
 case "$level" in
-  test|bench) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
+  test|bench|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
 esac
 case "$level" in
   bench) pkgs+=(wrk nginx-light nodejs npm) ;;
+  valgrind) pkgs+=(valgrind) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do
