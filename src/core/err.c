@@ -1,5 +1,6 @@
 /* The one table from error kinds to HTTP status and Graph error code. */
 #include "core/err.h"
+#include "core/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,10 @@ int gc_err_set(gc_err *err, gc_errkind kind, const char *target, const char *fmt
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    /* messages quote request text, and truncation can cut a character: keep them valid UTF-8,
+     * or the JSON error envelope could not be made */
+    gc_utf8_scrub(err->message);
+    gc_utf8_scrub(err->target);
     return -1;
 }
 

@@ -80,6 +80,9 @@ size_t gc_fmt_i64(char out[21], int64_t v);
 
 /* ---- strings ---- */
 bool gc_str_ieq(const char *a, const char *b);
+/* Makes s valid UTF-8 in place: each byte that does not belong to a well-formed sequence
+ * (overlong, surrogate, beyond U+10FFFF, or cut off by truncation) becomes '?'. */
+void gc_utf8_scrub(char *s);
 void gc_str_lower(char *s);
 
 /* ---- growable buffer ---- */

@@ -565,6 +565,30 @@ static void test_json_string_escape(void **state)
     }
 }
 
+static void test_utf8_scrub(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain ascii", "plain ascii"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91"},
+        {"\xff\xfe", "??"},
+        {"cut \xe2\x82", "cut ??"},              /* a character cut by truncation */
+        {"\xc0\xaf", "??"},                       /* overlong '/' */
+        {"\xed\xa0\x80", "???"},                  /* a UTF-16 surrogate */
+        {"\xf4\x90\x80\x80", "????"},            /* past U+10FFFF */
+        {"a\x80" "b", "a?b"},                         /* a stray continuation byte */
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", cases[i].in);
+        gc_utf8_scrub(buf);
+        assert_string_equal(buf, cases[i].out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -590,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_fmt_i64),
         cmocka_unit_test(test_equal_const_time),
         cmocka_unit_test(test_json_string_escape),
+        cmocka_unit_test(test_utf8_scrub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
