@@ -1,13 +1,15 @@
 # Front door: `make` builds build/graphcerts, `make run` serves a dev instance, `make test` runs
-# every test (the sanitizer build's too with `make test-asan`), `make bench` the benchmarks,
+# every test (the sanitizer build's too with `make test-asan`; the end-to-end suite with the server
+# under valgrind memcheck with `make test-valgrind`, slow), `make bench` the benchmarks,
 # `make fuzz` each libFuzzer target for FUZZ_SECONDS (FUZZ_TARGETS: a subset, e.g. "jwt body").
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+VALGRIND_BUILD ?= build-valgrind
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all build run test test-asan bench fuzz deps clean
+.PHONY: all build run test test-asan test-valgrind bench fuzz deps clean
 
 all: build
 
@@ -32,6 +34,12 @@ test-asan:
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+test-valgrind:
+	scripts/deps.sh valgrind
+	cmake -S . -B $(VALGRIND_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGC_E2E_TIMEOUT=3600 >/dev/null
+	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
+	cd $(VALGRIND_BUILD) && GC_VALGRIND=1 ctest --output-on-failure -j $(JOBS) -R '^e2e_'
+
 bench:
 	scripts/deps.sh bench
 	bench/run.sh
@@ -41,4 +49,4 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD_JOBS=$(JOBS) fuzz/run.sh $(FUZZ_TARGETS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(VALGRIND_BUILD) build-fuzz

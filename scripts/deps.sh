@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages graphcerts needs to build, run and test, when any is missing.
-# Usage: scripts/deps.sh [build|test|bench|fuzz]   (bench and fuzz each include test, which
-# includes build)
+# Usage: scripts/deps.sh [build|test|bench|fuzz|valgrind]   (bench, fuzz and valgrind each include
+# test, which includes build)
 set -euo pipefail
 level=${1:-build}
 pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libpq-dev)
 case "$level" in
-  test|bench|fuzz) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
+  test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
 esac
 case "$level" in
-  bench) pkgs+=(wrk nginx-light nodejs npm) ;;
+  bench) pkgs+=(wrk nginx-light) ;;
   fuzz) pkgs+=(clang) ;;
+  valgrind) pkgs+=(valgrind) ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,9 @@
 Starts the real `graphcerts` binary on a free loopback port with its own scratch directory,
 talks real HTTP(S) to it, mints tokens (HS256 in Python; RS256/ES256 with the openssl CLI) and
 offers assertions for the Graph wire rules. Environment: GRAPHCERTS_BIN (the binary),
-GC_TEST_TMP (scratch root), GC_SOURCE_DIR (repository root); GC_KEEP_TMP=1 keeps scratch dirs.
+GC_TEST_TMP (scratch root), GC_SOURCE_DIR (repository root); GC_KEEP_TMP=1 keeps scratch dirs;
+GC_VALGRIND=1 runs the server under valgrind memcheck (a memory error or a definite leak makes
+its exit code VALGRIND_EXIT, which finish() reports).
 """
 import atexit
 import base64
@@ -33,6 +35,14 @@ SOURCE_DIR = os.environ.get("GC_SOURCE_DIR") or os.path.dirname(os.path.dirname(
 BIN = os.environ.get("GRAPHCERTS_BIN") or os.path.join(SOURCE_DIR, "build", "graphcerts")
 TMP_ROOT = os.environ.get("GC_TEST_TMP") or tempfile.gettempdir()
 KEEP_TMP = bool(os.environ.get("GC_KEEP_TMP"))
+VALGRIND = os.environ.get("GC_VALGRIND", "") not in ("", "0")
+VALGRIND_EXIT = 97
+VALGRIND_ARGV = ["valgrind", "--tool=memcheck", "--error-exitcode=%d" % VALGRIND_EXIT,
+                 "--leak-check=full", "--errors-for-leak-kinds=definite",
+                 "--show-leak-kinds=definite", "--track-origins=yes", "--num-callers=30",
+                 "--trace-children=no"]
+# Under valgrind the server is ~20-50x slower: waits for it to start scale by this much.
+SLOW = 10 if VALGRIND else 1
 
 JSON_CT = ("application/json;odata.metadata=minimal;odata.streaming=true;"
            "IEEE754Compatible=false;charset=utf-8")
@@ -391,7 +401,10 @@ class Server:
     # ---- process control
 
     def argv(self):
-        a = [BIN, "serve", "--listen", "127.0.0.1:%d" % (self.fixed_port or 0)]
+        # valgrind writes to its own file, so tests that read the server's log see only the server
+        vg = VALGRIND_ARGV + ["--log-file=" + os.path.join(self.dir, "valgrind-%d.log" % self.starts)]
+        a = (vg if VALGRIND else []) + [
+            BIN, "serve", "--listen", "127.0.0.1:%d" % (self.fixed_port or 0)]
         if self.use_db:
             a += ["--db", "sqlite:" + self.db_path]
         if self.use_secret:
@@ -415,7 +428,7 @@ class Server:
                                          stdout=subprocess.DEVNULL, stderr=errf, env=env,
                                          cwd=self.dir)
         want = re.compile(r"^listening on (https?)://127\.0\.0\.1:(\d+)$")
-        deadline = time.time() + timeout
+        deadline = time.time() + timeout * SLOW
         while time.time() < deadline:
             if self.fixed_port and self._connects(self.fixed_port):
                 self.port = self.fixed_port
@@ -454,7 +467,7 @@ class Server:
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=30 * SLOW):
         """Signals the process and returns its exit code."""
         if self.proc is None:
             return None
@@ -505,7 +518,11 @@ class Server:
         return "".join(self._read(p) for p in self.logs)
 
     def log_tail(self, n=40):
-        return "\n".join(self.log_text().splitlines()[-n:])
+        return "\n".join((self.log_text() + self.valgrind_text()).splitlines()[-n:])
+
+    def valgrind_text(self):
+        return "".join(self._read(os.path.join(self.dir, "valgrind-%d.log" % i))
+                       for i in range(1, self.starts + 1))
 
     def log_records(self):
         out = []
@@ -519,9 +536,11 @@ class Server:
         return out
 
     def sanitizer_reports(self):
-        t = self.log_text()
-        return [m for m in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                            "ThreadSanitizer") if m in t]
+        t = self.log_text() + self.valgrind_text()
+        found = [m for m in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                             "ThreadSanitizer") if m in t]
+        found += re.findall(r"==\d+== ERROR SUMMARY: [1-9]\d* errors", t)
+        return found
 
     # ---- HTTP
 
