@@ -96,6 +96,7 @@ static const gc_entity_type user_pfx = {
     .read_perms = config_read,
     .write_perms = config_write,
     .type_alias = "microsoft.management.services.api.userPFXCertificate",
+    .expiry = "expirationDateTime",
 };
 
 /* ---- managedAllDeviceCertificateState (§1.2) ---- */
@@ -147,6 +148,7 @@ static const gc_entity_type device_cert_state = {
     .read_perms = config_read,
     .write_perms = config_write,
     .hook = revoke_status_hook,
+    .expiry = "certificateExpirationDateTime",
 };
 
 /* ---- enterpriseCodeSigningCertificate (§1.3) ---- */
@@ -183,6 +185,7 @@ static const gc_entity_type code_signing = {
     .read_perms = apps_read,
     .write_perms = apps_write,
     .hook = code_signing_hook,
+    .expiry = "expirationDateTime",
 };
 
 /* ---- pfxUserCertificate (§1.4, the older form at the version root) ---- */
@@ -233,6 +236,7 @@ static const gc_entity_type pfx_user = {
     .id_kind = GC_ID_GUID,
     .read_perms = config_read,
     .write_perms = config_write,
+    .expiry = "certExpirationDate",
 };
 
 const gc_entity_type *const gc_schema_types[] = {&user_pfx, &device_cert_state, &code_signing,

@@ -94,6 +94,8 @@ typedef struct gc_entity_type {
     const char *const *write_perms; /* NULL-terminated: any one grants write */
     gc_entity_hook hook;            /* may be NULL */
     const char *type_alias;         /* also accepted as @odata.type, e.g. the internal namespace */
+    const char *expiry; /* name of the DATETIME property holding the certificate's expiry (what
+                         * the expiring-certificates metrics count), or NULL */
 } gc_entity_type;
 
 /* All entity types, in a stable order. */

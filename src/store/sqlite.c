@@ -101,6 +101,8 @@ typedef struct type_sql {
 typedef struct sqlite_store {
     gc_store base;
     char *path;
+    dev_t dev; /* the database file as opened: gone or replaced means not ready (sqlite_ping) */
+    ino_t ino;
     const gc_entity_type *const *types;
     size_t n_types;
     type_sql *sql; /* one per type */
@@ -764,6 +766,90 @@ done:
     return result;
 }
 
+/* Ready when the database file is still the one opened (a file deleted or replaced underneath
+ * would take writes that no restart finds) and a pooled reader answers a query. */
+static int sqlite_ping(gc_store *gs, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    struct stat st;
+    if (stat(s->path, &st) != 0)
+        return gc_err_set(err, GC_E_UNAVAILABLE, "db", "The database file is gone: %s.", strerror(errno));
+    if (st.st_dev != s->dev || st.st_ino != s->ino)
+        return gc_err_set(err, GC_E_UNAVAILABLE, "db",
+                          "The database file was replaced since the server opened it.");
+    int result = -1;
+    bool cached = false;
+    conn *c = NULL;
+    sqlite3_stmt *q = read_stmt(s, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, 0, &c, &cached, err);
+    if (!q)
+        goto done;
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_fail(c->db, rc, "answering a ping", err);
+        goto done;
+    }
+    result = 0;
+done:
+    stmt_put(q, cached);
+    if (c)
+        reader_release(s, c);
+    if (result < 0)
+        err->kind = GC_E_UNAVAILABLE;
+    return result;
+}
+
+static int sqlite_count_expiring(gc_store *gs, gc_arena *a, const gc_entity_type *t,
+                                 int64_t from_ticks, const int64_t *until_ticks, size_t n_windows,
+                                 gc_store_expiring **out, size_t *n_out, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    bool cached = false;
+    gc_store_expiring *rows = NULL;
+    size_t n = 0, cap = 0;
+    gc_buf sql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    gc_sql_value params[GC_STORE_MAX_WINDOWS + 2];
+    for (size_t i = 0; i < n_windows; i++)
+        params[i] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[i]};
+    params[n_windows] = (gc_sql_value){.kind = GC_SQL_INT, .i = from_ticks};
+    params[n_windows + 1] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[n_windows - 1]};
+    if (gc_sql_count_expiring(&sql, &gc_sql_dialect_sqlite, t, n_windows, err) != 0 ||
+        !(st = read_stmt(s, sql.data, params, n_windows + 2, &c, &cached, err)))
+        goto done;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            gc_store_expiring *nrows = gc_arena_alloc(a, ncap * sizeof *nrows);
+            if (n)
+                memcpy(nrows, rows, n * sizeof *rows);
+            rows = nrows;
+            cap = ncap;
+        }
+        const char *tenant = (const char *)sqlite3_column_text(st, 0);
+        rows[n].tenant = gc_arena_strdup(a, tenant ? tenant : "");
+        for (size_t i = 0; i < n_windows; i++)
+            rows[n].counts[i] = sqlite3_column_int64(st, (int)i + 1);
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(c->db, rc, "counting expiring rows", err);
+        goto done;
+    }
+    *out = rows;
+    *n_out = n;
+    result = 0;
+done:
+    stmt_put(st, cached);
+    if (c)
+        reader_release(s, c);
+    gc_buf_free(&sql);
+    return result;
+}
+
 /* ---- checkpoints ---- */
 
 /* The checkpoint thread copies the WAL back into the database with PASSIVE checkpoints, each
@@ -1356,7 +1442,11 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return gc_err_set(err, GC_E_INTERNAL, "db", "Cannot open database %s: %s.", path, strerror(errno));
+    struct stat st;
+    int st_rc = fstat(fd, &st);
     close(fd);
+    if (st_rc != 0)
+        return gc_err_set(err, GC_E_INTERNAL, "db", "Cannot stat database %s: %s.", path, strerror(errno));
 
     s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
@@ -1364,6 +1454,8 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
         return gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
     }
     s->base.be = &gc_store_sqlite;
+    s->dev = st.st_dev;
+    s->ino = st.st_ino;
     s->types = types;
     s->n_types = n_types;
     pthread_mutex_init(&s->lock, NULL);
@@ -1469,4 +1561,6 @@ const gc_store_backend gc_store_sqlite = {
     .insert = sqlite_insert,
     .update = sqlite_update,
     .remove = sqlite_remove,
+    .ping = sqlite_ping,
+    .count_expiring = sqlite_count_expiring,
 };
