@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
+#include "odata/serialize.h"
 
 #define METRICS_CT "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_METRICS_TEXT (64u << 20)
@@ -83,9 +84,11 @@ static void send_error(const gc_http_req *req, gc_http_resp *resp, gc_errkind ki
         resp->status = 500;
         return;
     }
-    send_text(resp, req->arena, gc_err_http_status(kind), "application/json", s, strlen(s));
+    send_text(resp, req->arena, gc_err_http_status(kind), GC_ODATA_JSON_CT, s, strlen(s));
     gc_json_text_free(s);
     gc_http_resp_header(resp, "request-id", req->request_id);
+    gc_http_resp_header(resp, "client-request-id", req->request_id);
+    gc_http_resp_header(resp, "OData-Version", "4.0");
 }
 
 /* ---- /metrics ---- */

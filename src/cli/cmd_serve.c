@@ -175,9 +175,6 @@ static int serve_run(int argc, char **argv)
     gc_http_handler handler = gc_api_http_handler(api);
     if (gc_http_start(&hcfg, &handler, &srv, &err) < 0)
         goto fail;
-    int v6 = strchr(host, ':') != NULL;
-    gc_log(GC_LOG_INFO, NULL, "listening on %s://%s%s%s:%u", cfg.tls_cert ? "https" : "http",
-           v6 ? "[" : "", host, v6 ? "]" : "", gc_http_port(srv));
     if (cfg.admin_listen) {
         gc_admin_config admcfg = {.api = api, .store = store, .main_server = srv};
         if (gc_admin_new(&admcfg, &admin, &err) < 0)
@@ -191,6 +188,10 @@ static int serve_run(int argc, char **argv)
         gc_log(GC_LOG_INFO, NULL, "admin listening on http://%s%s%s:%u", a6 ? "[" : "", admin_host,
                a6 ? "]" : "", gc_http_port(admin_srv));
     }
+    /* last: once this line is out, every listener answers */
+    int v6 = strchr(host, ':') != NULL;
+    gc_log(GC_LOG_INFO, NULL, "listening on %s://%s%s%s:%u", cfg.tls_cert ? "https" : "http",
+           v6 ? "[" : "", host, v6 ? "]" : "", gc_http_port(srv));
 
     int sig = 0;
     sigwait(&sigs, &sig);

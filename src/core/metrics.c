@@ -100,9 +100,11 @@ int gc_prom_hist(gc_buf *b, const char *name, const gc_label *labels, size_t n_l
             gc_buf_appendf(b, " %llu\n", (unsigned long long)cum) < 0)
             return -1;
     }
-    double sum = (double)atomic_load_explicit(&h->sum_ns, memory_order_relaxed) / 1e9;
+    uint64_t ns = atomic_load_explicit(&h->sum_ns, memory_order_relaxed);
+    /* seconds, exactly: the nanoseconds as a decimal fraction */
     if (series(b, name, "_sum", labels, n_labels, NULL, NULL) < 0 ||
-        gc_buf_appendf(b, " %.9g\n", sum) < 0 ||
+        gc_buf_appendf(b, " %llu.%09llu\n", (unsigned long long)(ns / 1000000000u),
+                       (unsigned long long)(ns % 1000000000u)) < 0 ||
         series(b, name, "_count", labels, n_labels, NULL, NULL) < 0)
         return -1;
     /* the count is the +Inf bucket as rendered, so the two always agree */
