@@ -11,8 +11,10 @@
 #include <time.h>
 
 #include "api/batch.h"
+#include "api/metrics.h"
 #include "api/skiptoken.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/util.h"
 #include "odata/filter.h"
 #include "odata/metadata.h"
@@ -27,6 +29,7 @@ struct gc_api {
     gc_api_config cfg;
     char *public_url;
     unsigned char skiptoken_key[GC_SKIPTOKEN_KEY_LEN];
+    gc_api_metrics *metrics;
 };
 
 typedef struct req_ctx {
@@ -39,6 +42,7 @@ typedef struct req_ctx {
     const char *base; /* "https://host" without a trailing slash */
     const char *client_request_id;
     gc_odata_query q; /* the query options, parsed for routes that take them */
+    int metric_route; /* GC_METRICS_ROUTE_*: the route as far as it is known */
 } req_ctx;
 
 /* ---- responses ---- */
@@ -772,7 +776,7 @@ static int op_service_root(req_ctx *c, gc_err *err)
     return 0;
 }
 
-static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp);
+static int handle_one(gc_api *api, const gc_http_req *req, gc_http_resp *resp);
 static void handle_error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
                          gc_http_resp *resp);
 
@@ -789,7 +793,7 @@ static void run_inner(void *ctx, const gc_http_req *inner, gc_http_resp *out)
         send_error(&c, &err);
         return;
     }
-    handle(api, inner, out);
+    (void)handle_one(api, inner, out);
 }
 
 static int op_batch(req_ctx *c, gc_err *err)
@@ -909,6 +913,7 @@ static int route_request(req_ctx *c, bool count, op_fn *fn, gc_err *err)
     if (strcmp(c->req->path, "/healthz") == 0) {
         if (strcmp(c->req->method, "GET") != 0 && strcmp(c->req->method, "HEAD") != 0)
             return method_not_allowed(c, &ops_by_route[GC_ROUTE_HEALTH], err);
+        c->metric_route = GC_METRICS_ROUTE_HEALTHZ;
         return 0;
     }
     if (authenticate(c, err) < 0)
@@ -922,6 +927,7 @@ static int route_request(req_ctx *c, bool count, op_fn *fn, gc_err *err)
         *err = path_err;
         return -1;
     }
+    c->metric_route = gc_api_metrics_route(&c->route);
     c->base = request_base(c);
     const route_ops *ro = route_ops_of(&c->route);
     const char *m = c->req->method;
@@ -956,14 +962,27 @@ static int dispatch(req_ctx *c, gc_err *err)
     return fn(c, err);
 }
 
-static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp)
+/* One request, outer or inside a $batch; returns the route it was counted under. */
+static int handle_one(gc_api *api, const gc_http_req *req, gc_http_resp *resp)
 {
-    req_ctx c = {.api = ctx, .req = req, .resp = resp, .a = req->arena};
+    req_ctx c = {.api = api, .req = req, .resp = resp, .a = req->arena,
+                 .metric_route = GC_METRICS_ROUTE_UNKNOWN};
     common_headers(&c);
     gc_err err;
     gc_err_clear(&err);
     if (dispatch(&c, &err) < 0)
         send_error(&c, &err);
+    return c.metric_route;
+}
+
+/* The HTTP entry point: the request is counted once, under its own route (a $batch under
+ * "batch", not under the routes of the requests inside it). */
+static void handle(void *ctx, const gc_http_req *req, gc_http_resp *resp)
+{
+    gc_api *api = ctx;
+    uint64_t t0 = gc_metrics_now_ns();
+    int route = handle_one(api, req, resp);
+    gc_api_metrics_record(api->metrics, route, req->method, resp->status, gc_metrics_now_ns() - t0);
 }
 
 /* Before a body is read: the token, the route, the method and the permission. */
@@ -983,11 +1002,13 @@ static bool admit(void *ctx, const gc_http_req *req, gc_http_resp *resp)
 static void handle_error(void *ctx, const gc_http_req *req, gc_errkind kind, const char *message,
                          gc_http_resp *resp)
 {
-    req_ctx c = {.api = ctx, .req = req, .resp = resp, .a = req->arena};
+    gc_api *api = ctx;
+    req_ctx c = {.api = api, .req = req, .resp = resp, .a = req->arena};
     common_headers(&c);
     gc_err err;
     gc_err_set(&err, kind, "", "%s", message);
     send_error(&c, &err);
+    gc_api_metrics_record(api->metrics, GC_METRICS_ROUTE_UNKNOWN, req->method, resp->status, 0);
 }
 
 int gc_api_new(const gc_api_config *cfg, gc_api **out, gc_err *err)
@@ -996,6 +1017,10 @@ int gc_api_new(const gc_api_config *cfg, gc_api **out, gc_err *err)
     if (!api)
         return gc_err_set(err, GC_E_INTERNAL, "", "Out of memory.");
     api->cfg = *cfg;
+    if (!(api->metrics = gc_api_metrics_new())) {
+        free(api);
+        return gc_err_set(err, GC_E_INTERNAL, "", "Out of memory.");
+    }
     if (!api->cfg.max_page_size)
         api->cfg.max_page_size = 1000;
     if (cfg->public_url && *cfg->public_url) {
@@ -1018,7 +1043,13 @@ void gc_api_free(gc_api *api)
     if (!api)
         return;
     free(api->public_url);
+    gc_api_metrics_free(api->metrics);
     free(api);
+}
+
+gc_api_metrics *gc_api_get_metrics(gc_api *api)
+{
+    return api->metrics;
 }
 
 gc_http_handler gc_api_http_handler(gc_api *api)

@@ -30,6 +30,9 @@ typedef struct gc_api gc_api;
 
 int gc_api_new(const gc_api_config *cfg, gc_api **out, gc_err *err);
 void gc_api_free(gc_api *api);
+struct gc_api_metrics;
+/* The request metrics the handler records (api/metrics.h); owned by api. */
+struct gc_api_metrics *gc_api_get_metrics(gc_api *api);
 /* The handler to give gc_http_start; valid while api lives. */
 gc_http_handler gc_api_http_handler(gc_api *api);
 

@@ -13,13 +13,14 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "api/admin.h"
 #include "api/api.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/util.h"
 
 typedef struct serve_config {
-    const char *listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
+    const char *listen, *admin_listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
     long long max_body, max_page_size, io_threads, workers;
     long long max_connections, max_per_ip, max_body_memory, header_timeout, body_timeout,
         keepalive_timeout, write_timeout;
@@ -34,6 +35,9 @@ typedef struct serve_config {
 static const gc_opt serve_opts[] = {
     OPT("listen", GC_OPT_STRING, "127.0.0.1:8080", 0, 0, "HOST:PORT",
         "address to serve on ([::1]:8080 for IPv6; port 0 picks a free one)", listen),
+    OPT("admin-listen", GC_OPT_STRING, NULL, 0, 0, "HOST:PORT",
+        "also serve /readyz and /metrics there, without a token (a private interface only)",
+        admin_listen),
     OPT("db", GC_OPT_STRING, "sqlite:./var/graphcerts.db", 0, 0, "DSN", "store: sqlite:PATH", db),
     OPT("jwt-secret-file", GC_OPT_STRING, NULL, 0, 0, "FILE",
         "shared secret for HS256 tokens", jwt_secret_file),
@@ -89,7 +93,7 @@ static const gc_opt serve_opts[] = {
 static const char serve_usage[] =
     "usage: graphcerts serve [--listen HOST:PORT] [--db sqlite:PATH] [--jwt-secret-file F] [--jwks F]\n"
     "                        [--tls-cert F --tls-key F] [--public-url URL] [--max-body BYTES]\n"
-    "                        [--log-level L] [--io-threads N] [--workers N]\n"
+    "                        [--log-level L] [--io-threads N] [--workers N] [--admin-listen HOST:PORT]\n"
     "                        [--max-connections N] [--max-connections-per-ip N]\n"
     "                        [--max-body-memory BYTES] [--header-timeout S] [--body-timeout S]\n"
     "                        [--keepalive-timeout S] [--write-timeout S]\n"
@@ -206,6 +210,14 @@ static int serve_run(int argc, char **argv)
                 cfg.listen);
         return 2;
     }
+    char admin_host[256];
+    unsigned short admin_port = 0;
+    if (cfg.admin_listen &&
+        split_listen(cfg.admin_listen, admin_host, sizeof admin_host, &admin_port) < 0) {
+        fprintf(stderr, "graphcerts: --admin-listen must be HOST:PORT (e.g. 127.0.0.1:9090), got '%s'\n",
+                cfg.admin_listen);
+        return 2;
+    }
     if (!cfg.jwt_secret_file && !cfg.jwks) {
         fprintf(stderr, "graphcerts: give --jwt-secret-file and/or --jwks: tokens must be verifiable\n");
         return 2;
@@ -237,7 +249,8 @@ static int serve_run(int argc, char **argv)
     gc_auth *auth = NULL;
     gc_api *api = NULL;
     gc_throttle *throttle = NULL;
-    gc_http_server *srv = NULL;
+    gc_http_server *srv = NULL, *admin_srv = NULL;
+    gc_admin *admin = NULL;
 
     gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks};
     if (gc_auth_open(&acfg, &auth, &err) < 0)
@@ -277,6 +290,20 @@ static int serve_run(int argc, char **argv)
     gc_http_handler handler = gc_api_http_handler(api);
     if (gc_http_start(&hcfg, &handler, &srv, &err) < 0)
         goto fail;
+    if (cfg.admin_listen) {
+        gc_admin_config admcfg = {.api = api, .store = store, .main_server = srv};
+        if (gc_admin_new(&admcfg, &admin, &err) < 0)
+            goto fail;
+        gc_http_config acfg_http = {.listen_host = admin_host, .port = admin_port,
+                                    .max_body = 1024, .io_threads = 1, .workers = 1};
+        gc_http_handler admin_handler = gc_admin_http_handler(admin);
+        if (gc_http_start(&acfg_http, &admin_handler, &admin_srv, &err) < 0)
+            goto fail;
+        int a6 = strchr(admin_host, ':') != NULL;
+        gc_log(GC_LOG_INFO, NULL, "admin listening on http://%s%s%s:%u", a6 ? "[" : "", admin_host,
+               a6 ? "]" : "", gc_http_port(admin_srv));
+    }
+    /* last: once this line is out, every listener answers */
     int v6 = strchr(host, ':') != NULL;
     gc_log(GC_LOG_INFO, NULL, "listening on %s://%s%s%s:%u", cfg.tls_cert ? "https" : "http",
            v6 ? "[" : "", host, v6 ? "]" : "", gc_http_port(srv));
@@ -290,6 +317,9 @@ fail:
     fprintf(stderr, "graphcerts: %s\n", err.message);
     gc_log(GC_LOG_ERROR, NULL, "%s", err.message);
 done:
+    if (admin_srv)
+        gc_http_stop(admin_srv);
+    gc_admin_free(admin);
     if (srv)
         gc_http_stop(srv);
     gc_api_free(api);

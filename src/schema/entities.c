@@ -98,6 +98,7 @@ static const gc_entity_type user_pfx = {
     .type_alias = "microsoft.management.services.api.userPFXCertificate",
     .audit_category = "DeviceConfiguration",
     .audit_name = &user_pfx_props[3], /* userPrincipalName */
+    .expiry = "expirationDateTime",
 };
 
 /* ---- managedAllDeviceCertificateState (§1.2) ---- */
@@ -151,6 +152,7 @@ static const gc_entity_type device_cert_state = {
     .hook = revoke_status_hook,
     .audit_category = "DeviceConfiguration",
     .audit_name = &device_cert_state_props[3], /* managedDeviceDisplayName */
+    .expiry = "certificateExpirationDateTime",
 };
 
 /* ---- enterpriseCodeSigningCertificate (§1.3) ---- */
@@ -189,6 +191,7 @@ static const gc_entity_type code_signing = {
     .hook = code_signing_hook,
     .audit_category = "Application",
     .audit_name = &code_signing_props[3], /* subjectName */
+    .expiry = "expirationDateTime",
 };
 
 /* ---- pfxUserCertificate (§1.4, the older form at the version root) ---- */
@@ -241,6 +244,7 @@ static const gc_entity_type pfx_user = {
     .write_perms = config_write,
     .audit_category = "DeviceConfiguration",
     .audit_name = &pfx_user_props[4], /* userUpn */
+    .expiry = "certExpirationDate",
 };
 
 /* ---- auditEvent: the audit log (Intune's auditEvent, auditActor, auditResource) ---- */

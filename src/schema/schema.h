@@ -114,6 +114,8 @@ typedef struct gc_entity_type {
     const char *audit_category;     /* e.g. "DeviceConfiguration"; NULL: writes are not audited */
     const gc_prop *audit_name;      /* the property naming a record in its event, or NULL; never
                                      * a write-only secret */
+    const char *expiry; /* name of the DATETIME property holding the certificate's expiry (what
+                         * the expiring-certificates metrics count), or NULL */
 } gc_entity_type;
 
 /* All entity types, in a stable order. */

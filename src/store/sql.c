@@ -441,6 +441,39 @@ int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
     return w_done(&w, t, err);
 }
 
+int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                          size_t n_windows, gc_err *err)
+{
+    const gc_prop *p = t->expiry ? gc_schema_find_prop(t, t->expiry) : NULL;
+    if (!p || p->type != GC_EDM_DATETIME)
+        return gc_err_set(err, GC_E_INTERNAL, "", "%s has no date-time expiry property.", t->name);
+    sqlw w = w_start(b, d);
+    w_str(&w, "SELECT ");
+    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    for (size_t i = 0; i < n_windows; i++) {
+        w_str(&w, ", sum(CASE WHEN ");
+        w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+        w_str(&w, " <= ");
+        w_param(&w);
+        w_str(&w, " THEN 1 ELSE 0 END)");
+    }
+    w_str(&w, " FROM ");
+    w_ident(&w, t->table, NULL);
+    w_str(&w, " WHERE ");
+    w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+    w_str(&w, " >= ");
+    w_param(&w);
+    w_str(&w, " AND ");
+    w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+    w_str(&w, " <= ");
+    w_param(&w);
+    w_str(&w, " GROUP BY ");
+    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    w_str(&w, " ORDER BY ");
+    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    return w_done(&w, t, err);
+}
+
 int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
     sqlw w = w_start(b, d);

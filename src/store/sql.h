@@ -87,6 +87,12 @@ int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type 
 int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                  const gc_store_query *q, const char *tenant, gc_arena *a,
                  gc_sql_value *params, size_t *n_params, gc_err *err);
+/* SELECT tenant, then per window i sum(CASE WHEN expiry <= ? THEN 1 ELSE 0 END), WHERE
+ * expiry >= ? AND expiry <= ? GROUP BY tenant ORDER BY tenant, where expiry is the ticks
+ * column of t->expiry. Parameters: the n_windows upper bounds, then the lower bound, then the
+ * largest upper bound. t->expiry must name a DATETIME property. */
+int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                          size_t n_windows, gc_err *err);
 /* INSERT: tenant, every value, version. */
 int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err);
 /* UPDATE SET the columns of each property i >= 1 with set[i] (set NULL: every property; the key

@@ -818,6 +818,58 @@ done:
     return result;
 }
 
+static int sqlite_count_expiring(gc_store *gs, gc_arena *a, const gc_entity_type *t,
+                                 int64_t from_ticks, const int64_t *until_ticks, size_t n_windows,
+                                 gc_store_expiring **out, size_t *n_out, gc_err *err)
+{
+    sqlite_store *s = (sqlite_store *)gs;
+    int result = -1;
+    conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    bool cached = false;
+    gc_store_expiring *rows = NULL;
+    size_t n = 0, cap = 0;
+    gc_buf sql;
+    gc_buf_init(&sql, GC_SQL_MAX_LEN);
+    gc_sql_value params[GC_STORE_MAX_WINDOWS + 2];
+    for (size_t i = 0; i < n_windows; i++)
+        params[i] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[i]};
+    params[n_windows] = (gc_sql_value){.kind = GC_SQL_INT, .i = from_ticks};
+    params[n_windows + 1] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[n_windows - 1]};
+    if (gc_sql_count_expiring(&sql, &gc_sql_dialect_sqlite, t, n_windows, err) != 0 ||
+        !(st = read_stmt(s, sql.data, params, n_windows + 2, &c, &cached, err)))
+        goto done;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            gc_store_expiring *nrows = gc_arena_alloc(a, ncap * sizeof *nrows);
+            if (n)
+                memcpy(nrows, rows, n * sizeof *rows);
+            rows = nrows;
+            cap = ncap;
+        }
+        const char *tenant = (const char *)sqlite3_column_text(st, 0);
+        rows[n].tenant = gc_arena_strdup(a, tenant ? tenant : "");
+        for (size_t i = 0; i < n_windows; i++)
+            rows[n].counts[i] = sqlite3_column_int64(st, (int)i + 1);
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        db_fail(c->db, rc, "counting expiring rows", err);
+        goto done;
+    }
+    *out = rows;
+    *n_out = n;
+    result = 0;
+done:
+    stmt_put(st, cached);
+    if (c)
+        reader_release(s, c);
+    gc_buf_free(&sql);
+    return result;
+}
+
 /* ---- checkpoints ---- */
 
 /* The checkpoint thread copies the WAL back into the database with PASSIVE checkpoints, each
@@ -1655,4 +1707,5 @@ const gc_store_backend gc_store_sqlite = {
     .update = sqlite_update,
     .remove = sqlite_remove,
     .ping = sqlite_ping,
+    .count_expiring = sqlite_count_expiring,
 };

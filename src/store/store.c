@@ -4,6 +4,15 @@
 #include <jansson.h>
 #include <string.h>
 
+/* Runs call, recording its latency under op. */
+#define TIMED(s, op, call)                                                                          \
+    do {                                                                                           \
+        uint64_t t0_ = gc_metrics_now_ns();                                                        \
+        int rc_ = (call);                                                                          \
+        gc_hist_observe(&(s)->latency[op], gc_metrics_now_ns() - t0_);                            \
+        return rc_;                                                                                \
+    } while (0)
+
 static const gc_store_backend *const backends[] = {&gc_store_sqlite};
 
 int gc_store_open(const char *dsn, gc_store **out, gc_err *err)
@@ -36,61 +45,88 @@ void gc_store_close(gc_store *s)
 int gc_store_get(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                  const char *id, unsigned flags, gc_record *out, gc_err *err)
 {
-    return s->be->get(s, a, t, tenant, id, flags, out, err);
+    TIMED(s, GC_STORE_OP_GET, s->be->get(s, a, t, tenant, id, flags, out, err));
 }
 
 int gc_store_list(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                   const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err)
 {
-    return s->be->list(s, a, t, tenant, q, out, n_out, err);
+    TIMED(s, GC_STORE_OP_LIST, s->be->list(s, a, t, tenant, q, out, n_out, err));
 }
 
 int gc_store_count(gc_store *s, const gc_entity_type *t, const char *tenant,
                    const gc_store_query *q, int64_t *out, gc_err *err)
 {
-    return s->be->count(s, t, tenant, q, out, err);
+    TIMED(s, GC_STORE_OP_COUNT, s->be->count(s, t, tenant, q, out, err));
 }
 
 int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
                     const struct json_t *obj, int64_t *version_out, gc_err *err)
 {
-    return s->be->insert(s, t, tenant, obj, NULL, version_out, err);
+    return gc_store_insert_with(s, t, tenant, obj, NULL, version_out, err);
 }
 
 int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, const struct json_t *old, const struct json_t *obj,
                     int64_t *version_out, gc_err *err)
 {
-    return s->be->update(s, t, tenant, id, expect_version, old, obj, NULL, version_out, err);
+    return gc_store_update_with(s, t, tenant, id, expect_version, old, obj, NULL, version_out, err);
 }
 
 int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, gc_err *err)
 {
-    return s->be->remove(s, t, tenant, id, expect_version, NULL, err);
+    return gc_store_remove_with(s, t, tenant, id, expect_version, NULL, err);
 }
 
 int gc_store_insert_with(gc_store *s, const gc_entity_type *t, const char *tenant,
                          const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
                          gc_err *err)
 {
-    return s->be->insert(s, t, tenant, obj, with, version_out, err);
+    TIMED(s, GC_STORE_OP_CREATE, s->be->insert(s, t, tenant, obj, with, version_out, err));
 }
 
 int gc_store_update_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                          int64_t expect_version, const struct json_t *old, const struct json_t *obj,
                          const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
-    return s->be->update(s, t, tenant, id, expect_version, old, obj, with, version_out, err);
+    TIMED(s, GC_STORE_OP_UPDATE,
+          s->be->update(s, t, tenant, id, expect_version, old, obj, with, version_out, err));
 }
 
 int gc_store_remove_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                          int64_t expect_version, const gc_store_row *with, gc_err *err)
 {
-    return s->be->remove(s, t, tenant, id, expect_version, with, err);
+    TIMED(s, GC_STORE_OP_DELETE, s->be->remove(s, t, tenant, id, expect_version, with, err));
 }
 
 int gc_store_ping(gc_store *s, gc_err *err)
 {
     return s->be->ping(s, err);
+}
+
+int gc_store_count_expiring(gc_store *s, gc_arena *a, const gc_entity_type *t, int64_t from_ticks,
+                            const int64_t *until_ticks, size_t n_windows, gc_store_expiring **out,
+                            size_t *n_out, gc_err *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (!t->expiry)
+        return 0;
+    if (n_windows == 0 || n_windows > GC_STORE_MAX_WINDOWS)
+        return gc_err_set(err, GC_E_INTERNAL, "", "Between 1 and %d expiry windows, not %zu.",
+                          GC_STORE_MAX_WINDOWS, n_windows);
+    return s->be->count_expiring(s, a, t, from_ticks, until_ticks, n_windows, out, n_out, err);
+}
+
+const gc_hist *gc_store_latency(const gc_store *s, gc_store_op op)
+{
+    return &s->latency[op];
+}
+
+const char *gc_store_op_name(gc_store_op op)
+{
+    static const char *const names[GC_STORE_OP__COUNT] = {"get", "list", "count",
+                                                         "create", "update", "delete"};
+    return names[op];
 }

@@ -18,6 +18,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/metrics.h"
 #include "schema/schema.h"
 
 struct json_t;
@@ -71,6 +72,24 @@ typedef struct gc_store_row {
     const gc_entity_type *type; /* one of the store's types */
     const struct json_t *obj;   /* the record, holding its key */
 } gc_store_row;
+/* Per tenant, how many entities of one type expire within each of up to GC_STORE_MAX_WINDOWS
+ * windows (see gc_store_count_expiring). */
+#define GC_STORE_MAX_WINDOWS 8
+typedef struct gc_store_expiring {
+    const char *tenant; /* arena-owned */
+    int64_t counts[GC_STORE_MAX_WINDOWS];
+} gc_store_expiring;
+
+/* The store operations whose latency is measured (gc_store_latency). */
+typedef enum gc_store_op {
+    GC_STORE_OP_GET,
+    GC_STORE_OP_LIST,
+    GC_STORE_OP_COUNT,
+    GC_STORE_OP_CREATE,
+    GC_STORE_OP_UPDATE,
+    GC_STORE_OP_DELETE,
+    GC_STORE_OP__COUNT
+} gc_store_op;
 
 typedef struct gc_store_backend {
     const char *scheme; /* DSN prefix before ':', e.g. "sqlite" */
@@ -92,11 +111,15 @@ typedef struct gc_store_backend {
     int (*remove)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, const gc_store_row *with, gc_err *err);
     int (*ping)(gc_store *s, gc_err *err);
+    int (*count_expiring)(gc_store *s, gc_arena *a, const gc_entity_type *t, int64_t from_ticks,
+                          const int64_t *until_ticks, size_t n_windows, gc_store_expiring **out,
+                          size_t *n_out, gc_err *err);
 } gc_store_backend;
 
-/* Backends embed this as their first member. */
+/* Backends embed this as their first member (zeroed, be set). */
 struct gc_store {
     const gc_store_backend *be;
+    gc_hist latency[GC_STORE_OP__COUNT]; /* filled by the dispatch wrappers below */
 };
 
 /* Opens "sqlite:PATH" (creating the file, its directory's schema and the schema-version record
@@ -135,8 +158,8 @@ int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, co
 int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, gc_err *err);
 
-/* A cheap check that the store answers (for /healthz): 0, or -1 with a message that names no
- * path or secret, fit for an unauthenticated client. */
+/* A cheap check that the store answers (for /healthz and /readyz): 0, or -1 with a message that
+ * names no path or secret, fit for an unauthenticated client. */
 int gc_store_ping(gc_store *s, gc_err *err);
 /* The same three writes, with a row of the same tenant written in the write's own transaction
  * (see gc_store_row): the row is there exactly when the write succeeded. A row that cannot be
@@ -149,6 +172,17 @@ int gc_store_update_with(gc_store *s, const gc_entity_type *t, const char *tenan
                          const gc_store_row *with, int64_t *version_out, gc_err *err);
 int gc_store_remove_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
                          int64_t expect_version, const gc_store_row *with, gc_err *err);
+/* For t (whose t->expiry names a DATETIME property), per tenant that has any: the number of
+ * entities whose expiry lies in [from_ticks, until_ticks[i]], for each of the n_windows
+ * (1..GC_STORE_MAX_WINDOWS, ascending) windows. One grouped query; *out is an arena array of
+ * *n_out entries in tenant order. A type without an expiry gives no entries. */
+int gc_store_count_expiring(gc_store *s, gc_arena *a, const gc_entity_type *t, int64_t from_ticks,
+                            const int64_t *until_ticks, size_t n_windows, gc_store_expiring **out,
+                            size_t *n_out, gc_err *err);
+/* The latency histogram of op over this store's calls; lives as long as s. */
+const gc_hist *gc_store_latency(const gc_store *s, gc_store_op op);
+/* "get", "list", "count", "create", "update", "delete". */
+const char *gc_store_op_name(gc_store_op op);
 
 extern const gc_store_backend gc_store_sqlite;
 

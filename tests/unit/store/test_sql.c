@@ -193,6 +193,37 @@ static void test_statements(void **state)
     gc_buf_free(&b);
 }
 
+/* the expiry windows of the expiring-certificates metrics: one grouped statement */
+static void test_count_expiring(void **state)
+{
+    static const gc_entity_type expiring = {.name = "thing", .table = "things", .props = thing_props,
+                                            .n_props = 5, .expiry = "at"};
+    gc_buf b;
+    gc_err err = {0};
+    gc_buf_init(&b, GC_SQL_MAX_LEN);
+    assert_int_equal(gc_sql_count_expiring(&b, &numbered, &expiring, 2, &err), 0);
+    assert_string_equal(b.data,
+                        "SELECT \"tenant\", sum(CASE WHEN \"at_ticks\" <= $1 THEN 1 ELSE 0 END), "
+                        "sum(CASE WHEN \"at_ticks\" <= $2 THEN 1 ELSE 0 END) FROM \"things\" WHERE "
+                        "\"at_ticks\" >= $3 AND \"at_ticks\" <= $4 GROUP BY \"tenant\" ORDER BY \"tenant\"");
+    /* no expiry, or one that is not a date-time: refused */
+    assert_int_equal(gc_sql_count_expiring(&b, &numbered, &thing, 2, &err), -1);
+    static const gc_entity_type wrong = {.name = "thing", .table = "things", .props = thing_props,
+                                         .n_props = 5, .expiry = "label"};
+    assert_int_equal(gc_sql_count_expiring(&b, &numbered, &wrong, 2, &err), -1);
+    assert_int_equal(err.kind, GC_E_INTERNAL);
+    /* the four certificate types of the schema name their expiry, a date-time */
+    size_t with_expiry = 0;
+    for (size_t i = 0; i < gc_schema_n_types; i++) {
+        if (!gc_schema_types[i]->expiry)
+            continue;
+        with_expiry++;
+        assert_int_equal(gc_sql_count_expiring(&b, &gc_sql_dialect_sqlite, gc_schema_types[i], 3, &err), 0);
+    }
+    assert_true(with_expiry >= 4);
+    gc_buf_free(&b);
+}
+
 static void test_values_round_trip(void **state)
 {
     (void)state;
@@ -345,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_ident_quoting),
         cmocka_unit_test(test_ddl),
         cmocka_unit_test(test_statements),
+        cmocka_unit_test(test_count_expiring),
         cmocka_unit_test(test_values_round_trip),
         cmocka_unit_test(test_secrets_read_as_null),
         cmocka_unit_test(test_update_columns),
