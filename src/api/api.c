@@ -76,11 +76,40 @@ static json_t *error_json(const gc_http_req *req, const char *client_request_id,
                      "client-request-id", client_request_id);
 }
 
+/* RFC 6750 section 3: a 401 names the Bearer scheme; when a bearer token was sent and refused,
+ * error="invalid_token" and the reason (quotes and backslashes made safe for the header). */
+static void bearer_challenge(req_ctx *c, const gc_err *err)
+{
+    const char *h = gc_http_req_header(c->req, "Authorization");
+    while (h && *h == ' ')
+        h++;
+    if (!h || strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\0')) {
+        gc_http_resp_header(c->resp, "WWW-Authenticate", "Bearer");
+        return;
+    }
+    char why[sizeof err->message];
+    size_t n = 0;
+    for (const char *p = err->message; *p && n + 1 < sizeof why; p++)
+        why[n++] = (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+                       ? '\''
+                       : *p;
+    why[n] = '\0';
+    gc_http_resp_header(c->resp, "WWW-Authenticate",
+                        gc_arena_concat(c->a, "Bearer error=\"invalid_token\", error_description=\"",
+                                        why, "\"", (char *)NULL));
+}
+
 static void send_error(req_ctx *c, const gc_err *err)
 {
     gc_errkind kind = err->kind == GC_OK ? GC_E_INTERNAL : err->kind;
     if (kind == GC_E_INTERNAL)
         gc_log(GC_LOG_ERROR, c->req->request_id, "internal error: %s", err->message);
+    else /* error messages never hold a secret (err.h), so the reason can be logged as is */
+        gc_log(GC_LOG_DEBUG, c->req->request_id, "refused with %d %s%s%s%s: %s",
+               gc_err_http_status(kind), gc_err_graph_code(kind), err->target[0] ? " (" : "",
+               err->target, err->target[0] ? ")" : "", err->message);
+    if (kind == GC_E_UNAUTHENTICATED)
+        bearer_challenge(c, err);
     send_json(c, gc_err_http_status(kind),
               error_json(c->req, c->client_request_id, kind,
                          err->message[0] ? err->message : "An internal error occurred."));
@@ -229,7 +258,7 @@ static int finish_record(req_ctx *c, const json_t *old, const json_t *body, json
     const gc_entity_type *t = c->route.type;
     int64_t now = gc_now_ticks();
     char stamp[32];
-    gc_datetime_format(now, stamp);
+    gc_datetime_format_stamp(now, stamp);
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         if ((p->flags & GC_P_STAMP_WRITE) || ((p->flags & GC_P_STAMP_CREATE) && !old))
@@ -717,9 +746,9 @@ static int authorise(req_ctx *c, bool write, gc_err *err)
                       "Application must have one of the following scopes: %s", list);
 }
 
-/* Order: /healthz answers without a token; every other request is authenticated first (so an
- * unauthenticated client learns nothing, not even which routes exist), then routed, then its
- * method and permission checked. */
+/* Order: /healthz, the service document and $metadata answer without a token (as Graph's do);
+ * every other request is authenticated before its path's error is told (so an unauthenticated
+ * client learns nothing, not even which routes exist), then its method and permission checked. */
 static int dispatch(req_ctx *c, gc_err *err)
 {
     if (strcmp(c->req->path, "/healthz") == 0) {
@@ -729,10 +758,16 @@ static int dispatch(req_ctx *c, gc_err *err)
         set_body(c, 200, "application/json", ok, strlen(ok));
         return 0;
     }
-    if (authenticate(c, err) < 0)
+    gc_err path_err;
+    gc_err_clear(&path_err);
+    int parsed = gc_odata_parse_path(c->a, c->req->path, &c->route, &path_err);
+    bool open = parsed == 0 && (c->route.kind == GC_ROUTE_ROOT || c->route.kind == GC_ROUTE_METADATA);
+    if (!open && authenticate(c, err) < 0)
         return -1;
-    if (gc_odata_parse_path(c->a, c->req->path, &c->route, err) < 0)
+    if (parsed < 0) {
+        *err = path_err;
         return -1;
+    }
     c->base = request_base(c);
     const route_ops *ro = &ops_by_route[c->route.kind];
     const char *m = c->req->method;
