@@ -27,15 +27,27 @@ typedef struct gc_opt {
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage);
 void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage);
+/* Writes "usage: PROG [--name METAVAR] ..." (every option of the table, wrapped at 100
+ * columns), a blank line and about into out (truncated to n bytes), so the usage line always
+ * names every option. */
+void gc_cli_format_usage(char *out, size_t n, const char *prog, const gc_opt *opts, size_t n_opts,
+                         const char *about);
 
 typedef struct gc_cli_cmd {
     const char *name;
     const char *summary;
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name; returns the exit code */
+    const gc_opt *opts; /* the command's option table (for the completion script), or NULL */
+    size_t n_opts;
 } gc_cli_cmd;
 
 extern const gc_cli_cmd gc_cli_cmd_serve;
 extern const gc_cli_cmd gc_cli_cmd_token;
+extern const gc_cli_cmd gc_cli_cmd_version;
+extern const gc_cli_cmd gc_cli_cmd_completion;
+
+/* The subcommand table (main_cmds.c), NULL-terminated. */
+extern const gc_cli_cmd *const gc_cli_commands[];
 
 /* main(): dispatches to the subcommand table. */
 int gc_cli_main(int argc, char **argv);

@@ -44,10 +44,10 @@ static const gc_opt serve_opts[] = {
     OPT("workers", GC_OPT_INT, "64", 1, 4096, "N", "threads that run writes", workers),
 };
 
-static const char serve_usage[] =
-    "usage: graphcerts serve [--listen HOST:PORT] [--db sqlite:PATH] [--jwt-secret-file F] [--jwks F]\n"
-    "                        [--tls-cert F --tls-key F] [--public-url URL] [--max-body BYTES]\n"
-    "                        [--log-level L]\n\n"
+#define N_SERVE_OPTS (sizeof serve_opts / sizeof serve_opts[0])
+
+/* The usage line itself is made from serve_opts (gc_cli_format_usage). */
+static const char serve_about[] =
     "Serves the Microsoft Graph certificate API. Every option can also be set in the environment\n"
     "as GRAPHCERTS_<NAME> (e.g. GRAPHCERTS_MAX_BODY); a flag wins over the environment.";
 
@@ -99,8 +99,9 @@ static int derive_skiptoken_key(const char *key_file, unsigned char out[32], gc_
 static int serve_run(int argc, char **argv)
 {
     serve_config cfg = {0};
-    int rc = gc_cli_parse(serve_opts, sizeof serve_opts / sizeof serve_opts[0], &cfg, argc, argv,
-                          serve_usage);
+    char usage[4096];
+    gc_cli_format_usage(usage, sizeof usage, "graphcerts serve", serve_opts, N_SERVE_OPTS, serve_about);
+    int rc = gc_cli_parse(serve_opts, N_SERVE_OPTS, &cfg, argc, argv, usage);
     if (rc)
         return rc == 1 ? 0 : 2;
     gc_log_level level;
@@ -171,9 +172,8 @@ static int serve_run(int argc, char **argv)
     gc_log(GC_LOG_INFO, NULL, "received %s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
     result = 0;
     goto done;
-fail:
+fail: /* once, as a plain line like every other refusal to start */
     fprintf(stderr, "graphcerts: %s\n", err.message);
-    gc_log(GC_LOG_ERROR, NULL, "%s", err.message);
 done:
     if (srv)
         gc_http_stop(srv);
@@ -186,4 +186,5 @@ done:
     return result;
 }
 
-const gc_cli_cmd gc_cli_cmd_serve = {"serve", "serve the Graph certificate API", serve_run};
+const gc_cli_cmd gc_cli_cmd_serve = {"serve", "serve the Graph certificate API", serve_run,
+                                     serve_opts, N_SERVE_OPTS};

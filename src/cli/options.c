@@ -54,6 +54,37 @@ void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage)
     printf("  %-28s %s\n", "--help", "show this help");
 }
 
+void gc_cli_format_usage(char *out, size_t n, const char *prog, const gc_opt *opts, size_t n_opts,
+                         const char *about)
+{
+    size_t used = 0, col = 0;
+    int k = snprintf(out, n, "usage: %s", prog);
+    if (k < 0 || (size_t)k >= n)
+        return;
+    used = col = (size_t)k;
+    size_t indent = col + 1;
+    for (size_t i = 0; i < n_opts && used < n; i++) {
+        char item[96];
+        const gc_opt *o = &opts[i];
+        int len = snprintf(item, sizeof item, "[--%s%s%s]", o->name, o->metavar ? " " : "",
+                           o->metavar ? o->metavar : "");
+        if (len < 0)
+            return;
+        if (col + 1 + (size_t)len > 100) {
+            k = snprintf(out + used, n - used, "\n%*s%s", (int)indent, "", item);
+            col = indent + (size_t)len;
+        } else {
+            k = snprintf(out + used, n - used, " %s", item);
+            col += 1 + (size_t)len;
+        }
+        if (k < 0)
+            return;
+        used += (size_t)k;
+    }
+    if (used < n && about)
+        snprintf(out + used, n - used, "\n\n%s", about);
+}
+
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage)
 {

@@ -3,6 +3,8 @@ service document and $metadata without a token, RFC 6750 challenges on 401, and 
 says why a request was refused without printing the token."""
 import os
 import re
+import subprocess
+import tempfile
 import sys
 import time
 import uuid
@@ -100,6 +102,97 @@ class NotAtInfo(gctest.ServerTest):
         r = self.srv.request("GET", ECSC, token="garbage")
         self.assertEqual(r.status, 401)
         self.assertNotIn("refused", self.srv.log_text())
+
+
+def run_bin(args, env=None, timeout=60, **kw):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHCERTS_")}
+    e.update(env or {})
+    return subprocess.run([gctest.BIN] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=e, timeout=timeout, **kw)
+
+
+def help_options(cmd):
+    """The --name of every option listed under 'Options:' in `graphcerts CMD --help`."""
+    out = run_bin([cmd, "--help"]).stdout.decode()
+    opts = out.split("\nOptions:\n", 1)[1]
+    return out, [m.group(1) for m in re.finditer(r"^  (--[a-z0-9-]+)", opts, re.M)]
+
+
+class Cli(gctest.GCTestCase):
+    def test_version(self):
+        a = run_bin(["--version"])
+        b = run_bin(["version"])
+        self.assertEqual(a.returncode, 0, a.stderr)
+        self.assertEqual(a.stdout, b.stdout)
+        lines = a.stdout.decode().splitlines()
+        self.assertRegex(lines[0], r"^graphcerts \d+\.\d+\.\d+$")
+        self.assertRegex(lines[1], r"^SQLite 3\.\d+\.\d+, libmicrohttpd \S+, jansson \S+, OpenSSL ")
+        self.assertIn(b"version", run_bin(["--help"]).stdout)
+        self.assertEqual(run_bin(["version", "extra"]).returncode, 2)
+
+    def test_serve_usage_names_every_option(self):
+        out, names = help_options("serve")
+        self.assertGreaterEqual(len(names), 12, out)
+        usage = out.split("\n\n", 1)[0]
+        self.assertTrue(usage.startswith("usage: graphcerts serve "), usage)
+        for n in names:
+            if n != "--help":
+                self.assertIn("[" + n + " ", usage, "usage line lacks " + n)
+        self.assertTrue(all(len(l) <= 100 for l in usage.splitlines()), usage)
+
+    def test_startup_error_printed_once(self):
+        d = tempfile.mkdtemp(prefix="e2e-ops-", dir=gctest.TMP_ROOT)
+        missing = os.path.join(d, "no-such-secret")
+        r = run_bin(["serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + os.path.join(d, "x.db"),
+                     "--jwt-secret-file", missing])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        err = r.stderr.decode()
+        self.assertEqual(err.count(missing), 1, err)
+        self.assertEqual(err.strip().splitlines(), ["graphcerts: cannot open secret file '%s': No such file or directory" % missing])
+
+
+def complete(script, words):
+    """COMPREPLY of the generated bash completion for the words typed so far."""
+    prog = (script + "\nCOMP_WORDS=(" + " ".join("'%s'" % w for w in words) + ")\n"
+            "COMP_CWORD=%d\n_graphcerts\nprintf '%%s\\n' \"${COMPREPLY[@]}\"\n" % (len(words) - 1))
+    r = subprocess.run(["bash", "--norc", "--noprofile"], input=prog.encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30, cwd=gctest.TMP_ROOT)
+    if r.returncode != 0:
+        raise AssertionError(r.stderr.decode())
+    return [l for l in r.stdout.decode().splitlines() if l]
+
+
+class Completion(gctest.GCTestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(gctest.TMP_ROOT, exist_ok=True)
+        r = run_bin(["completion", "bash"])
+        assert r.returncode == 0, r.stderr
+        cls.script = r.stdout.decode()
+
+    def test_commands(self):
+        got = complete(self.script, ["graphcerts", ""])
+        listed = re.findall(r"^  ([a-z]+) ", run_bin(["--help"]).stdout.decode(), re.M)
+        self.assertEqual(sorted(got), sorted(listed + ["--help", "--version"]))
+        self.assertEqual(complete(self.script, ["graphcerts", "se"]), ["serve"])
+
+    def test_every_option_of_every_command(self):
+        for cmd in ("serve", "token"):
+            _, names = help_options(cmd)
+            self.assertEqual(sorted(complete(self.script, ["graphcerts", cmd, "--"])), sorted(names))
+        self.assertEqual(sorted(complete(self.script, ["graphcerts", "serve", "--max-"])),
+                         ["--max-body", "--max-page-size"])
+
+    def test_values(self):
+        d = tempfile.mkdtemp(prefix="compl-", dir=gctest.TMP_ROOT)
+        open(os.path.join(d, "secret.txt"), "w").close()
+        got = complete(self.script, ["graphcerts", "serve", "--jwt-secret-file", d + "/se"])
+        self.assertEqual(got, [d + "/secret.txt"])
+        self.assertEqual(complete(self.script, ["graphcerts", "serve", "--max-body", "1"]), [])
+        self.assertEqual(subprocess.run(["bash", "-n"], input=self.script.encode()).returncode, 0)
+
+    def test_bad_shell(self):
+        self.assertEqual(run_bin(["completion", "zsh"]).returncode, 2)
 
 
 if __name__ == "__main__":
