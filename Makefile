@@ -1,10 +1,12 @@
 # Front door: `make` builds build/graphcerts, `make run` serves a dev instance, `make test` runs
-# every test (the sanitizer build's too with `make test-asan`), `make bench` the benchmarks.
+# every test (the sanitizer build's too with `make test-asan`), `make bench` the benchmarks,
+# `make install` (PREFIX=/usr/local, DESTDIR) the binary, man page, systemd unit and completion.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build run test test-asan bench deps clean
+.PHONY: all build run test test-asan bench deps clean install
 
 all: build
 
@@ -28,6 +30,12 @@ test-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DGC_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+install:
+	@test -x $(BUILD)/graphcerts || $(MAKE) build
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 bench:
 	scripts/deps.sh bench
