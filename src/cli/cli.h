@@ -26,6 +26,10 @@ typedef struct gc_opt {
  * 2 after printing a message for a bad flag or value to stderr (exit 2). */
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage);
+/* The same, also taking up to max_pos arguments that are not options into pos (their count in
+ * *n_pos); one more is an error. */
+int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
+                      const char *usage, const char **pos, size_t max_pos, size_t *n_pos);
 void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage);
 /* Writes "usage: PROG [--name METAVAR] ..." (every option of the table, wrapped at 100
  * columns), a blank line and about into out (truncated to n bytes), so the usage line always
@@ -45,6 +49,8 @@ extern const gc_cli_cmd gc_cli_cmd_serve;
 extern const gc_cli_cmd gc_cli_cmd_token;
 extern const gc_cli_cmd gc_cli_cmd_version;
 extern const gc_cli_cmd gc_cli_cmd_completion;
+extern const gc_cli_cmd gc_cli_cmd_backup;
+extern const gc_cli_cmd gc_cli_cmd_restore;
 
 /* The subcommand table (main_cmds.c), NULL-terminated. */
 extern const gc_cli_cmd *const gc_cli_commands[];

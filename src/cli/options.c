@@ -88,6 +88,14 @@ void gc_cli_format_usage(char *out, size_t n, const char *prog, const gc_opt *op
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage)
 {
+    return gc_cli_parse_args(opts, n_opts, cfg, argc, argv, usage, NULL, 0, NULL);
+}
+
+int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
+                      const char *usage, const char **pos, size_t max_pos, size_t *n_pos)
+{
+    if (n_pos)
+        *n_pos = 0;
     for (size_t i = 0; i < n_opts; i++)
         if (opts[i].deflt && set_value(&opts[i], cfg, opts[i].deflt, "the default") < 0)
             return 2;
@@ -111,6 +119,10 @@ int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0) {
+            if (n_pos && *n_pos < max_pos) {
+                pos[(*n_pos)++] = arg;
+                continue;
+            }
             fprintf(stderr, "graphcerts: unexpected argument '%s' (see --help)\n", arg);
             return 2;
         }

@@ -83,6 +83,7 @@ class Install(gctest.GCTestCase):
         # the unit names /usr/bin/graphcerts, which is in the DESTDIR, not on this machine: verify
         # a copy that points into the DESTDIR; every other line is the installed one
         d = tempfile.mkdtemp(prefix="verify-", dir=gctest.TMP_ROOT)
+        self.addCleanup(shutil.rmtree, d, True)
         copy = os.path.join(d, "graphcerts.service")
         with open(copy, "w") as f:
             f.write(self.unit.replace("ExecStart=/usr/bin/", "ExecStart=%s/usr/bin/" % self.dest))

@@ -3,6 +3,7 @@ service document and $metadata without a token, RFC 6750 challenges on 401, and 
 says why a request was refused without printing the token."""
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import sys
@@ -142,6 +143,7 @@ class Cli(gctest.GCTestCase):
 
     def test_startup_error_printed_once(self):
         d = tempfile.mkdtemp(prefix="e2e-ops-", dir=gctest.TMP_ROOT)
+        self.addCleanup(shutil.rmtree, d, True)
         missing = os.path.join(d, "no-such-secret")
         r = run_bin(["serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + os.path.join(d, "x.db"),
                      "--jwt-secret-file", missing])
@@ -185,6 +187,7 @@ class Completion(gctest.GCTestCase):
 
     def test_values(self):
         d = tempfile.mkdtemp(prefix="compl-", dir=gctest.TMP_ROOT)
+        self.addCleanup(shutil.rmtree, d, True)
         open(os.path.join(d, "secret.txt"), "w").close()
         got = complete(self.script, ["graphcerts", "serve", "--jwt-secret-file", d + "/se"])
         self.assertEqual(got, [d + "/secret.txt"])
