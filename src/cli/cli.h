@@ -51,6 +51,8 @@ extern const gc_cli_cmd gc_cli_cmd_version;
 extern const gc_cli_cmd gc_cli_cmd_completion;
 extern const gc_cli_cmd gc_cli_cmd_backup;
 extern const gc_cli_cmd gc_cli_cmd_restore;
+extern const gc_cli_cmd gc_cli_cmd_import;
+extern const gc_cli_cmd gc_cli_cmd_export;
 
 /* The subcommand table (main_cmds.c), NULL-terminated. */
 extern const gc_cli_cmd *const gc_cli_commands[];
