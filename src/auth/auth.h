@@ -21,6 +21,8 @@ typedef struct gc_auth_config {
     const char *secret_file;   /* HS256 shared secret (raw file bytes, trailing newline trimmed), or NULL */
     const char *jwks_file;     /* JWKS JSON with RSA and EC P-256 keys, or NULL */
     const char *const *audiences; /* NULL-terminated accepted aud values; NULL: the Graph defaults */
+    const char *const *issuers;   /* NULL-terminated accepted iss values, "{tenantid}" standing for
+                                     the token's tid; NULL or empty: iss is not checked */
     int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
     int cache_entries;         /* verified-token cache slots: 0 → 4096; -1 → no cache; else 2 to
                                   1048576, rounded up to a power of two. Memory: 64 bytes per
@@ -48,7 +50,7 @@ void gc_auth_close(gc_auth *auth);
  * case-insensitively). header may be NULL (missing). now is Unix seconds.
  * Failure → GC_E_UNAUTHENTICATED with a message saying what is wrong (missing header, not a
  * JWT, unsupported or mismatched alg, unknown kid, bad signature, expired, not yet valid,
- * wrong audience, missing or malformed tid).
+ * wrong audience, missing or malformed tid, issuer not accepted).
  * Thread-safe. A successful verification is cached, keyed by the token's bytes (a hit compares
  * the whole token); a later call with the same token skips the signature and the
  * claims, copies the cached principal into a, and re-checks only exp/nbf against now, so it

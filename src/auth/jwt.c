@@ -17,6 +17,8 @@
 
 #define DEFAULT_SKEW 300
 #define MAX_AUDIENCES 16
+#define MAX_ISSUERS 16
+#define TENANT_MARK "{tenantid}"
 
 static const char *const default_audiences[] = {
     "https://graph.microsoft.com",
@@ -30,6 +32,8 @@ struct gc_auth {
     gc_jwks jwks;          /* n == 0 when no JWKS is configured */
     char *audiences[MAX_AUDIENCES + 1];
     size_t n_audiences;
+    char *issuers[MAX_ISSUERS + 1]; /* none: iss is not checked */
+    size_t n_issuers;
     int skew;
     gc_auth_cache *cache;  /* NULL when configured off */
 };
@@ -69,6 +73,8 @@ void gc_auth_close(gc_auth *auth)
     gc_auth_cache_free(auth->cache);
     for (size_t i = 0; i < auth->n_audiences; i++)
         free(auth->audiences[i]);
+    for (size_t i = 0; i < auth->n_issuers; i++)
+        free(auth->issuers[i]);
     free(auth);
 }
 
@@ -116,6 +122,16 @@ int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err)
             goto done;
         }
         auth->n_audiences++;
+    }
+    for (const char *const *iss = cfg->issuers; iss && *iss; iss++) {
+        if (auth->n_issuers == MAX_ISSUERS || !**iss) {
+            gc_err_set(err, GC_E_INTERNAL, "", "at most %d issuers, none of them empty", MAX_ISSUERS);
+            goto done;
+        }
+        if (!(auth->issuers[auth->n_issuers++] = strdup(*iss))) {
+            gc_err_set(err, GC_E_INTERNAL, "", "out of memory opening auth");
+            goto done;
+        }
     }
     if (auth->n_audiences == 0) {
         gc_err_set(err, GC_E_INTERNAL, "", "the list of accepted audiences is empty");
@@ -393,6 +409,32 @@ static int check_audience(const gc_auth *auth, json_t *claims, gc_err *err)
     return 0;
 }
 
+/* iss equals one configured issuer, in which {tenantid} stands for the token's tid (as Entra ID
+ * writes it: https://login.microsoftonline.com/{tenantid}/v2.0). */
+static bool issuer_ok(const char *want, const char *iss, const char *tenant)
+{
+    const char *mark = strstr(want, TENANT_MARK);
+    if (!mark)
+        return strcmp(want, iss) == 0;
+    size_t head = (size_t)(mark - want), tail_len = strlen(mark + sizeof TENANT_MARK - 1);
+    return strncmp(iss, want, head) == 0 && strncmp(iss + head, tenant, 36) == 0 &&
+           strlen(iss) == head + 36 + tail_len && strcmp(iss + head + 36, mark + sizeof TENANT_MARK - 1) == 0;
+}
+
+static int check_issuer(const gc_auth *auth, json_t *claims, const char *tenant, gc_err *err)
+{
+    if (auth->n_issuers == 0)
+        return 0;
+    json_t *v = json_object_get(claims, "iss");
+    if (!json_is_string(v))
+        return unauth(err, "The token has no iss (issuer) claim.");
+    for (size_t i = 0; i < auth->n_issuers; i++)
+        if (issuer_ok(auth->issuers[i], json_string_value(v), tenant))
+            return 0;
+    return gc_err_set(err, GC_E_UNAUTHENTICATED, "", "The token's issuer is not accepted (expected %.200s%s).",
+                      auth->issuers[0], auth->n_issuers > 1 ? " or another configured issuer" : "");
+}
+
 static int check_tenant(json_t *claims, gc_principal *out, gc_err *err)
 {
     json_t *v = json_object_get(claims, "tid");
@@ -476,6 +518,7 @@ int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
     }
     if (read_times(p.claims, &times, err) < 0 || check_times(auth, &times, now, err) < 0 ||
         check_audience(auth, p.claims, err) < 0 || check_tenant(p.claims, out, err) < 0 ||
+        check_issuer(auth, p.claims, out->tenant, err) < 0 ||
         collect_perms(a, p.claims, out, err) < 0)
         goto done;
     if (auth->cache)

@@ -8,7 +8,17 @@
 typedef enum gc_opt_type {
     GC_OPT_STRING, /* const char * field */
     GC_OPT_INT,    /* long long field, within [min, max] */
+    GC_OPT_LIST,   /* gc_opt_list field: the flag may be repeated; the default and the
+                      environment give one item, which may hold several separated by commas */
 } gc_opt_type;
+
+#define GC_OPT_LIST_MAX 16
+
+typedef struct gc_opt_list {
+    const char *items[GC_OPT_LIST_MAX + 1]; /* NULL-terminated; point into argv or environ */
+    size_t n;
+    int from_flags; /* nonzero once a flag replaced the default or environment value */
+} gc_opt_list;
 
 typedef struct gc_opt {
     const char *name;  /* "max-body" → --max-body and GRAPHCERTS_MAX_BODY */

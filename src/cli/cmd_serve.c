@@ -18,6 +18,7 @@
 typedef struct serve_config {
     const char *listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
     long long max_body, max_page_size, io_threads, workers;
+    gc_opt_list audience, issuer;
 } serve_config;
 
 #define OPT(name, type, deflt, min, max, metavar, help, field)                                     \
@@ -30,6 +31,10 @@ static const gc_opt serve_opts[] = {
     OPT("jwt-secret-file", GC_OPT_STRING, NULL, 0, 0, "FILE",
         "shared secret for HS256 tokens", jwt_secret_file),
     OPT("jwks", GC_OPT_STRING, NULL, 0, 0, "FILE", "JWKS with RS256/ES256 token keys", jwks),
+    OPT("audience", GC_OPT_LIST, "https://graph.microsoft.com,00000003-0000-0000-c000-000000000000",
+        0, 0, "AUD", "an accepted token aud", audience),
+    OPT("issuer", GC_OPT_LIST, NULL, 0, 0, "ISS",
+        "an accepted token iss, {tenantid} standing for its tid (default: any)", issuer),
     OPT("tls-cert", GC_OPT_STRING, NULL, 0, 0, "FILE", "PEM certificate: serve https", tls_cert),
     OPT("tls-key", GC_OPT_STRING, NULL, 0, 0, "FILE", "PEM private key for --tls-cert", tls_key),
     OPT("public-url", GC_OPT_STRING, NULL, 0, 0, "URL",
@@ -83,6 +88,32 @@ static int split_listen(const char *s, char *host, size_t host_len, unsigned sho
     return 0;
 }
 
+/* The items of a list option, each split at commas, into out (NULL-terminated) using buf. */
+static int split_list(const gc_opt_list *l, const char *name, char *buf, size_t buf_len,
+                      const char **out, size_t max)
+{
+    size_t n = 0, used = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        for (const char *p = l->items[i];;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            if (len == 0 || n == max || used + len + 1 > buf_len) {
+                fprintf(stderr, "graphcerts: --%s: at most %zu values, none empty\n", name, max);
+                return -1;
+            }
+            memcpy(buf + used, p, len);
+            buf[used + len] = '\0';
+            out[n++] = buf + used;
+            used += len + 1;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    out[n] = NULL;
+    return 0;
+}
+
 static int derive_skiptoken_key(const char *key_file, unsigned char out[32], gc_err *err)
 {
     unsigned char *material;
@@ -122,6 +153,11 @@ static int serve_run(int argc, char **argv)
         fprintf(stderr, "graphcerts: give --jwt-secret-file and/or --jwks: tokens must be verifiable\n");
         return 2;
     }
+    char aud_buf[4096], iss_buf[4096];
+    const char *audiences[GC_OPT_LIST_MAX + 1], *issuers[GC_OPT_LIST_MAX + 1];
+    if (split_list(&cfg.audience, "audience", aud_buf, sizeof aud_buf, audiences, GC_OPT_LIST_MAX) < 0 ||
+        split_list(&cfg.issuer, "issuer", iss_buf, sizeof iss_buf, issuers, GC_OPT_LIST_MAX) < 0)
+        return 2;
     if (!cfg.tls_cert != !cfg.tls_key) {
         fprintf(stderr, "graphcerts: --tls-cert and --tls-key go together\n");
         return 2;
@@ -143,7 +179,8 @@ static int serve_run(int argc, char **argv)
     gc_api *api = NULL;
     gc_http_server *srv = NULL;
 
-    gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks};
+    gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks,
+                           .audiences = audiences, .issuers = issuers};
     if (gc_auth_open(&acfg, &auth, &err) < 0)
         goto fail;
     if (gc_store_open(cfg.db, &store, &err) < 0)

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,20 @@
 static int set_value(const gc_opt *o, void *cfg, const char *value, const char *source)
 {
     char *field = (char *)cfg + o->offset;
+    if (o->type == GC_OPT_LIST) {
+        gc_opt_list *l = (gc_opt_list *)(void *)field;
+        bool flag = strcmp(source, "the value") == 0;
+        if (!flag || !l->from_flags)
+            l->n = 0; /* the environment replaces the default; the first flag replaces both */
+        l->from_flags |= flag;
+        if (l->n == GC_OPT_LIST_MAX) {
+            fprintf(stderr, "graphcerts: --%s may be given at most %d times\n", o->name, GC_OPT_LIST_MAX);
+            return -1;
+        }
+        l->items[l->n++] = value;
+        l->items[l->n] = NULL;
+        return 0;
+    }
     if (o->type == GC_OPT_STRING) {
         *(const char **)field = value;
         return 0;
@@ -42,6 +57,8 @@ void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage)
         char flag[64];
         snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "");
         printf("  %-28s %s", flag, o->help);
+        if (o->type == GC_OPT_LIST)
+            printf(" (repeatable)");
         if (o->deflt)
             printf(" (default: %s)", o->deflt);
         if (o->env) {

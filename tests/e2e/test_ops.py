@@ -198,5 +198,48 @@ class Completion(gctest.GCTestCase):
         self.assertEqual(run_bin(["completion", "zsh"]).returncode, 2)
 
 
+class AudienceIssuer(gctest.ServerTest):
+    server_kwargs = {"args": ["--audience", "api://graphcerts", "--audience", "https://graph.microsoft.com",
+                              "--issuer", "https://login.microsoftonline.com/{tenantid}/v2.0",
+                              "--issuer", "https://sts.windows.net/{tenantid}/"]}
+
+    def get(self, tenant, **over):
+        tok = jwt_hs256(self.srv.secret, claims(tenant, scopes=DMC_RW, **over))
+        return self.srv.request("GET", UPFX, token=tok)
+
+    def test_audiences(self):
+        tenant = str(uuid.uuid4())
+        self.assertEqual(self.get(tenant, aud="api://graphcerts").status, 200)
+        self.assertEqual(self.get(tenant, aud="https://graph.microsoft.com").status, 200)
+        self.assertEqual(self.get(tenant, aud=["x", "api://graphcerts"]).status, 200)
+        r = self.get(tenant, aud="00000003-0000-0000-c000-000000000000")  # a default, not configured
+        self.assertGraphError(r, 401, "InvalidAuthenticationToken", contains="audience")
+
+    def test_issuers(self):
+        tenant = str(uuid.uuid4())
+        self.assertEqual(self.get(tenant, iss="https://login.microsoftonline.com/%s/v2.0" % tenant).status, 200)
+        self.assertEqual(self.get(tenant, iss="https://sts.windows.net/%s/" % tenant).status, 200)
+        for bad in ("https://login.microsoftonline.com/%s/v2.0" % uuid.uuid4(),  # another tenant's
+                    "https://login.microsoftonline.com/%s/v2.0x" % tenant,
+                    "https://evil.example/%s/" % tenant, 42):
+            r = self.get(tenant, iss=bad)
+            self.assertGraphError(r, 401, "InvalidAuthenticationToken", contains="issuer")
+        r = self.get(tenant, iss=gctest.DROP)
+        self.assertGraphError(r, 401, "InvalidAuthenticationToken", contains="iss")
+
+
+class AudienceFromEnvironment(gctest.ServerTest):
+    server_kwargs = {"env": {"GRAPHCERTS_AUDIENCE": "api://one,api://two"}}
+
+    def test_env_list_and_defaults(self):
+        tenant = str(uuid.uuid4())
+        for aud, want in (("api://one", 200), ("api://two", 200), ("https://graph.microsoft.com", 401)):
+            tok = jwt_hs256(self.srv.secret, claims(tenant, scopes=DMC_RW, aud=aud))
+            self.assertEqual(self.srv.request("GET", UPFX, token=tok).status, want, aud)
+        # no --issuer: any issuer will do
+        tok = jwt_hs256(self.srv.secret, claims(tenant, scopes=DMC_RW, aud="api://one", iss="https://x/"))
+        self.assertEqual(self.srv.request("GET", UPFX, token=tok).status, 200)
+
+
 if __name__ == "__main__":
     gctest.main()
