@@ -20,6 +20,10 @@ typedef struct gc_auth gc_auth;
 typedef struct gc_auth_config {
     const char *secret_file;   /* HS256 shared secret (raw file bytes, trailing newline trimmed), or NULL */
     const char *jwks_file;     /* JWKS JSON with RSA and EC P-256 keys, or NULL */
+    const char *jwks_url;      /* https URL of a JWKS (instead of jwks_file), or NULL: fetched at
+                                  open and again when a token names an unknown kid (at most once
+                                  a minute), each time with a few attempts */
+    const char *jwks_ca_file;  /* CA bundle that verifies the JWKS server (NULL: the system's) */
     const char *const *audiences; /* NULL-terminated accepted aud values; NULL: the Graph defaults */
     const char *const *issuers;   /* NULL-terminated accepted iss values, "{tenantid}" standing for
                                      the token's tid; NULL or empty: iss is not checked */

@@ -16,6 +16,7 @@
 #include "core/util.h"
 
 typedef struct serve_config {
+    const char *jwks_url, *jwks_ca;
     const char *listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
     long long max_body, max_page_size, io_threads, workers;
     gc_opt_list audience, issuer;
@@ -31,6 +32,10 @@ static const gc_opt serve_opts[] = {
     OPT("jwt-secret-file", GC_OPT_STRING, NULL, 0, 0, "FILE",
         "shared secret for HS256 tokens", jwt_secret_file),
     OPT("jwks", GC_OPT_STRING, NULL, 0, 0, "FILE", "JWKS with RS256/ES256 token keys", jwks),
+    OPT("jwks-url", GC_OPT_STRING, NULL, 0, 0, "URL",
+        "https URL of the token keys (instead of --jwks), refetched for an unknown kid", jwks_url),
+    OPT("jwks-ca", GC_OPT_STRING, NULL, 0, 0, "FILE",
+        "CA certificates that verify the --jwks-url server (default: the system's)", jwks_ca),
     OPT("audience", GC_OPT_LIST, "https://graph.microsoft.com,00000003-0000-0000-c000-000000000000",
         0, 0, "AUD", "an accepted token aud", audience),
     OPT("issuer", GC_OPT_LIST, NULL, 0, 0, "ISS",
@@ -149,8 +154,8 @@ static int serve_run(int argc, char **argv)
                 cfg.listen);
         return 2;
     }
-    if (!cfg.jwt_secret_file && !cfg.jwks) {
-        fprintf(stderr, "graphcerts: give --jwt-secret-file and/or --jwks: tokens must be verifiable\n");
+    if (!cfg.jwt_secret_file && !cfg.jwks && !cfg.jwks_url) {
+        fprintf(stderr, "graphcerts: give --jwt-secret-file and/or --jwks or --jwks-url: tokens must be verifiable\n");
         return 2;
     }
     char aud_buf[4096], iss_buf[4096];
@@ -180,6 +185,7 @@ static int serve_run(int argc, char **argv)
     gc_http_server *srv = NULL;
 
     gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks,
+                           .jwks_url = cfg.jwks_url, .jwks_ca_file = cfg.jwks_ca,
                            .audiences = audiences, .issuers = issuers};
     if (gc_auth_open(&acfg, &auth, &err) < 0)
         goto fail;
@@ -188,10 +194,11 @@ static int serve_run(int argc, char **argv)
     /* $skiptoken MAC key: derived from the token key material, so every node configured alike
      * accepts the others' nextLinks */
     unsigned char skip_key[32];
-    if (derive_skiptoken_key(cfg.jwt_secret_file ? cfg.jwt_secret_file : cfg.jwks, skip_key, &err) < 0)
+    const char *key_file = cfg.jwt_secret_file ? cfg.jwt_secret_file : cfg.jwks;
+    if (key_file && derive_skiptoken_key(key_file, skip_key, &err) < 0) /* none: a random key */
         goto fail;
     gc_api_config apicfg = {.store = store, .auth = auth, .public_url = cfg.public_url,
-                            .max_page_size = (size_t)cfg.max_page_size, .skiptoken_key = skip_key};
+                            .max_page_size = (size_t)cfg.max_page_size, .skiptoken_key = key_file ? skip_key : NULL};
     if (gc_api_new(&apicfg, &api, &err) < 0)
         goto fail;
     gc_http_config hcfg = {.listen_host = host, .port = port, .tls_cert_file = cfg.tls_cert,
