@@ -25,7 +25,7 @@ def main(binary, template, out):
     with open(template, encoding="utf-8") as f:
         page = f.read()
     with open(out, "w", encoding="utf-8") as f:
-        f.write(page.replace("@SERVE_OPTIONS@", "\n".join(items)))
+        f.write(page.replace("\n@SERVE_OPTIONS@\n", "\n" + "\n".join(items) + "\n", 1))
 
 
 if __name__ == "__main__":

@@ -62,7 +62,10 @@ class Install(gctest.GCTestCase):
             r = subprocess.run(["man", "-l", page], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=dict(os.environ, MANPAGER="cat", MANWIDTH="100"), timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("--max-page-size N", r.stdout.decode().replace("\u2010", "-"))
+            text = r.stdout.decode().replace("\u2010", "-").replace("\u2212", "-")
+            self.assertTrue(text.lstrip().startswith("GRAPHCERTS(1)"), text[:500])
+            self.assertRegex(text, r"\n {7}--max-page-size N\n {14}Most entities in one page")
+            self.assertIn("\nOTHER COMMANDS\n", text)
 
     def test_unit(self):
         lines = [l.strip() for l in self.unit.splitlines() if l.strip() and not l.startswith("#")]
