@@ -81,7 +81,9 @@ class JwksUrl(gctest.GCTestCase):
 
     def server(self, url=None, ca=True):
         args = ["--jwks-url", url or self.js.url] + (["--jwks-ca", self.js.cert] if ca else [])
-        return gctest.Server("jwksurl", args=args, secret_file=False)
+        srv = gctest.Server("jwksurl", args=args, secret_file=False)
+        self.addCleanup(srv.cleanup)
+        return srv
 
     def get(self, srv, key, tenant):
         return srv.request("GET", UPFX, token=key.token(claims(tenant, scopes=DMC_RW)))
