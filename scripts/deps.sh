@@ -4,7 +4,7 @@
 # test, which includes build)
 set -euo pipefail
 level=${1:-build}
-pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libpq-dev)
+pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev)
 case "$level" in
   test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
 esac

@@ -92,13 +92,42 @@ static bool has_resp_header(const gc_http_resp *resp, const char *name)
     return false;
 }
 
+/* RFC 6750 section 3: a 401 names the Bearer scheme; when a bearer token was sent and refused,
+ * error="invalid_token" and the reason (quotes and backslashes made safe for the header). */
+static void bearer_challenge(req_ctx *c, const gc_err *err)
+{
+    const char *h = gc_http_req_header(c->req, "Authorization");
+    while (h && *h == ' ')
+        h++;
+    if (!h || strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\0')) {
+        gc_http_resp_header(c->resp, "WWW-Authenticate", "Bearer");
+        return;
+    }
+    char why[sizeof err->message];
+    size_t n = 0;
+    for (const char *p = err->message; *p && n + 1 < sizeof why; p++)
+        why[n++] = (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+                       ? '\''
+                       : *p;
+    why[n] = '\0';
+    gc_http_resp_header(c->resp, "WWW-Authenticate",
+                        gc_arena_concat(c->a, "Bearer error=\"invalid_token\", error_description=\"",
+                                        why, "\"", (char *)NULL));
+}
+
 static void send_error(req_ctx *c, const gc_err *err)
 {
     gc_errkind kind = err->kind == GC_OK ? GC_E_INTERNAL : err->kind;
     if (kind == GC_E_INTERNAL)
         gc_log(GC_LOG_ERROR, c->req->request_id, "internal error: %s", err->message);
+    else /* error messages never hold a secret (err.h), so the reason can be logged as is */
+        gc_log(GC_LOG_DEBUG, c->req->request_id, "refused with %d %s%s%s%s: %s",
+               gc_err_http_status(kind), gc_err_graph_code(kind), err->target[0] ? " (" : "",
+               err->target, err->target[0] ? ")" : "", err->message);
     if (kind == GC_E_UNAVAILABLE && !has_resp_header(c->resp, "Retry-After"))
         gc_http_resp_header(c->resp, "Retry-After", RETRY_AFTER_SECONDS);
+    if (kind == GC_E_UNAUTHENTICATED)
+        bearer_challenge(c, err);
     send_json(c, gc_err_http_status(kind),
               error_json(c->req, c->client_request_id, kind,
                          err->message[0] ? err->message : "An internal error occurred."));
@@ -360,7 +389,7 @@ static int finish_record(req_ctx *c, const json_t *old, const json_t *body, json
     const gc_entity_type *t = c->route.type;
     int64_t now = gc_now_ticks();
     char stamp[32];
-    gc_datetime_format(now, stamp);
+    gc_datetime_format_stamp(now, stamp);
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         if ((p->flags & GC_P_STAMP_WRITE) || ((p->flags & GC_P_STAMP_CREATE) && !old))
@@ -902,9 +931,11 @@ static int throttle(req_ctx *c, bool batch, gc_err *err)
     return -1;
 }
 
-/* Order: /healthz answers without a token (200 when the store answers a read, else 503); every
- * other request is authenticated first (so an unauthenticated client learns nothing, not even
- * which routes exist), then throttled (whether its path is valid or not), then routed, then its method and permission checked. Sets *fn to the
+/* Order: /healthz answers without a token (200 when the store answers a read, else 503), and so
+ * do the service document and $metadata (as Graph's do); every other request is authenticated
+ * before its path's error is told (so an unauthenticated client learns nothing, not even which
+ * routes exist), then throttled (whether its path is valid or not), then its method and
+ * permission checked. Sets *fn to the
  * operation to run (NULL for /healthz). This much needs no body, so it also runs before a body
  * is read (admit; count is false when admit ran already, so a request is counted once). */
 static int route_request(req_ctx *c, bool count, op_fn *fn, gc_err *err)
@@ -916,14 +947,15 @@ static int route_request(req_ctx *c, bool count, op_fn *fn, gc_err *err)
         c->metric_route = GC_METRICS_ROUTE_HEALTHZ;
         return 0;
     }
-    if (authenticate(c, err) < 0)
-        return -1;
     gc_err path_err;
     gc_err_clear(&path_err);
-    int routed = gc_odata_parse_path(c->a, c->req->path, &c->route, &path_err);
-    if (count && throttle(c, routed == 0 && c->route.kind == GC_ROUTE_BATCH, err) < 0)
+    int parsed = gc_odata_parse_path(c->a, c->req->path, &c->route, &path_err);
+    bool open = parsed == 0 && (c->route.kind == GC_ROUTE_ROOT || c->route.kind == GC_ROUTE_METADATA);
+    if (!open && authenticate(c, err) < 0)
         return -1;
-    if (routed < 0) {
+    if (count && !open && throttle(c, parsed == 0 && c->route.kind == GC_ROUTE_BATCH, err) < 0)
+        return -1;
+    if (parsed < 0) {
         *err = path_err;
         return -1;
     }

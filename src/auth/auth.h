@@ -21,7 +21,13 @@ typedef struct gc_auth gc_auth;
 typedef struct gc_auth_config {
     const char *secret_file;   /* HS256 shared secret (raw file bytes, trailing newline trimmed), or NULL */
     const char *jwks_file;     /* JWKS JSON with RSA and EC P-256 keys, or NULL */
+    const char *jwks_url;      /* https URL of a JWKS (instead of jwks_file), or NULL: fetched at
+                                  open and again when a token names an unknown kid (at most once
+                                  a minute), each time with a few attempts */
+    const char *jwks_ca_file;  /* CA bundle that verifies the JWKS server (NULL: the system's) */
     const char *const *audiences; /* NULL-terminated accepted aud values; NULL: the Graph defaults */
+    const char *const *issuers;   /* NULL-terminated accepted iss values, "{tenantid}" standing for
+                                     the token's tid; NULL or empty: iss is not checked */
     int skew_seconds;          /* allowed clock skew for exp/nbf; default 300 when 0 */
     int cache_entries;         /* verified-token cache slots: 0 → 4096; -1 → no cache; else 2 to
                                   1048576, rounded up to a power of two. Memory: 64 bytes per
@@ -57,8 +63,9 @@ void gc_auth_close(gc_auth *auth);
  * case-insensitively). header may be NULL (missing). now is Unix seconds.
  * Failure → GC_E_UNAUTHENTICATED with a message saying what is wrong (missing header, not a
  * JWT, unsupported or mismatched alg, unknown kid, bad signature, expired, not yet valid,
- * wrong audience, missing or malformed tid, an appid or azp that is not a string of 1 to 128
- * printable ASCII characters; the same for oid, and 1 to 256 for upn or preferred_username).
+ * wrong audience, missing or malformed tid, issuer not accepted, an appid or azp that is not a
+ * string of 1 to 128 printable ASCII characters; the same for oid, and 1 to 256 for upn or
+ * preferred_username).
  * Thread-safe. A successful verification is cached, keyed by the token's bytes (a hit compares
  * the whole token); a later call with the same token skips the signature and the
  * claims, copies the cached principal into a, and re-checks only exp/nbf against now, so it

@@ -35,6 +35,14 @@ typedef struct gc_jwks {
  * whose "use" is not "sig" and keys restricted to another "alg" are skipped; a malformed key is
  * an error naming the file and the key. -1 also when no usable key remains. */
 int gc_auth_jwks_load(const char *path, gc_jwks *out, gc_err *err);
+/* The same from JWKS text already read; path names its source in messages. */
+int gc_auth_jwks_parse(const char *path, const unsigned char *text, size_t text_len, gc_jwks *out,
+                       gc_err *err);
+/* Fetches and parses the JWKS at an https URL with libcurl: TLS verified (against ca_file when
+ * not NULL, else the system's CAs), 10 s per attempt, at most GC_AUTH_MAX_JWKS bytes, up to
+ * GC_AUTH_JWKS_ATTEMPTS attempts 250 ms, 500 ms... apart. */
+#define GC_AUTH_JWKS_ATTEMPTS 3
+int gc_auth_jwks_fetch(const char *url, const char *ca_file, gc_jwks *out, gc_err *err);
 void gc_auth_jwks_free(gc_jwks *ks);
 
 /* Strict base64url without padding: only [A-Za-z0-9_-], no '=', no stray trailing bits.

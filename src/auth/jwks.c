@@ -226,13 +226,21 @@ static bool same_kid(const char *a, const char *b)
 
 int gc_auth_jwks_load(const char *path, gc_jwks *out, gc_err *err)
 {
-    int result = -1;
     unsigned char *text = NULL;
     size_t text_len = 0;
+    if (gc_auth_read_file(path, "JWKS", GC_AUTH_MAX_JWKS, &text, &text_len, err) < 0)
+        return -1;
+    int rc = gc_auth_jwks_parse(path, text, text_len, out, err);
+    free(text);
+    return rc;
+}
+
+int gc_auth_jwks_parse(const char *path, const unsigned char *text, size_t text_len, gc_jwks *out,
+                       gc_err *err)
+{
+    int result = -1;
     json_t *root = NULL;
     gc_jwks ks = {NULL, 0};
-    if (gc_auth_read_file(path, "JWKS", GC_AUTH_MAX_JWKS, &text, &text_len, err) < 0)
-        goto done;
     json_error_t jerr;
     root = json_loadb((const char *)text, text_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
@@ -285,7 +293,6 @@ int gc_auth_jwks_load(const char *path, gc_jwks *out, gc_err *err)
 done:
     gc_auth_jwks_free(&ks);
     json_decref(root);
-    free(text);
     return result;
 }
 

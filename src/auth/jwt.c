@@ -9,6 +9,11 @@
 #include <openssl/crypto.h>
 
 #include <assert.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "core/log.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +22,9 @@
 
 #define DEFAULT_SKEW 300
 #define MAX_AUDIENCES 16
+#define MAX_ISSUERS 16
+#define TENANT_MARK "{tenantid}"
+#define KID_REFRESH_SECONDS 60 /* a token with an unknown kid refetches the JWKS at most this often */
 
 static const char *const default_audiences[] = {
     "https://graph.microsoft.com",
@@ -27,9 +35,15 @@ static const char *const default_audiences[] = {
 struct gc_auth {
     unsigned char *secret; /* NULL when HS256 is not configured */
     size_t secret_len;
-    gc_jwks jwks;          /* n == 0 when no JWKS is configured */
+    gc_jwks jwks;          /* n == 0 when no JWKS is configured; under keys_lock */
+    char *jwks_url, *jwks_ca; /* keys fetched from a URL (NULL: from the file or none) */
+    pthread_rwlock_t keys_lock; /* readers verify with jwks; a refresh swaps it */
+    pthread_mutex_t refresh_lock;
+    time_t kid_refresh_at; /* when an unknown kid last refetched the JWKS (0: never) */
     char *audiences[MAX_AUDIENCES + 1];
     size_t n_audiences;
+    char *issuers[MAX_ISSUERS + 1]; /* none: iss is not checked */
+    size_t n_issuers;
     int skew;
     gc_auth_cache *cache;  /* NULL when configured off */
 };
@@ -66,9 +80,15 @@ void gc_auth_close(gc_auth *auth)
         free(auth->secret);
     }
     gc_auth_jwks_free(&auth->jwks);
+    free(auth->jwks_url);
+    free(auth->jwks_ca);
+    pthread_rwlock_destroy(&auth->keys_lock);
+    pthread_mutex_destroy(&auth->refresh_lock);
     gc_auth_cache_free(auth->cache);
     for (size_t i = 0; i < auth->n_audiences; i++)
         free(auth->audiences[i]);
+    for (size_t i = 0; i < auth->n_issuers; i++)
+        free(auth->issuers[i]);
     free(auth);
 }
 
@@ -79,8 +99,13 @@ int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err)
     *out = NULL;
     bool has_secret = cfg->secret_file && *cfg->secret_file;
     bool has_jwks = cfg->jwks_file && *cfg->jwks_file;
-    if (!has_secret && !has_jwks) {
-        gc_err_set(err, GC_E_INTERNAL, "", "auth needs a secret file (HS256) or a JWKS file");
+    bool has_url = cfg->jwks_url && *cfg->jwks_url;
+    if (!has_secret && !has_jwks && !has_url) {
+        gc_err_set(err, GC_E_INTERNAL, "", "auth needs a secret file (HS256), a JWKS file or a JWKS URL");
+        goto done;
+    }
+    if (has_jwks && has_url) {
+        gc_err_set(err, GC_E_INTERNAL, "", "give a JWKS file or a JWKS URL, not both");
         goto done;
     }
     if (cfg->skew_seconds < 0 || cfg->skew_seconds > 86400) {
@@ -100,6 +125,8 @@ int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err)
         gc_err_set(err, GC_E_INTERNAL, "", "out of memory opening auth");
         goto done;
     }
+    pthread_rwlock_init(&auth->keys_lock, NULL);
+    pthread_mutex_init(&auth->refresh_lock, NULL);
     auth->skew = cfg->skew_seconds ? cfg->skew_seconds : DEFAULT_SKEW;
     const char *const *aud = cfg->audiences ? cfg->audiences : default_audiences;
     for (; *aud; aud++) {
@@ -117,6 +144,16 @@ int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err)
         }
         auth->n_audiences++;
     }
+    for (const char *const *iss = cfg->issuers; iss && *iss; iss++) {
+        if (auth->n_issuers == MAX_ISSUERS || !**iss) {
+            gc_err_set(err, GC_E_INTERNAL, "", "at most %d issuers, none of them empty", MAX_ISSUERS);
+            goto done;
+        }
+        if (!(auth->issuers[auth->n_issuers++] = strdup(*iss))) {
+            gc_err_set(err, GC_E_INTERNAL, "", "out of memory opening auth");
+            goto done;
+        }
+    }
     if (auth->n_audiences == 0) {
         gc_err_set(err, GC_E_INTERNAL, "", "the list of accepted audiences is empty");
         goto done;
@@ -126,6 +163,16 @@ int gc_auth_open(const gc_auth_config *cfg, gc_auth **out, gc_err *err)
         goto done;
     if (has_jwks && gc_auth_jwks_load(cfg->jwks_file, &auth->jwks, err) < 0)
         goto done;
+    if (has_url) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (!(auth->jwks_url = strdup(cfg->jwks_url)) ||
+            (cfg->jwks_ca_file && !(auth->jwks_ca = strdup(cfg->jwks_ca_file)))) {
+            gc_err_set(err, GC_E_INTERNAL, "", "out of memory opening auth");
+            goto done;
+        }
+        if (gc_auth_jwks_fetch(auth->jwks_url, auth->jwks_ca, &auth->jwks, err) < 0)
+            goto done;
+    }
     if (cfg->cache_entries != -1) {
         size_t entries = cfg->cache_entries ? (size_t)cfg->cache_entries : GC_AUTH_CACHE_DEFAULT;
         if (!(auth->cache = gc_auth_cache_new(entries))) {
@@ -237,8 +284,10 @@ static int header_alg(json_t *header, jwt_alg *alg, gc_err *err)
 }
 
 /* Finds the JWKS key for an RS256/ES256 token. */
-static const gc_jwk *pick_key(const gc_auth *auth, jwt_alg alg, json_t *header, gc_err *err)
+static const gc_jwk *pick_key(const gc_auth *auth, jwt_alg alg, json_t *header, bool *unknown_kid,
+                              gc_err *err)
 {
+    *unknown_kid = false;
     gc_jwk_type want = alg == ALG_RS256 ? GC_JWK_RSA : GC_JWK_EC;
     const char *type_name = want == GC_JWK_RSA ? "RSA" : "EC P-256";
     json_t *kid_v = json_object_get(header, "kid");
@@ -270,6 +319,7 @@ static const gc_jwk *pick_key(const gc_auth *auth, jwt_alg alg, json_t *header, 
                        alg_names[alg]);
         else
             unauth(err, "The JWT kid matches no key in the configured JWKS.");
+        *unknown_kid = !kid_other_type;
         return NULL;
     }
     if (n_type == 1)
@@ -285,7 +335,48 @@ static const gc_jwk *pick_key(const gc_auth *auth, jwt_alg alg, json_t *header, 
     return NULL;
 }
 
-static int check_signature(const gc_auth *auth, const jwt_parts *p, gc_err *err)
+/* A token named a kid the keys lack: keys from a URL may have rotated, so fetch them again,
+ * at most once every KID_REFRESH_SECONDS (a stream of made-up kids cannot hammer the IdP). */
+static void refresh_keys(gc_auth *auth)
+{
+    pthread_mutex_lock(&auth->refresh_lock);
+    time_t now = time(NULL);
+    if (auth->kid_refresh_at == 0 || now - auth->kid_refresh_at >= KID_REFRESH_SECONDS) {
+        auth->kid_refresh_at = now;
+        gc_jwks fresh = {NULL, 0}, old;
+        gc_err e;
+        gc_err_clear(&e);
+        if (gc_auth_jwks_fetch(auth->jwks_url, auth->jwks_ca, &fresh, &e) == 0) {
+            pthread_rwlock_wrlock(&auth->keys_lock);
+            old = auth->jwks;
+            auth->jwks = fresh;
+            pthread_rwlock_unlock(&auth->keys_lock);
+            gc_auth_jwks_free(&old);
+            gc_log(GC_LOG_INFO, NULL, "token keys refetched from %s (%zu keys)", auth->jwks_url, fresh.n);
+        } else {
+            gc_log(GC_LOG_WARN, NULL, "token keys not refetched, the old ones stay: %s", e.message);
+        }
+    }
+    pthread_mutex_unlock(&auth->refresh_lock);
+}
+
+/* Picks the key and verifies the signature with it, under the keys' read lock. */
+static int verify_with_jwks(gc_auth *auth, jwt_alg alg, const jwt_parts *p, bool *unknown_kid,
+                            gc_err *err)
+{
+    const unsigned char *msg = (const unsigned char *)p->token;
+    int result = -1;
+    pthread_rwlock_rdlock(&auth->keys_lock);
+    const gc_jwk *key = pick_key(auth, alg, p->header, unknown_kid, err);
+    if (key && !gc_auth_pkey_ok(key->pkey, key->type, msg, p->signed_len, p->sig, p->sig_len))
+        unauth(err, "The JWT signature is invalid.");
+    else if (key)
+        result = 0;
+    pthread_rwlock_unlock(&auth->keys_lock);
+    return result;
+}
+
+static int check_signature(gc_auth *auth, const jwt_parts *p, gc_err *err)
 {
     jwt_alg alg = ALG_HS256; /* set by header_alg on success */
     if (header_alg(p->header, &alg, err) < 0)
@@ -299,15 +390,16 @@ static int check_signature(const gc_auth *auth, const jwt_parts *p, gc_err *err)
             return unauth(err, "The JWT signature is invalid.");
         return 0;
     }
-    if (auth->jwks.n == 0)
+    if (!auth->jwks_url && auth->jwks.n == 0)
         return gc_err_set(err, GC_E_UNAUTHENTICATED, "",
                           "%s tokens are not accepted: no JWKS is configured.", alg_names[alg]);
-    const gc_jwk *key = pick_key(auth, alg, p->header, err);
-    if (!key)
+    bool unknown_kid = false;
+    if (verify_with_jwks(auth, alg, p, &unknown_kid, err) == 0)
+        return 0;
+    if (!unknown_kid || !auth->jwks_url)
         return -1;
-    if (!gc_auth_pkey_ok(key->pkey, key->type, msg, p->signed_len, p->sig, p->sig_len))
-        return unauth(err, "The JWT signature is invalid.");
-    return 0;
+    refresh_keys(auth);
+    return verify_with_jwks(auth, alg, p, &unknown_kid, err);
 }
 
 /* ---- claims ---- */
@@ -391,6 +483,32 @@ static int check_audience(const gc_auth *auth, json_t *claims, gc_err *err)
                           auth->audiences[0]);
     }
     return 0;
+}
+
+/* iss equals one configured issuer, in which {tenantid} stands for the token's tid (as Entra ID
+ * writes it: https://login.microsoftonline.com/{tenantid}/v2.0). */
+static bool issuer_ok(const char *want, const char *iss, const char *tenant)
+{
+    const char *mark = strstr(want, TENANT_MARK);
+    if (!mark)
+        return strcmp(want, iss) == 0;
+    size_t head = (size_t)(mark - want), tail_len = strlen(mark + sizeof TENANT_MARK - 1);
+    return strncmp(iss, want, head) == 0 && strncmp(iss + head, tenant, 36) == 0 &&
+           strlen(iss) == head + 36 + tail_len && strcmp(iss + head + 36, mark + sizeof TENANT_MARK - 1) == 0;
+}
+
+static int check_issuer(const gc_auth *auth, json_t *claims, const char *tenant, gc_err *err)
+{
+    if (auth->n_issuers == 0)
+        return 0;
+    json_t *v = json_object_get(claims, "iss");
+    if (!json_is_string(v))
+        return unauth(err, "The token has no iss (issuer) claim.");
+    for (size_t i = 0; i < auth->n_issuers; i++)
+        if (issuer_ok(auth->issuers[i], json_string_value(v), tenant))
+            return 0;
+    return gc_err_set(err, GC_E_UNAUTHENTICATED, "", "The token's issuer is not accepted (expected %.200s%s).",
+                      auth->issuers[0], auth->n_issuers > 1 ? " or another configured issuer" : "");
 }
 
 static int check_tenant(json_t *claims, gc_principal *out, gc_err *err)
@@ -516,7 +634,8 @@ int gc_auth_verify(gc_auth *auth, gc_arena *a, const char *header, int64_t now,
     }
     if (read_times(p.claims, &times, err) < 0 || check_times(auth, &times, now, err) < 0 ||
         check_audience(auth, p.claims, err) < 0 || check_tenant(p.claims, out, err) < 0 ||
-        read_caller(p.claims, out, err) < 0 || collect_perms(a, p.claims, out, err) < 0)
+        check_issuer(auth, p.claims, out->tenant, err) < 0 || read_caller(p.claims, out, err) < 0 ||
+        collect_perms(a, p.claims, out, err) < 0)
         goto done;
     if (auth->cache)
         gc_auth_cache_put(auth->cache, tok, tok_len, out, &times);

@@ -8,7 +8,17 @@
 typedef enum gc_opt_type {
     GC_OPT_STRING, /* const char * field */
     GC_OPT_INT,    /* long long field, within [min, max] */
+    GC_OPT_LIST,   /* gc_opt_list field: the flag may be repeated; the default and the
+                      environment give one item, which may hold several separated by commas */
 } gc_opt_type;
+
+#define GC_OPT_LIST_MAX 16
+
+typedef struct gc_opt_list {
+    const char *items[GC_OPT_LIST_MAX + 1]; /* NULL-terminated; point into argv or environ */
+    size_t n;
+    int from_flags; /* nonzero once a flag replaced the default or environment value */
+} gc_opt_list;
 
 typedef struct gc_opt {
     const char *name;  /* "max-body" → --max-body and GRAPHCERTS_MAX_BODY */
@@ -26,16 +36,36 @@ typedef struct gc_opt {
  * 2 after printing a message for a bad flag or value to stderr (exit 2). */
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage);
+/* The same, also taking up to max_pos arguments that are not options into pos (their count in
+ * *n_pos); one more is an error. */
+int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
+                      const char *usage, const char **pos, size_t max_pos, size_t *n_pos);
 void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage);
+/* Writes "usage: PROG [--name METAVAR] ..." (every option of the table, wrapped at 100
+ * columns), a blank line and about into out (truncated to n bytes), so the usage line always
+ * names every option. */
+void gc_cli_format_usage(char *out, size_t n, const char *prog, const gc_opt *opts, size_t n_opts,
+                         const char *about);
 
 typedef struct gc_cli_cmd {
     const char *name;
     const char *summary;
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name; returns the exit code */
+    const gc_opt *opts; /* the command's option table (for the completion script), or NULL */
+    size_t n_opts;
 } gc_cli_cmd;
 
 extern const gc_cli_cmd gc_cli_cmd_serve;
 extern const gc_cli_cmd gc_cli_cmd_token;
+extern const gc_cli_cmd gc_cli_cmd_version;
+extern const gc_cli_cmd gc_cli_cmd_completion;
+extern const gc_cli_cmd gc_cli_cmd_backup;
+extern const gc_cli_cmd gc_cli_cmd_restore;
+extern const gc_cli_cmd gc_cli_cmd_import;
+extern const gc_cli_cmd gc_cli_cmd_export;
+
+/* The subcommand table (main_cmds.c), NULL-terminated. */
+extern const gc_cli_cmd *const gc_cli_commands[];
 
 /* main(): dispatches to the subcommand table. */
 int gc_cli_main(int argc, char **argv);

@@ -20,13 +20,15 @@
 #include "core/util.h"
 
 typedef struct serve_config {
-    const char *listen, *admin_listen, *db, *jwt_secret_file, *jwks, *tls_cert, *tls_key, *public_url, *log_level;
+    const char *listen, *admin_listen, *db, *jwt_secret_file, *jwks, *jwks_url, *jwks_ca, *tls_cert,
+        *tls_key, *public_url, *log_level;
     long long max_body, max_page_size, io_threads, workers;
     long long max_connections, max_per_ip, max_body_memory, header_timeout, body_timeout,
         keepalive_timeout, write_timeout;
     const char *throttle;
     long long throttle_window, throttle_app_writes, throttle_tenant_writes, throttle_app_requests,
         throttle_tenant_requests, throttle_keys; /* limits: 0 when not set */
+    gc_opt_list audience, issuer;
 } serve_config;
 
 #define OPT(name, type, deflt, min, max, metavar, help, field)                                     \
@@ -42,6 +44,14 @@ static const gc_opt serve_opts[] = {
     OPT("jwt-secret-file", GC_OPT_STRING, NULL, 0, 0, "FILE",
         "shared secret for HS256 tokens", jwt_secret_file),
     OPT("jwks", GC_OPT_STRING, NULL, 0, 0, "FILE", "JWKS with RS256/ES256 token keys", jwks),
+    OPT("jwks-url", GC_OPT_STRING, NULL, 0, 0, "URL",
+        "https URL of the token keys (instead of --jwks), refetched for an unknown kid", jwks_url),
+    OPT("jwks-ca", GC_OPT_STRING, NULL, 0, 0, "FILE",
+        "CA certificates that verify the --jwks-url server (default: the system's)", jwks_ca),
+    OPT("audience", GC_OPT_LIST, "https://graph.microsoft.com,00000003-0000-0000-c000-000000000000",
+        0, 0, "AUD", "an accepted token aud", audience),
+    OPT("issuer", GC_OPT_LIST, NULL, 0, 0, "ISS",
+        "an accepted token iss, {tenantid} standing for its tid (default: any)", issuer),
     OPT("tls-cert", GC_OPT_STRING, NULL, 0, 0, "FILE", "PEM certificate: serve https", tls_cert),
     OPT("tls-key", GC_OPT_STRING, NULL, 0, 0, "FILE", "PEM private key for --tls-cert", tls_key),
     OPT("public-url", GC_OPT_STRING, NULL, 0, 0, "URL",
@@ -90,16 +100,10 @@ static const gc_opt serve_opts[] = {
         "tenants and applications counted at once (~500 bytes each)", throttle_keys),
 };
 
-static const char serve_usage[] =
-    "usage: graphcerts serve [--listen HOST:PORT] [--db sqlite:PATH] [--jwt-secret-file F] [--jwks F]\n"
-    "                        [--tls-cert F --tls-key F] [--public-url URL] [--max-body BYTES]\n"
-    "                        [--log-level L] [--io-threads N] [--workers N] [--admin-listen HOST:PORT]\n"
-    "                        [--max-connections N] [--max-connections-per-ip N]\n"
-    "                        [--max-body-memory BYTES] [--header-timeout S] [--body-timeout S]\n"
-    "                        [--keepalive-timeout S] [--write-timeout S]\n"
-    "                        [--throttle off|intune] [--throttle-window SECONDS]\n"
-    "                        [--throttle-app-writes N] [--throttle-tenant-writes N]\n"
-    "                        [--throttle-app-requests N] [--throttle-tenant-requests N]\n\n"
+#define N_SERVE_OPTS (sizeof serve_opts / sizeof serve_opts[0])
+
+/* The usage line itself is made from serve_opts (gc_cli_format_usage). */
+static const char serve_about[] =
     "Serves the Microsoft Graph certificate API. Every option can also be set in the environment\n"
     "as GRAPHCERTS_<NAME> (e.g. GRAPHCERTS_MAX_BODY); a flag wins over the environment.";
 
@@ -132,6 +136,32 @@ static int split_listen(const char *s, char *host, size_t host_len, unsigned sho
     if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
         return -1;
     *port = (unsigned short)p;
+    return 0;
+}
+
+/* The items of a list option, each split at commas, into out (NULL-terminated) using buf. */
+static int split_list(const gc_opt_list *l, const char *name, char *buf, size_t buf_len,
+                      const char **out, size_t max)
+{
+    size_t n = 0, used = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        for (const char *p = l->items[i];;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma ? (size_t)(comma - p) : strlen(p);
+            if (len == 0 || n == max || used + len + 1 > buf_len) {
+                fprintf(stderr, "graphcerts: --%s: at most %zu values, none empty\n", name, max);
+                return -1;
+            }
+            memcpy(buf + used, p, len);
+            buf[used + len] = '\0';
+            out[n++] = buf + used;
+            used += len + 1;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+    }
+    out[n] = NULL;
     return 0;
 }
 
@@ -192,8 +222,9 @@ static int throttle_limits(const serve_config *cfg, bool *on, gc_throttle_limits
 static int serve_run(int argc, char **argv)
 {
     serve_config cfg = {0};
-    int rc = gc_cli_parse(serve_opts, sizeof serve_opts / sizeof serve_opts[0], &cfg, argc, argv,
-                          serve_usage);
+    char usage[4096];
+    gc_cli_format_usage(usage, sizeof usage, "graphcerts serve", serve_opts, N_SERVE_OPTS, serve_about);
+    int rc = gc_cli_parse(serve_opts, N_SERVE_OPTS, &cfg, argc, argv, usage);
     if (rc)
         return rc == 1 ? 0 : 2;
     gc_log_level level;
@@ -218,10 +249,15 @@ static int serve_run(int argc, char **argv)
                 cfg.admin_listen);
         return 2;
     }
-    if (!cfg.jwt_secret_file && !cfg.jwks) {
-        fprintf(stderr, "graphcerts: give --jwt-secret-file and/or --jwks: tokens must be verifiable\n");
+    if (!cfg.jwt_secret_file && !cfg.jwks && !cfg.jwks_url) {
+        fprintf(stderr, "graphcerts: give --jwt-secret-file and/or --jwks or --jwks-url: tokens must be verifiable\n");
         return 2;
     }
+    char aud_buf[4096], iss_buf[4096];
+    const char *audiences[GC_OPT_LIST_MAX + 1], *issuers[GC_OPT_LIST_MAX + 1];
+    if (split_list(&cfg.audience, "audience", aud_buf, sizeof aud_buf, audiences, GC_OPT_LIST_MAX) < 0 ||
+        split_list(&cfg.issuer, "issuer", iss_buf, sizeof iss_buf, issuers, GC_OPT_LIST_MAX) < 0)
+        return 2;
     if (!cfg.tls_cert != !cfg.tls_key) {
         fprintf(stderr, "graphcerts: --tls-cert and --tls-key go together\n");
         return 2;
@@ -252,7 +288,9 @@ static int serve_run(int argc, char **argv)
     gc_http_server *srv = NULL, *admin_srv = NULL;
     gc_admin *admin = NULL;
 
-    gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks};
+    gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks,
+                           .jwks_url = cfg.jwks_url, .jwks_ca_file = cfg.jwks_ca,
+                           .audiences = audiences, .issuers = issuers};
     if (gc_auth_open(&acfg, &auth, &err) < 0)
         goto fail;
     if (gc_store_open(cfg.db, &store, &err) < 0)
@@ -260,7 +298,8 @@ static int serve_run(int argc, char **argv)
     /* $skiptoken MAC key: derived from the token key material, so every node configured alike
      * accepts the others' nextLinks */
     unsigned char skip_key[32];
-    if (derive_skiptoken_key(cfg.jwt_secret_file ? cfg.jwt_secret_file : cfg.jwks, skip_key, &err) < 0)
+    const char *key_file = cfg.jwt_secret_file ? cfg.jwt_secret_file : cfg.jwks;
+    if (key_file && derive_skiptoken_key(key_file, skip_key, &err) < 0) /* none: a random key */
         goto fail;
     if (throttle_on) {
         gc_throttle_config tcfg = {.limits = limits, .max_keys = (size_t)cfg.throttle_keys};
@@ -273,8 +312,8 @@ static int serve_run(int argc, char **argv)
                (unsigned)limits.tenant_writes, (unsigned)limits.tenant_requests);
     }
     gc_api_config apicfg = {.store = store, .auth = auth, .public_url = cfg.public_url,
-                            .max_page_size = (size_t)cfg.max_page_size, .skiptoken_key = skip_key,
-                            .throttle = throttle};
+                            .max_page_size = (size_t)cfg.max_page_size,
+                            .skiptoken_key = key_file ? skip_key : NULL, .throttle = throttle};
     if (gc_api_new(&apicfg, &api, &err) < 0)
         goto fail;
     gc_http_config hcfg = {.listen_host = host, .port = port, .tls_cert_file = cfg.tls_cert,
@@ -313,9 +352,8 @@ static int serve_run(int argc, char **argv)
     gc_log(GC_LOG_INFO, NULL, "received %s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
     result = 0;
     goto done;
-fail:
+fail: /* once, as a plain line like every other refusal to start */
     fprintf(stderr, "graphcerts: %s\n", err.message);
-    gc_log(GC_LOG_ERROR, NULL, "%s", err.message);
 done:
     if (admin_srv)
         gc_http_stop(admin_srv);
@@ -332,4 +370,5 @@ done:
     return result;
 }
 
-const gc_cli_cmd gc_cli_cmd_serve = {"serve", "serve the Graph certificate API", serve_run};
+const gc_cli_cmd gc_cli_cmd_serve = {"serve", "serve the Graph certificate API", serve_run,
+                                     serve_opts, N_SERVE_OPTS};

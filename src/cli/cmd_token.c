@@ -116,4 +116,6 @@ const gc_cli_cmd gc_cli_cmd_token = {
     "token",
     "mint an HS256 bearer token for local use",
     token_run,
+    token_opts,
+    N_TOKEN_OPTS,
 };

@@ -4,14 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static const gc_cli_cmd *const commands[] = {&gc_cli_cmd_serve, &gc_cli_cmd_token};
-#define N_COMMANDS (sizeof commands / sizeof commands[0])
+const gc_cli_cmd *const gc_cli_commands[] = {&gc_cli_cmd_serve, &gc_cli_cmd_token,
+                                             &gc_cli_cmd_backup, &gc_cli_cmd_restore,
+                                             &gc_cli_cmd_import, &gc_cli_cmd_export,
+                                             &gc_cli_cmd_version, &gc_cli_cmd_completion, NULL};
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: graphcerts COMMAND [OPTIONS]\n\nCommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    for (size_t i = 0; gc_cli_commands[i]; i++)
+        fprintf(f, "  %-10s %s\n", gc_cli_commands[i]->name, gc_cli_commands[i]->summary);
     fprintf(f, "\nRun 'graphcerts COMMAND --help' for a command's options.\n");
 }
 
@@ -25,9 +27,11 @@ int gc_cli_main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i]->name) == 0)
-            return commands[i]->run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return gc_cli_cmd_version.run(argc - 1, argv + 1);
+    for (size_t i = 0; gc_cli_commands[i]; i++)
+        if (strcmp(argv[1], gc_cli_commands[i]->name) == 0)
+            return gc_cli_commands[i]->run(argc - 1, argv + 1);
     fprintf(stderr, "graphcerts: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

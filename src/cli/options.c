@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,20 @@
 static int set_value(const gc_opt *o, void *cfg, const char *value, const char *source)
 {
     char *field = (char *)cfg + o->offset;
+    if (o->type == GC_OPT_LIST) {
+        gc_opt_list *l = (gc_opt_list *)(void *)field;
+        bool flag = strcmp(source, "the value") == 0;
+        if (!flag || !l->from_flags)
+            l->n = 0; /* the environment replaces the default; the first flag replaces both */
+        l->from_flags |= flag;
+        if (l->n == GC_OPT_LIST_MAX) {
+            fprintf(stderr, "graphcerts: --%s may be given at most %d times\n", o->name, GC_OPT_LIST_MAX);
+            return -1;
+        }
+        l->items[l->n++] = value;
+        l->items[l->n] = NULL;
+        return 0;
+    }
     if (o->type == GC_OPT_STRING) {
         *(const char **)field = value;
         return 0;
@@ -42,6 +57,8 @@ void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage)
         char flag[64];
         snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "");
         printf("  %-28s %s", flag, o->help);
+        if (o->type == GC_OPT_LIST)
+            printf(" (repeatable)");
         if (o->deflt)
             printf(" (default: %s)", o->deflt);
         if (o->env) {
@@ -54,9 +71,48 @@ void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage)
     printf("  %-28s %s\n", "--help", "show this help");
 }
 
+void gc_cli_format_usage(char *out, size_t n, const char *prog, const gc_opt *opts, size_t n_opts,
+                         const char *about)
+{
+    size_t used = 0, col = 0;
+    int k = snprintf(out, n, "usage: %s", prog);
+    if (k < 0 || (size_t)k >= n)
+        return;
+    used = col = (size_t)k;
+    size_t indent = col + 1;
+    for (size_t i = 0; i < n_opts && used < n; i++) {
+        char item[96];
+        const gc_opt *o = &opts[i];
+        int len = snprintf(item, sizeof item, "[--%s%s%s]", o->name, o->metavar ? " " : "",
+                           o->metavar ? o->metavar : "");
+        if (len < 0)
+            return;
+        if (col + 1 + (size_t)len > 100) {
+            k = snprintf(out + used, n - used, "\n%*s%s", (int)indent, "", item);
+            col = indent + (size_t)len;
+        } else {
+            k = snprintf(out + used, n - used, " %s", item);
+            col += 1 + (size_t)len;
+        }
+        if (k < 0)
+            return;
+        used += (size_t)k;
+    }
+    if (used < n && about)
+        snprintf(out + used, n - used, "\n\n%s", about);
+}
+
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage)
 {
+    return gc_cli_parse_args(opts, n_opts, cfg, argc, argv, usage, NULL, 0, NULL);
+}
+
+int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
+                      const char *usage, const char **pos, size_t max_pos, size_t *n_pos)
+{
+    if (n_pos)
+        *n_pos = 0;
     for (size_t i = 0; i < n_opts; i++)
         if (opts[i].deflt && set_value(&opts[i], cfg, opts[i].deflt, "the default") < 0)
             return 2;
@@ -80,6 +136,10 @@ int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0) {
+            if (n_pos && *n_pos < max_pos) {
+                pos[(*n_pos)++] = arg;
+                continue;
+            }
             fprintf(stderr, "graphcerts: unexpected argument '%s' (see --help)\n", arg);
             return 2;
         }

@@ -430,7 +430,7 @@ done:
 }
 
 /* Ticks outside 0..9999-12-31T23:59:59.9999999Z are clamped to that range. */
-void gc_datetime_format(int64_t ticks, char out[32])
+static void datetime_format(int64_t ticks, bool all_digits, char out[32])
 {
     if (ticks < 0)
         ticks = 0;
@@ -446,15 +446,25 @@ void gc_datetime_format(int64_t ticks, char out[32])
 
     int n = snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d", (int)y, m, d, secs / 3600,
                      secs / 60 % 60, secs % 60);
-    if (frac > 0) {
+    if (frac > 0 || all_digits) {
         int digits = 7;
-        while (frac % 10 == 0) {
+        while (!all_digits && frac % 10 == 0) {
             frac /= 10;
             digits--;
         }
         n += snprintf(out + n, 32 - (size_t)n, ".%0*d", digits, frac);
     }
     snprintf(out + n, 32 - (size_t)n, "Z");
+}
+
+void gc_datetime_format(int64_t ticks, char out[32])
+{
+    datetime_format(ticks, false, out);
+}
+
+void gc_datetime_format_stamp(int64_t ticks, char out[32])
+{
+    datetime_format(ticks, true, out);
 }
 
 int64_t gc_ticks_from_unix(int64_t seconds)

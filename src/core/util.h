@@ -57,6 +57,9 @@ int gc_datetime_parse(const char *s, size_t len, int64_t *ticks);
 /* Formats ticks as UTC "YYYY-MM-DDTHH:MM:SS.fffffffZ" with trailing zero digits (and the dot)
  * dropped; out needs 32 bytes. */
 void gc_datetime_format(int64_t ticks, char out[32]);
+/* The same with all seven fraction digits always written ("...:05.1200000Z"), as Graph writes
+ * the times it sets itself (created, modified, uploaded). */
+void gc_datetime_format_stamp(int64_t ticks, char out[32]);
 /* Current time as ticks. */
 int64_t gc_now_ticks(void);
 /* Unix seconds <-> ticks. */

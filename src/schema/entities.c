@@ -376,7 +376,7 @@ static int revoke_status_hook(const gc_entity_type *t, const struct json_t *old,
     bool client_sent_time = json_object_get(body, "certificateRevokeStatusLastChangeDateTime") != NULL;
     if (status && was && strcmp(status, was) != 0 && !client_sent_time) {
         char buf[32];
-        gc_datetime_format(now_ticks, buf);
+        gc_datetime_format_stamp(now_ticks, buf);
         json_object_set_new(next, "certificateRevokeStatusLastChangeDateTime", json_string(buf));
     }
     return 0;
@@ -409,8 +409,8 @@ static int code_signing_hook(const gc_entity_type *t, const struct json_t *old,
         gc_cert_x509_parse(bytes, n, a, &ci) < 0)
         return 0;
     char expires[32], uploaded[32];
-    gc_datetime_format(ci.not_after, expires);
-    gc_datetime_format(now_ticks, uploaded);
+    gc_datetime_format_stamp(ci.not_after, expires);
+    gc_datetime_format_stamp(now_ticks, uploaded);
     if (set_derived(next, "subject", json_string(ci.subject), err) < 0 ||
         set_derived(next, "subjectName", json_string(ci.subject_name), err) < 0 ||
         set_derived(next, "issuer", json_string(ci.issuer), err) < 0 ||

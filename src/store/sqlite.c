@@ -110,6 +110,7 @@ typedef struct sqlite_store {
     gc_store base;
     char *path;
     int lock_fd; /* the database file, flock()ed for the store's lifetime: one process per file */
+    bool read_only; /* gc_store_open_read_only: no lock, no writer, no checkpoints, no rowid cache */
     const gc_entity_type *const *types;
     size_t n_types;
     type_sql *sql; /* one per type */
@@ -534,7 +535,8 @@ static bool rowid_cached(sqlite_store *s, uint64_t h, int64_t *rowid)
 
 static void rowid_remember(sqlite_store *s, uint64_t h, int64_t rowid)
 {
-    if (rowid <= 0 || rowid >= (INT64_C(1) << ROWID_BITS))
+    /* read-only beside a server: that process's writes would make remembered rowids stale */
+    if (s->read_only || rowid <= 0 || rowid >= (INT64_C(1) << ROWID_BITS))
         return;
     uint64_t v = (h >> (64 - ROWID_TAG_BITS)) << ROWID_BITS | (uint64_t)rowid;
     atomic_store_explicit(&s->rowids[h & s->rowid_mask], v, memory_order_relaxed);
@@ -1228,6 +1230,8 @@ static void *writer_main(void *arg)
 /* Queues op and waits for the writer's verdict. */
 static int submit(sqlite_store *s, write_op *op, int64_t *version_out, gc_err *err)
 {
+    if (s->read_only)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The store was opened read-only.");
     gc_err_clear(&op->err);
     op->rc = -1;
     op->done = false;
@@ -1524,8 +1528,27 @@ static void sqlite_close(gc_store *gs)
     free(s);
 }
 
-int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *types, size_t n_types,
-                               gc_store **out, gc_err *err)
+/* A read-only store finds the schema this code writes, or refuses: it makes and migrates nothing. */
+static int check_schema_read_only(sqlite_store *s, gc_err *err)
+{
+    conn *c = conn_open(s->path, ROLE_READER, err);
+    if (!c)
+        return -1;
+    int64_t version = 0;
+    int have = meta_get(c, "schema_version", &version, err);
+    conn_close(c);
+    if (have < 0)
+        return gc_err_set(err, GC_E_INTERNAL, "db", "%s is not a graphcerts database.", s->path);
+    if (!have || version != GC_STORE_SQLITE_SCHEMA_VERSION)
+        return gc_err_set(err, GC_E_INTERNAL, "db",
+                          "Database %s has schema version %lld, not %d: open it once with "
+                          "graphcerts serve to migrate it.",
+                          s->path, (long long)version, GC_STORE_SQLITE_SCHEMA_VERSION);
+    return 0;
+}
+
+static int open_store(const char *path, const gc_entity_type *const *types, size_t n_types,
+                      bool read_only, gc_store **out, gc_err *err)
 {
     int result = -1;
     sqlite_store *s = NULL;
@@ -1533,16 +1556,17 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
         return gc_err_set(err, GC_E_BAD_REQUEST, "db", "The SQLite database needs a file path.");
     if (!sqlite3_threadsafe())
         return gc_err_set(err, GC_E_INTERNAL, "db", "The SQLite library is not thread-safe.");
-    if (make_parent_dirs(path, err) != 0)
+    if (!read_only && make_parent_dirs(path, err) != 0)
         return -1;
     /* create the file owner-only: it holds secrets (WAL and shm files inherit its mode) */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = read_only ? open(path, O_RDONLY | O_CLOEXEC) : open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return gc_err_set(err, GC_E_INTERNAL, "db", "Cannot open database %s: %s.", path, strerror(errno));
     /* One process per file: two would each trust their own caches (rowids, last version) and
      * disagree about what is stored. flock, not fcntl: SQLite's own locks are fcntl ones, which
-     * this neither meets nor disturbs; the kernel drops it when the process ends, kill -9 too. */
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+     * this neither meets nor disturbs; the kernel drops it when the process ends, kill -9 too.
+     * A read-only store takes none: it caches nothing a writer could make stale. */
+    if (!read_only && flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         close(fd);
         if (e == EWOULDBLOCK)
@@ -1560,6 +1584,7 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
         return gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
     }
     s->lock_fd = fd;
+    s->read_only = read_only;
     s->base.be = &gc_store_sqlite;
     s->types = types;
     s->n_types = n_types;
@@ -1586,6 +1611,17 @@ int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *ty
     for (size_t i = 0; i < n_types; i++)
         if (type_sql_make(&s->sql[i], types[i], err) != 0)
             goto done;
+    if (read_only) {
+        if (check_schema_read_only(s, err) != 0)
+            goto done;
+        if (!(s->rowids = calloc(ROWID_MIN_SLOTS, sizeof *s->rowids))) {
+            gc_err_set(err, GC_E_INTERNAL, "db", "Out of memory opening the database.");
+            goto done;
+        }
+        s->rowid_mask = ROWID_MIN_SLOTS - 1;
+        *out = &s->base;
+        return 0;
+    }
     if (!(s->wconn = conn_open(path, ROLE_WRITER, err)) || create_schema(s, err) != 0 ||
         rowid_cache_make(s, err) != 0 || !(s->ckconn = conn_open(path, ROLE_CHECKPOINT, err)))
         goto done;
@@ -1653,16 +1689,22 @@ done:
 /* Process-wide SQLite settings, made once before the library initialises itself. Memory
  * statistics are off: with them on, every sqlite3_malloc and sqlite3_free of every connection
  * takes one global mutex, which the reader threads then queue on. */
+int gc_store_sqlite_open_types(const char *path, const gc_entity_type *const *types, size_t n_types,
+                               gc_store **out, gc_err *err)
+{
+    return open_store(path, types, n_types, false, out, err);
+}
+
 static void sqlite_configure(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-static int sqlite_open(const char *location, gc_store **out, gc_err *err)
+static int sqlite_open(const char *location, bool read_only, gc_store **out, gc_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sqlite_configure);
-    return gc_store_sqlite_open_types(location, gc_schema_types, gc_schema_n_types, out, err);
+    return open_store(location, gc_schema_types, gc_schema_n_types, read_only, out, err);
 }
 
 uint64_t gc_store_sqlite_commits(gc_store *gs)

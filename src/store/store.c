@@ -15,7 +15,7 @@
 
 static const gc_store_backend *const backends[] = {&gc_store_sqlite};
 
-int gc_store_open(const char *dsn, gc_store **out, gc_err *err)
+static int store_open(const char *dsn, bool read_only, gc_store **out, gc_err *err)
 {
     const char *colon = strchr(dsn, ':');
     if (!colon)
@@ -24,9 +24,19 @@ int gc_store_open(const char *dsn, gc_store **out, gc_err *err)
     size_t n = (size_t)(colon - dsn);
     for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
         if (strlen(backends[i]->scheme) == n && strncmp(dsn, backends[i]->scheme, n) == 0)
-            return backends[i]->open(colon + 1, out, err);
+            return backends[i]->open(colon + 1, read_only, out, err);
     return gc_err_set(err, GC_E_BAD_REQUEST, "db", "Unknown database scheme '%.*s' (supported: sqlite).",
                       (int)(n > 32 ? 32 : n), dsn);
+}
+
+int gc_store_open(const char *dsn, gc_store **out, gc_err *err)
+{
+    return store_open(dsn, false, out, err);
+}
+
+int gc_store_open_read_only(const char *dsn, gc_store **out, gc_err *err)
+{
+    return store_open(dsn, true, out, err);
 }
 
 json_t *gc_record_value(const gc_entity_type *t, const gc_record *r, const gc_prop *p)

@@ -93,7 +93,7 @@ typedef enum gc_store_op {
 
 typedef struct gc_store_backend {
     const char *scheme; /* DSN prefix before ':', e.g. "sqlite" */
-    int (*open)(const char *location, gc_store **out, gc_err *err);
+    int (*open)(const char *location, bool read_only, gc_store **out, gc_err *err);
     void (*close)(gc_store *s);
     int (*get)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                const char *id, unsigned flags, gc_record *out, gc_err *err);
@@ -132,6 +132,10 @@ struct gc_store {
  * when the store is locked by someone else past its busy timeout; a failed write changes
  * nothing. */
 int gc_store_open(const char *dsn, gc_store **out, gc_err *err);
+/* The same, read-only, for tools that read while a server writes (export): takes no lock, makes
+ * nothing (the store must exist, at this code's schema version), and every write fails. Reads
+ * see the store as it was when their snapshot was taken. */
+int gc_store_open_read_only(const char *dsn, gc_store **out, gc_err *err);
 void gc_store_close(gc_store *s);
 
 /* GC_E_NOT_FOUND when the tenant has no such id. out->obj is owned by a. flags: GC_STORE_*. */

@@ -230,8 +230,11 @@ class Metadata(gctest.ServerTest):
         self.assertEqual(v1["@odata.context"],
                          self.base + "/v1.0/$metadata#deviceAppManagement/enterpriseCodeSigningCertificates/$entity")
 
-    def test_needs_a_token(self):
+    def test_needs_no_token(self):
+        # as Graph's: anyone may read the schema (issue 13; test_ops.py checks the service document)
         r = self.srv.request("GET", "/beta/$metadata")
+        self.assertEqual(r.status, 200, r)
+        r = self.srv.request("GET", "/v2.0/$metadata")
         self.assertGraphError(r, 401, "InvalidAuthenticationToken")
         r = self.srv.tenant().get("/v2.0/$metadata")
         self.assertGraphError(r, 404, "ResourceNotFound")

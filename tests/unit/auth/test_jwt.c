@@ -940,7 +940,15 @@ static void test_open_config_errors(void **state)
     gc_err e;
     gc_auth_config none = {0};
     assert_int_equal(gc_auth_open(&none, &x, &e), -1);
-    assert_string_equal(e.message, "auth needs a secret file (HS256) or a JWKS file");
+    assert_string_equal(e.message, "auth needs a secret file (HS256), a JWKS file or a JWKS URL");
+    assert_null(x);
+    gc_auth_config both = {.jwks_file = "/nonexistent/jwks.json", .jwks_url = "https://127.0.0.1:1/keys"};
+    assert_int_equal(gc_auth_open(&both, &x, &e), -1);
+    assert_string_equal(e.message, "give a JWKS file or a JWKS URL, not both");
+    assert_null(x);
+    gc_auth_config plain = {.jwks_url = "http://127.0.0.1:1/keys"};
+    assert_int_equal(gc_auth_open(&plain, &x, &e), -1);
+    assert_string_equal(e.message, "the JWKS URL must be https://, got 'http://127.0.0.1:1/keys'");
     assert_null(x);
 
     char *empty = tmp_path("empty-secret");

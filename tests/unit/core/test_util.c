@@ -313,6 +313,25 @@ static void test_datetime_format(void **state)
     expect_format(INT64_MAX, "9999-12-31T23:59:59.9999999Z");
 }
 
+static void expect_stamp(int64_t ticks, const char *want)
+{
+    char out[32];
+    memset(out, 'x', sizeof out);
+    gc_datetime_format_stamp(ticks, out);
+    assert_string_equal(out, want);
+}
+
+/* server-set times: always seven fraction digits, as Graph writes them */
+static void test_datetime_format_stamp(void **state)
+{
+    expect_stamp(INT64_C(636188545087697664), "2017-01-01T08:01:48.7697664Z");
+    expect_stamp(INT64_C(637238880000000000), "2020-05-01T00:00:00.0000000Z");
+    expect_stamp(INT64_C(621355968005000000), "1970-01-01T00:00:00.5000000Z");
+    expect_stamp(INT64_C(621355968001230000), "1970-01-01T00:00:00.1230000Z");
+    expect_stamp(1, "0001-01-01T00:00:00.0000001Z");
+    expect_stamp(INT64_MAX, "9999-12-31T23:59:59.9999999Z");
+}
+
 static void test_datetime_round_trip(void **state)
 {
     static const char *canon[] = {
@@ -580,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_datetime_parse),
         cmocka_unit_test(test_datetime_parse_rejects),
         cmocka_unit_test(test_datetime_format),
+        cmocka_unit_test(test_datetime_format_stamp),
         cmocka_unit_test(test_datetime_round_trip),
         cmocka_unit_test(test_ticks_clock),
         cmocka_unit_test(test_strings),
