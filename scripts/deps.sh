@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|test|bench]   (each level includes the ones before it)
 set -euo pipefail
 level=${1:-build}
-pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libpq-dev)
+pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libpq-dev libcurl4-openssl-dev)
 case "$level" in
   test|bench) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
 esac

@@ -8,6 +8,8 @@
 typedef enum gc_opt_type {
     GC_OPT_STRING, /* const char * field */
     GC_OPT_INT,    /* long long field, within [min, max] */
+    GC_OPT_FLAG,   /* int field set to 1 by --name (no value; never from the environment) */
+    GC_OPT_ARG,    /* const char * field: the next positional argument (name is for help) */
 } gc_opt_type;
 
 typedef struct gc_opt {
@@ -36,6 +38,11 @@ typedef struct gc_cli_cmd {
 
 extern const gc_cli_cmd gc_cli_cmd_serve;
 extern const gc_cli_cmd gc_cli_cmd_token;
+extern const gc_cli_cmd gc_cli_cmd_pfx;
+/* The verbs of `graphcerts pfx` (cmd_pfx.c dispatches to them). */
+extern const gc_cli_cmd gc_cli_pfx_keygen;
+extern const gc_cli_cmd gc_cli_pfx_import;
+extern const gc_cli_cmd gc_cli_pfx_decrypt;
 
 /* main(): dispatches to the subcommand table. */
 int gc_cli_main(int argc, char **argv);

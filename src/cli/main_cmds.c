@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const gc_cli_cmd *const commands[] = {&gc_cli_cmd_serve, &gc_cli_cmd_token};
+static const gc_cli_cmd *const commands[] = {&gc_cli_cmd_serve, &gc_cli_cmd_token,
+                                            &gc_cli_cmd_pfx};
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f)

@@ -10,7 +10,11 @@
 static int set_value(const gc_opt *o, void *cfg, const char *value, const char *source)
 {
     char *field = (char *)cfg + o->offset;
-    if (o->type == GC_OPT_STRING) {
+    if (o->type == GC_OPT_FLAG) {
+        *(int *)field = 1;
+        return 0;
+    }
+    if (o->type == GC_OPT_STRING || o->type == GC_OPT_ARG) {
         *(const char **)field = value;
         return 0;
     }
@@ -40,7 +44,10 @@ void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage)
     for (size_t i = 0; i < n_opts; i++) {
         const gc_opt *o = &opts[i];
         char flag[64];
-        snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "");
+        if (o->type == GC_OPT_ARG)
+            snprintf(flag, sizeof flag, "%s", o->metavar ? o->metavar : o->name);
+        else
+            snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "");
         printf("  %-28s %s", flag, o->help);
         if (o->deflt)
             printf(" (default: %s)", o->deflt);
@@ -61,7 +68,7 @@ int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **
         if (opts[i].deflt && set_value(&opts[i], cfg, opts[i].deflt, "the default") < 0)
             return 2;
     for (size_t i = 0; i < n_opts; i++) {
-        if (!opts[i].env)
+        if (!opts[i].env || opts[i].type == GC_OPT_FLAG || opts[i].type == GC_OPT_ARG)
             continue;
         char env[64];
         env_name(opts[i].name, env, sizeof env);
@@ -73,6 +80,7 @@ int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **
                 return 2;
         }
     }
+    size_t next_arg = 0; /* positional options before this index are filled */
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -80,21 +88,36 @@ int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0) {
-            fprintf(stderr, "graphcerts: unexpected argument '%s' (see --help)\n", arg);
-            return 2;
+            while (next_arg < n_opts && opts[next_arg].type != GC_OPT_ARG)
+                next_arg++;
+            if (next_arg >= n_opts) {
+                fprintf(stderr, "graphcerts: unexpected argument '%s' (see --help)\n", arg);
+                return 2;
+            }
+            set_value(&opts[next_arg++], cfg, arg, "the argument");
+            continue;
         }
         const char *name = arg + 2;
         const char *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const gc_opt *o = NULL;
         for (size_t k = 0; k < n_opts; k++)
-            if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
+            if (opts[k].type != GC_OPT_ARG && strlen(opts[k].name) == nlen &&
+                strncmp(opts[k].name, name, nlen) == 0)
                 o = &opts[k];
         if (!o) {
             fprintf(stderr, "graphcerts: unknown option '--%.*s' (see --help)\n", (int)nlen, name);
             return 2;
         }
         const char *value = eq ? eq + 1 : NULL;
+        if (o->type == GC_OPT_FLAG) {
+            if (value) {
+                fprintf(stderr, "graphcerts: option '--%s' takes no value\n", o->name);
+                return 2;
+            }
+            set_value(o, cfg, "1", "the flag");
+            continue;
+        }
         if (!value) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "graphcerts: option '--%s' needs a value (%s)\n", o->name,
