@@ -485,16 +485,6 @@ gc_cert_verdict gc_cert_x509_read(const unsigned char *data, size_t len, gc_aren
 
 int gc_cert_x509_parse(const unsigned char *data, size_t len, gc_arena *a, gc_cert_info *out)
 {
-    if (!data || len == 0 || len > GC_CERT_MAX_INPUT)
-        return -1;
     char why[256];
-    bool clean = ERR_peek_error() == 0;
-    ERR_set_mark();
-    /* a DER certificate is a SEQUENCE; PEM is text and never starts with that byte */
-    int rc = data[0] == 0x30 ? parse_der(data, len, clean, a, out, why, sizeof why)
-                             : parse_pem(data, len, clean, a, out, why, sizeof why);
-    ERR_pop_to_mark();
-    if (clean)
-        ERR_clear_error();
-    return rc;
+    return gc_cert_x509_read(data, len, a, out, why, sizeof why) == GC_CERT_OK ? 0 : -1;
 }

@@ -51,7 +51,8 @@ typedef struct gc_cert_info {
     const char *eku;
 } gc_cert_info;
 
-/* Reads one certificate from data: either DER (exactly one certificate, no trailing bytes) or
+/* gc_cert_x509_read without the reason: 0 for GC_CERT_OK, -1 otherwise. Reads one certificate
+ * from data: either DER (exactly one certificate, no trailing bytes) or
  * PEM text whose first PEM block is "-----BEGIN CERTIFICATE-----" (text before it is skipped,
  * blocks after it are ignored; a first block with another label, or with encryption headers,
  * is refused). Returns 0 and fills *out, or -1 when data is not such a certificate (including
