@@ -46,14 +46,27 @@ static const char *take_reason(char *buf, size_t cap, const char *fallback)
 /* ---- providers ---- */
 
 static pthread_once_t providers_once = PTHREAD_ONCE_INIT;
+static OSSL_PROVIDER *legacy, *deflt;
 static bool legacy_loaded;
 
+static void unload_providers(void)
+{
+    if (legacy)
+        OSSL_PROVIDER_unload(legacy);
+    if (deflt)
+        OSSL_PROVIDER_unload(deflt);
+    legacy = deflt = NULL;
+}
+
 /* Loading any provider explicitly stops the default one from loading by itself, so both are
- * loaded; the legacy provider brings RC2, RC4, 40-bit and DES-based PBEs of older PFX files. */
+ * loaded; the legacy provider brings RC2, RC4, 40-bit and DES-based PBEs of older PFX files.
+ * They are unloaded at exit (before OpenSSL's own cleanup, registered earlier). */
 static void load_providers(void)
 {
-    legacy_loaded = OSSL_PROVIDER_load(NULL, "legacy") != NULL;
-    (void)OSSL_PROVIDER_load(NULL, "default");
+    legacy = OSSL_PROVIDER_load(NULL, "legacy");
+    deflt = OSSL_PROVIDER_load(NULL, "default");
+    legacy_loaded = legacy != NULL;
+    atexit(unload_providers);
     ERR_clear_error();
 }
 
