@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 all: build
 
 build:
-	@command -v cmake >/dev/null 2>&1 && pkg-config --exists jansson sqlite3 openssl 2>/dev/null || scripts/deps.sh build
+	@command -v cmake >/dev/null 2>&1 && pkg-config --exists jansson sqlite3 openssl libcurl 2>/dev/null || scripts/deps.sh build
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
