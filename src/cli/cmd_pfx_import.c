@@ -59,7 +59,8 @@ static const gc_opt import_opts[] = {
 static const char import_usage[] =
     "usage: graphcerts pfx import FILE --password-file F --upn UPN --public-key F\n"
     "         [--padding oaepSha256|oaepSha384|oaepSha512] [--purpose P] [--provider-name NAME]\n"
-    "         [--key-name NAME] (--dry-run | --url BASE --token-file F [--update] [--ca-file F])\n\n"
+    "         [--key-name NAME] [--retries N]\n"
+    "         (--dry-run | --url BASE --token-file F [--update] [--ca-file F])\n\n"
     "Builds the userPFXCertificate for a PFX file as Microsoft's PFX import tool does and prints\n"
     "it (--dry-run) or sends it to BASE/deviceManagement/userPfxCertificates (POST; with --update\n"
     "a PATCH of the record {user id}-{thumbprint}), then prints the record's id.\n"

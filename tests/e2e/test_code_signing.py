@@ -17,6 +17,11 @@ from gctest import ECSC, ECSC_V1, dt_instant  # noqa: E402
 PARSE = "The content looks like an X.509 certificate but does not parse: "
 
 
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def openssl(*args, data=None):
     r = subprocess.run(["openssl"] + list(args), input=data, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=60, check=True)
@@ -38,8 +43,8 @@ class Cert:
         for e in exts:
             args += ["-addext", e]
         openssl(*args)
-        self.pem = open(pem, "rb").read()
-        self.key_pem = open(key, "rb").read()
+        self.pem = read_bytes(pem)
+        self.key_pem = read_bytes(key)
         self.der = openssl("x509", "-in", pem, "-outform", "DER")
         end = openssl("x509", "-in", pem, "-noout", "-enddate").decode().strip()
         self.not_after = calendar.timegm(time.strptime(end.split("=", 1)[1], "%b %d %H:%M:%S %Y GMT"))

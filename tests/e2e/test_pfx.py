@@ -30,6 +30,11 @@ PURPOSES = {"unassigned": "Unassigned", "smimeEncryption": "SmimeEncryption",
             "smimeSigning": "SmimeSigning", "vpn": "VPN", "wifi": "Wifi"}
 
 
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def openssl(*args, data=None):
     r = subprocess.run(["openssl"] + list(args), input=data, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=120)
@@ -74,7 +79,7 @@ class Material:
                 "-out", other, "-subj", "/CN=Some CA")
         both = self.path("both.pem")
         with open(both, "wb") as f:
-            f.write(open(other, "rb").read() + open(self.cert, "rb").read())
+            f.write(read_bytes(other) + read_bytes(self.cert))
         self.pfx = {}
         for name, extra in (("modern", []), ("legacy", ["-legacy"]),
                             ("3des", ["-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES",
@@ -145,10 +150,10 @@ class PfxTool(gctest.ServerTest):
         umask = os.umask(0)
         os.umask(umask)
         self.assertEqual(stat.S_IMODE(os.stat(self.pub).st_mode), 0o644 & ~umask)
-        self.assertIn(b"-----BEGIN PRIVATE KEY-----", open(self.priv, "rb").read())
-        self.assertIn(b"-----BEGIN PUBLIC KEY-----", open(self.pub, "rb").read())
+        self.assertIn(b"-----BEGIN PRIVATE KEY-----", read_bytes(self.priv))
+        self.assertIn(b"-----BEGIN PUBLIC KEY-----", read_bytes(self.pub))
         # the two halves belong together, by openssl
-        self.assertEqual(openssl("pkey", "-in", self.priv, "-pubout"), open(self.pub, "rb").read())
+        self.assertEqual(openssl("pkey", "-in", self.priv, "-pubout"), read_bytes(self.pub))
         self.assertIn(b"Private-Key: (2048 bit", openssl("pkey", "-in", self.priv, "-noout", "-text"))
 
     def test_keygen_bits(self):
@@ -190,7 +195,7 @@ class PfxTool(gctest.ServerTest):
         self.assertEqual(code, 1)
         self.assertIn("cannot create '%s': File exists" % existing, err)
         self.assertFalse(os.path.exists(fresh))
-        self.assertEqual(open(existing).read(), "keep me")
+        self.assertEqual(read_bytes(existing).decode(), "keep me")
         code, out, err = gc("pfx", "keygen", "--private-key-out", fresh)
         self.assertEqual(code, 2)
         self.assertIn("--private-key-out and --public-key-out are required", err)
@@ -212,7 +217,7 @@ class PfxTool(gctest.ServerTest):
                 self.assertIsNone(j["keyName"])
                 self.assertEqual(j["paddingScheme"], "OaepSha512")
                 self.assertEqual(base64.b64decode(j["encryptedPfxBlob"]),
-                                 open(self.m.pfx[kind], "rb").read())
+                                 read_bytes(self.m.pfx[kind]))
                 self.assertEqual(self.decrypt(j["encryptedPfxPassword"], "oaepSha512"), PASSWORD + "\n")
                 self.assertEqual(j["createdDateTime"], j["lastModifiedDateTime"])
                 self.assertRegex(j["createdDateTime"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?\+00:00$")
@@ -400,7 +405,7 @@ class PfxTool(gctest.ServerTest):
         self.assertEqual(dt_instant(e["expirationDateTime"]), self.m.end_unix)
         self.assertEqual((e["encryptedPfxBlob"], e["encryptedPfxPassword"]), ("AA==", ""))
         blob, wrapped = self.stored_secrets(want_id)
-        self.assertEqual(blob, open(self.m.pfx["legacy"], "rb").read())
+        self.assertEqual(blob, read_bytes(self.m.pfx["legacy"]))
         self.assertEqual(self.decrypt(wrapped, "oaepSha256"), PASSWORD + "\n")
 
         # the same again is a conflict, reported with Graph's own words
@@ -424,7 +429,7 @@ class PfxTool(gctest.ServerTest):
         self.assertEqual(u["createdDateTime"], e["createdDateTime"])
         self.assertGreater(dt_instant(u["lastModifiedDateTime"]), dt_instant(e["lastModifiedDateTime"]))
         blob, wrapped = self.stored_secrets(want_id)
-        self.assertEqual(blob, open(self.m.pfx["modern"], "rb").read())
+        self.assertEqual(blob, read_bytes(self.m.pfx["modern"]))
         self.assertEqual(self.decrypt(wrapped, "oaepSha512"), PASSWORD + "\n")
         self.assertEqual(self.tenant.get(UPFX + "/$count?$filter=userPrincipalName%%20eq%%20'%s'"
                                          % upn).text, "1")
@@ -483,9 +488,12 @@ class PfxImportRetry(gctest.ServerTest):
             hog.close()  # the memory is freed
             out, err = proc.communicate(timeout=60)
         finally:
+            hog.close()
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
         self.assertEqual(proc.returncode, 0, err)
         self.assertEqual(out.decode(), user_pfx_id(t.id, upn, m.thumbprint) + "\n")
         self.assertEqual(t.count(UPFX), 1)
@@ -514,6 +522,33 @@ class PfxImportRetry(gctest.ServerTest):
         self.assertEqual(lines[0], "graphcerts pfx import: POST answered 503; retrying in 1 s (retry 1 of 1)")
         self.assertRegex(lines[1], r"^graphcerts pfx import: POST .* answered 503 ServiceUnavailable: ")
         self.assertEqual(len(lines), 2)
+
+
+class PfxImportTls(gctest.ServerTest):
+    """https: the server's certificate is trusted through --ca-file, and refused without it."""
+    server_kwargs = {"tls": True}
+
+    def test_ca_file(self):
+        d = self.srv.dir
+        m = Material(d)
+        priv, pub = os.path.join(d, "k"), os.path.join(d, "k.pub")
+        self.assertEqual(gc("pfx", "keygen", "--private-key-out", priv, "--public-key-out", pub)[0], 0)
+        t = self.srv.tenant()
+        token_file = os.path.join(d, "token")
+        with open(token_file, "w") as f:
+            f.write(t.token)
+        upn = "tls@contoso.example"
+        args = ["pfx", "import", m.pfx["modern"], "--password-file", m.pw, "--upn", upn,
+                "--public-key", pub, "--url", self.base + "/beta", "--token-file", token_file]
+        code, out, err = gc(*args)
+        self.assertEqual((code, out), (3, ""))
+        self.assertIn("POST %s/beta/deviceManagement/userPfxCertificates failed: " % self.base, err)
+        self.assertIn("certificate", err)
+        self.assertEqual(t.count(UPFX), 0)
+        code, out, err = gc(*(args + ["--ca-file", self.srv.tls_files[0]]))
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(out, user_pfx_id(t.id, upn, m.thumbprint) + "\n")
+        self.assertEqual(t.count(UPFX), 1)
 
 
 if __name__ == "__main__":
