@@ -1,7 +1,8 @@
 /* Fuzz target for certificate reading (src/cert/x509.c). Any input is either refused cleanly or
  * yields fields that the code-signing hook can store as they are: JSON-safe strings, a 40-digit
  * lower-case thumbprint, an even-length upper-case hex serial and dates in range. An accepted
- * DER certificate must read the same when wrapped as PEM text. */
+ * DER certificate must read the same when wrapped as PEM text. gc_cert_x509_read agrees with
+ * the parse, and its reason for broken input is a non-empty JSON-safe line. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,8 +77,22 @@ static char *as_pem(gc_arena *a, const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gc_arena *a = gc_arena_new();
-    gc_cert_info ci;
-    if (gc_cert_x509_parse(data, size, a, &ci) == 0) {
+    gc_cert_info ci, read_ci;
+    char why[256];
+    int parsed = gc_cert_x509_parse(data, size, a, &ci);
+    gc_cert_verdict v = gc_cert_x509_read(data, size, a, &read_ci, why, sizeof why);
+    CHECK((parsed == 0) == (v == GC_CERT_OK));
+    if (v == GC_CERT_BROKEN) {
+        CHECK(why[0] != '\0' && strchr(why, '\n') == NULL);
+        check_json_string(why);
+    } else {
+        CHECK(why[0] == '\0');
+    }
+    if (v == GC_CERT_OK) {
+        check_same(&ci, &read_ci);
+        CHECK(!read_ci.has_eku || read_ci.eku != NULL);
+    }
+    if (parsed == 0) {
         check_info(&ci);
         if (data[0] == 0x30 && size <= GC_CERT_MAX_INPUT / 2) {
             const char *pem = as_pem(a, data, size);

@@ -17,6 +17,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "core/util.h"
 
@@ -274,17 +275,70 @@ done:
     return rc;
 }
 
-static int fill_info(X509 *x, const unsigned char *der, size_t der_len, gc_arena *a, gc_cert_info *out)
+/* The purposes of the extended key usage extension into ci (see x509.h). -1 with why filled when
+ * the extension is there but does not parse, or is there twice. */
+static int read_eku(X509 *x, gc_cert_info *ci, gc_arena *a, char *why, size_t why_len)
+{
+    int rc = -1, crit = 0;
+    gc_buf b;
+    gc_buf_init(&b, 64 * 1024);
+    EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+    if (!eku) {
+        if (crit == -1) {
+            rc = 0; /* no such extension: every use allowed */
+            goto done;
+        }
+        snprintf(why, why_len, "%s", crit == -2 ? "it has two extended key usage extensions"
+                                                : "its extended key usage extension does not parse");
+        goto done;
+    }
+    ci->has_eku = true;
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
+        const ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
+        int nid = OBJ_obj2nid(o);
+        if (nid == NID_code_sign || nid == NID_anyExtendedKeyUsage)
+            ci->eku_code_signing = true;
+        const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
+        char oid[128];
+        if (!sn) {
+            int n = OBJ_obj2txt(oid, sizeof oid, o, 1);
+            sn = n > 0 && (size_t)n < sizeof oid ? oid : "?";
+        }
+        if ((i > 0 && gc_buf_append(&b, ", ", 2) < 0) || gc_buf_append(&b, sn, strlen(sn)) < 0) {
+            snprintf(why, why_len, "its extended key usage extension is too long");
+            goto done;
+        }
+    }
+    ci->eku = gc_arena_strndup(a, b.data ? b.data : "", b.len);
+    rc = 0;
+done:
+    EXTENDED_KEY_USAGE_free(eku);
+    gc_buf_free(&b);
+    return rc;
+}
+
+static int fill_info(X509 *x, const unsigned char *der, size_t der_len, gc_arena *a,
+                     gc_cert_info *out, char *why, size_t why_len)
 {
     gc_cert_info ci = {0};
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     if (format_name(X509_get_subject_name(x), a, &ci.subject, &ci.subject_name) < 0 ||
-        format_name(X509_get_issuer_name(x), a, &ci.issuer, &ci.issuer_name) < 0 ||
-        time_ticks(X509_get0_notBefore(x), &ci.not_before) < 0 ||
-        time_ticks(X509_get0_notAfter(x), &ci.not_after) < 0 ||
-        serial_hex(X509_get0_serialNumber(x), a, &ci.serial) < 0 ||
-        EVP_Digest(der, der_len, md, &md_len, EVP_sha1(), NULL) != 1 || md_len != 20)
+        format_name(X509_get_issuer_name(x), a, &ci.issuer, &ci.issuer_name) < 0) {
+        snprintf(why, why_len, "its subject or issuer name cannot be read");
+        return -1;
+    }
+    if (time_ticks(X509_get0_notBefore(x), &ci.not_before) < 0 ||
+        time_ticks(X509_get0_notAfter(x), &ci.not_after) < 0) {
+        snprintf(why, why_len, "its validity dates are not dates from year 1 to 9999");
+        return -1;
+    }
+    if (serial_hex(X509_get0_serialNumber(x), a, &ci.serial) < 0 ||
+        EVP_Digest(der, der_len, md, &md_len, EVP_sha1(), NULL) != 1 || md_len != 20) {
+        snprintf(why, why_len, "its serial number or thumbprint cannot be read");
+        return -1;
+    }
+    if (read_eku(x, &ci, a, why, why_len) < 0)
         return -1;
     char *thumb = gc_arena_alloc(a, 41);
     gc_hex_lower(md, 20, thumb);
@@ -293,32 +347,96 @@ static int fill_info(X509 *x, const unsigned char *der, size_t der_len, gc_arena
     return 0;
 }
 
+/* OpenSSL's reason for the failure just seen, as "form: reason (where)". clean: the queue held
+ * nothing of the caller's, so every entry is ours and the oldest (the root cause) can be taken;
+ * otherwise only the newest is looked at. Entries stay for the caller's ERR_pop_to_mark. */
+static void openssl_why(bool clean, const char *form, char *why, size_t why_len)
+{
+    const char *reason = NULL, *where = NULL;
+    char where_buf[128] = "";
+    const char *data = NULL;
+    int flags = 0;
+    unsigned long e;
+    if (clean) {
+        /* oldest first: the root cause, then "nested asn1 error" entries naming the field */
+        while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+            if (!reason)
+                reason = ERR_reason_error_string(e);
+            if (!where && (flags & ERR_TXT_STRING) && data && *data) {
+                snprintf(where_buf, sizeof where_buf, "%s", data);
+                where = where_buf;
+            }
+        }
+    } else if ((e = ERR_peek_last_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+        reason = ERR_reason_error_string(e);
+        if ((flags & ERR_TXT_STRING) && data && *data)
+            where = data;
+    }
+    if (!reason)
+        reason = "not a certificate";
+    if (where)
+        snprintf(why, why_len, "%s: %s (%s)", form, reason, where);
+    else
+        snprintf(why, why_len, "%s: %s", form, reason);
+}
+
 /* Exactly one DER certificate filling der[0..len). */
-static int parse_der(const unsigned char *der, size_t len, gc_arena *a, gc_cert_info *out)
+static int parse_der(const unsigned char *der, size_t len, bool clean, gc_arena *a,
+                     gc_cert_info *out, char *why, size_t why_len)
 {
     int rc = -1;
     const unsigned char *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)len);
-    if (!x || (size_t)(p - der) != len)
+    if (!x) {
+        openssl_why(clean, "DER", why, why_len);
         goto done;
-    rc = fill_info(x, der, len, a, out);
+    }
+    if ((size_t)(p - der) != len) {
+        snprintf(why, why_len, "DER: %zu bytes follow the certificate", len - (size_t)(p - der));
+        goto done;
+    }
+    rc = fill_info(x, der, len, a, out, why, why_len);
 done:
     X509_free(x);
     return rc;
 }
 
-static int parse_pem(const unsigned char *data, size_t len, gc_arena *a, gc_cert_info *out)
+static bool printable(const char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e)
+            return false;
+    return true;
+}
+
+static int parse_pem(const unsigned char *data, size_t len, bool clean, gc_arena *a,
+                     gc_cert_info *out, char *why, size_t why_len)
 {
     int rc = -1;
     char *name = NULL, *header = NULL;
     unsigned char *der = NULL;
     long der_len = 0;
     BIO *bio = BIO_new_mem_buf(data, (int)len);
-    if (!bio || PEM_read_bio(bio, &name, &header, &der, &der_len) != 1)
+    if (!bio) {
+        snprintf(why, why_len, "PEM: out of memory");
         goto done;
-    if (strcmp(name, PEM_STRING_X509) != 0 || (header && *header) || der_len <= 0)
+    }
+    if (PEM_read_bio(bio, &name, &header, &der, &der_len) != 1) {
+        openssl_why(clean, "PEM", why, why_len);
         goto done;
-    rc = parse_der(der, (size_t)der_len, a, out);
+    }
+    if (strcmp(name, PEM_STRING_X509) != 0) {
+        bool show = strlen(name) <= 40 && printable(name);
+        snprintf(why, why_len, "PEM: the first block is labelled '%s', not 'CERTIFICATE'",
+                 show ? name : "(something else)");
+        goto done;
+    }
+    if ((header && *header) || der_len <= 0) {
+        snprintf(why, why_len, "PEM: %s", der_len <= 0 ? "the CERTIFICATE block is empty"
+                                                       : "the CERTIFICATE block has headers");
+        goto done;
+    }
+    rc = parse_der(der, (size_t)der_len, clean, a, out, why, why_len);
 done:
     OPENSSL_free(name);
     OPENSSL_free(header);
@@ -327,13 +445,46 @@ done:
     return rc;
 }
 
+/* PEM armour anywhere, or a DER SEQUENCE header at the start (see x509.h). */
+static bool looks_pem(const unsigned char *data, size_t len)
+{
+    return memmem(data, len, "-----BEGIN ", 11) != NULL;
+}
+
+static bool looks_der(const unsigned char *data, size_t len)
+{
+    if (len < 2 || data[0] != 0x30)
+        return false;
+    if (data[1] >= 0x80)
+        return data[1] <= 0x84; /* indefinite or long form: never text after '0' */
+    return data[1] == len - 2;
+}
+
+gc_cert_verdict gc_cert_x509_read(const unsigned char *data, size_t len, gc_arena *a,
+                                  gc_cert_info *out, char *why, size_t why_len)
+{
+    why[0] = '\0';
+    if (!data || len == 0)
+        return GC_CERT_NOT_CERT;
+    bool der = looks_der(data, len);
+    if (!der && !looks_pem(data, len))
+        return GC_CERT_NOT_CERT;
+    if (len > GC_CERT_MAX_INPUT) {
+        snprintf(why, why_len, "it is larger than %zu bytes", (size_t)GC_CERT_MAX_INPUT);
+        return GC_CERT_BROKEN;
+    }
+    bool clean = ERR_peek_error() == 0;
+    ERR_set_mark();
+    int rc = der ? parse_der(data, len, clean, a, out, why, why_len)
+                 : parse_pem(data, len, clean, a, out, why, why_len);
+    ERR_pop_to_mark();
+    if (clean)
+        ERR_clear_error();
+    return rc == 0 ? GC_CERT_OK : GC_CERT_BROKEN;
+}
+
 int gc_cert_x509_parse(const unsigned char *data, size_t len, gc_arena *a, gc_cert_info *out)
 {
-    if (!data || len == 0 || len > GC_CERT_MAX_INPUT)
-        return -1;
-    ERR_set_mark();
-    /* a DER certificate is a SEQUENCE; PEM is text and never starts with that byte */
-    int rc = data[0] == 0x30 ? parse_der(data, len, a, out) : parse_pem(data, len, a, out);
-    ERR_pop_to_mark();
-    return rc;
+    char why[256];
+    return gc_cert_x509_read(data, len, a, out, why, sizeof why) == GC_CERT_OK ? 0 : -1;
 }

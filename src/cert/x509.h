@@ -5,6 +5,7 @@
 #ifndef GC_CERT_X509_H
 #define GC_CERT_X509_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,14 +43,38 @@ typedef struct gc_cert_info {
     int64_t not_before, not_after;
     const char *thumbprint;
     const char *serial;
+    /* The extended key usage extension: has_eku is false when the certificate has none (every
+     * use allowed). eku lists its purposes, ", "-separated, each as OpenSSL's short name
+     * ("codeSigning", "serverAuth") or the dotted OID; eku_code_signing is true when the list
+     * holds codeSigning (1.3.6.1.5.5.7.3.3) or anyExtendedKeyUsage (2.5.29.37.0). */
+    bool has_eku, eku_code_signing;
+    const char *eku;
 } gc_cert_info;
 
-/* Reads one certificate from data: either DER (exactly one certificate, no trailing bytes) or
+/* gc_cert_x509_read without the reason: 0 for GC_CERT_OK, -1 otherwise. Reads one certificate
+ * from data: either DER (exactly one certificate, no trailing bytes) or
  * PEM text whose first PEM block is "-----BEGIN CERTIFICATE-----" (text before it is skipped,
  * blocks after it are ignored; a first block with another label, or with encryption headers,
  * is refused). Returns 0 and fills *out, or -1 when data is not such a certificate (including
  * empty input, input over GC_CERT_MAX_INPUT, and validity dates outside years 1..9999).
  * Never leaves entries on the calling thread's OpenSSL error queue. Thread-safe. */
 int gc_cert_x509_parse(const unsigned char *data, size_t len, gc_arena *a, gc_cert_info *out);
+
+/* What gc_cert_x509_read makes of some bytes. */
+typedef enum gc_cert_verdict {
+    GC_CERT_BROKEN = -1,  /* looks like a certificate but does not parse: why says how */
+    GC_CERT_OK = 0,       /* a certificate: *out is filled */
+    GC_CERT_NOT_CERT = 1, /* does not look like a certificate: opaque bytes */
+} gc_cert_verdict;
+
+/* Like gc_cert_x509_parse, but tells bytes that merely are not a certificate from bytes that
+ * look like one and are broken. Data looks like a certificate when it holds PEM armour
+ * ("-----BEGIN ") or starts with a DER SEQUENCE header (0x30, then a long-form length, or a
+ * short-form length equal to the rest of the data: text starting with '0' does not count).
+ * For GC_CERT_BROKEN, why (why_len bytes, at least 1) receives a one-line reason without a
+ * trailing period, naming OpenSSL's parse error, e.g. "DER: header too long"; it never
+ * quotes the data. Inputs over GC_CERT_MAX_INPUT that look like a certificate are broken. */
+gc_cert_verdict gc_cert_x509_read(const unsigned char *data, size_t len, gc_arena *a,
+                                  gc_cert_info *out, char *why, size_t why_len);
 
 #endif

@@ -10,6 +10,9 @@ typedef enum gc_opt_type {
     GC_OPT_INT,    /* long long field, within [min, max] */
     GC_OPT_LIST,   /* gc_opt_list field: the flag may be repeated; the default and the
                       environment give one item, which may hold several separated by commas */
+    GC_OPT_FLAG,   /* int field set to 1 by --name (no value; never from the environment) */
+    GC_OPT_ARG,    /* const char * field: the next positional argument, NULL when absent
+                      (metavar names it in help and usage) */
 } gc_opt_type;
 
 #define GC_OPT_LIST_MAX 16
@@ -36,10 +39,6 @@ typedef struct gc_opt {
  * 2 after printing a message for a bad flag or value to stderr (exit 2). */
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage);
-/* The same, also taking up to max_pos arguments that are not options into pos (their count in
- * *n_pos); one more is an error. */
-int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
-                      const char *usage, const char **pos, size_t max_pos, size_t *n_pos);
 void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage);
 /* Writes "usage: PROG [--name METAVAR] ..." (every option of the table, wrapped at 100
  * columns), a blank line and about into out (truncated to n bytes), so the usage line always
@@ -53,6 +52,7 @@ typedef struct gc_cli_cmd {
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name; returns the exit code */
     const gc_opt *opts; /* the command's option table (for the completion script), or NULL */
     size_t n_opts;
+    const struct gc_cli_cmd *const *verbs; /* NULL-terminated verbs (`pfx import`), or NULL */
 } gc_cli_cmd;
 
 extern const gc_cli_cmd gc_cli_cmd_serve;
@@ -66,6 +66,11 @@ extern const gc_cli_cmd gc_cli_cmd_export;
 
 /* The subcommand table (main_cmds.c), NULL-terminated. */
 extern const gc_cli_cmd *const gc_cli_commands[];
+extern const gc_cli_cmd gc_cli_cmd_pfx;
+/* The verbs of `graphcerts pfx` (cmd_pfx.c dispatches to them). */
+extern const gc_cli_cmd gc_cli_pfx_keygen;
+extern const gc_cli_cmd gc_cli_pfx_import;
+extern const gc_cli_cmd gc_cli_pfx_decrypt;
 
 /* main(): dispatches to the subcommand table. */
 int gc_cli_main(int argc, char **argv);

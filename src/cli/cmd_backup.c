@@ -9,12 +9,13 @@
 #include "store/backup.h"
 
 typedef struct backup_cfg {
-    const char *db;
+    const char *db, *out;
 } backup_cfg;
 
 static const gc_opt backup_opts[] = {
     {"db", GC_OPT_STRING, "sqlite:./var/graphcerts.db", 0, 0, "DSN", "the store to back up",
      offsetof(backup_cfg, db), 1},
+    {"out", GC_OPT_ARG, NULL, 0, 0, "OUT", "the new file to write the backup to", offsetof(backup_cfg, out), 0},
 };
 #define N_BACKUP_OPTS (sizeof backup_opts / sizeof backup_opts[0])
 
@@ -27,24 +28,27 @@ static const char backup_usage[] =
 static int backup_run(int argc, char **argv)
 {
     backup_cfg cfg = {0};
-    const char *pos[1];
-    size_t n_pos = 0;
-    int rc = gc_cli_parse_args(backup_opts, N_BACKUP_OPTS, &cfg, argc, argv, backup_usage, pos, 1, &n_pos);
+    int rc = gc_cli_parse(backup_opts, N_BACKUP_OPTS, &cfg, argc, argv, backup_usage);
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (n_pos != 1) {
+    if (!cfg.out) {
         fprintf(stderr, "graphcerts: backup needs the file to write (see --help)\n");
         return 2;
     }
     gc_err err;
     gc_err_clear(&err);
-    if (gc_store_backup(cfg.db, pos[0], &err) < 0) {
+    if (gc_store_backup(cfg.db, cfg.out, &err) < 0) {
         fprintf(stderr, "graphcerts: %s\n", err.message);
         return 1;
     }
-    fprintf(stderr, "graphcerts: backed up %s to %s (integrity checked)\n", cfg.db, pos[0]);
+    fprintf(stderr, "graphcerts: backed up %s to %s (integrity checked)\n", cfg.db, cfg.out);
     return 0;
 }
 
-const gc_cli_cmd gc_cli_cmd_backup = {"backup", "copy the store while serving (online backup)",
-                                      backup_run, backup_opts, N_BACKUP_OPTS};
+const gc_cli_cmd gc_cli_cmd_backup = {
+    .name = "backup",
+    .summary = "copy the store while serving (online backup)",
+    .run = backup_run,
+    .opts = backup_opts,
+    .n_opts = N_BACKUP_OPTS,
+};

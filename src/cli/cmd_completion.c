@@ -17,6 +17,32 @@ static bool takes_file(const gc_opt *o)
     return false;
 }
 
+/* --name VALUE: not a flag, nor a positional argument (those complete file names anyway) */
+static bool takes_value(const gc_opt *o)
+{
+    return o->type != GC_OPT_FLAG && o->type != GC_OPT_ARG;
+}
+
+/* One `case` arm: the options of c, which ones take a file and which another value. */
+static void print_options(FILE *f, const gc_cli_cmd *c, const char *indent)
+{
+    if (!c->n_opts)
+        return;
+    fprintf(f, "%s    %s)\n%s        opts=\"", indent, c->name, indent);
+    for (size_t k = 0; k < c->n_opts; k++)
+        if (c->opts[k].type != GC_OPT_ARG)
+            fprintf(f, "--%s ", c->opts[k].name);
+    fprintf(f, "--help\"\n%s        files=\"", indent);
+    for (size_t k = 0, n = 0; k < c->n_opts; k++)
+        if (takes_value(&c->opts[k]) && takes_file(&c->opts[k]))
+            fprintf(f, "%s--%s", n++ ? " " : "", c->opts[k].name);
+    fprintf(f, "\"\n%s        values=\"", indent);
+    for (size_t k = 0, n = 0; k < c->n_opts; k++)
+        if (takes_value(&c->opts[k]) && !takes_file(&c->opts[k]))
+            fprintf(f, "%s--%s", n++ ? " " : "", c->opts[k].name);
+    fprintf(f, "\" ;;\n");
+}
+
 static void print_bash(FILE *f)
 {
     fprintf(f, "# bash completion for graphcerts, made by `graphcerts completion bash`.\n"
@@ -34,20 +60,19 @@ static void print_bash(FILE *f)
                "    case ${COMP_WORDS[1]} in\n");
     for (size_t i = 0; gc_cli_commands[i]; i++) {
         const gc_cli_cmd *c = gc_cli_commands[i];
-        if (!c->n_opts)
+        if (c->verbs) {
+            fprintf(f, "    %s)\n        if [ \"$COMP_CWORD\" -eq 2 ]; then\n"
+                       "            COMPREPLY=($(compgen -W \"", c->name);
+            for (size_t v = 0; c->verbs[v]; v++)
+                fprintf(f, "%s ", c->verbs[v]->name);
+            fprintf(f, "--help\" -- \"$cur\"))\n            return\n        fi\n"
+                       "        case ${COMP_WORDS[2]} in\n");
+            for (size_t v = 0; c->verbs[v]; v++)
+                print_options(f, c->verbs[v], "        ");
+            fprintf(f, "        esac ;;\n");
             continue;
-        fprintf(f, "    %s)\n        opts=\"", c->name);
-        for (size_t k = 0; k < c->n_opts; k++)
-            fprintf(f, "--%s ", c->opts[k].name);
-        fprintf(f, "--help\"\n        files=\"");
-        for (size_t k = 0, n = 0; k < c->n_opts; k++)
-            if (takes_file(&c->opts[k]))
-                fprintf(f, "%s--%s", n++ ? " " : "", c->opts[k].name);
-        fprintf(f, "\"\n        values=\"");
-        for (size_t k = 0, n = 0; k < c->n_opts; k++)
-            if (!takes_file(&c->opts[k]))
-                fprintf(f, "%s--%s", n++ ? " " : "", c->opts[k].name);
-        fprintf(f, "\" ;;\n");
+        }
+        print_options(f, c, "");
     }
     fprintf(f, "    esac\n"
                "    case \" $files \" in *\" $prev \"*) COMPREPLY=($(compgen -f -- \"$cur\")); return ;; esac\n"
@@ -76,5 +101,8 @@ static int completion_run(int argc, char **argv)
     return 2;
 }
 
-const gc_cli_cmd gc_cli_cmd_completion = {"completion", "print a bash completion script",
-                                          completion_run, NULL, 0};
+const gc_cli_cmd gc_cli_cmd_completion = {
+    .name = "completion",
+    .summary = "print a bash completion script",
+    .run = completion_run,
+};

@@ -20,7 +20,7 @@
 #define PAGE 500
 
 typedef struct export_cfg {
-    const char *db, *tenant;
+    const char *db, *file, *tenant;
 } export_cfg;
 
 static const gc_opt export_opts[] = {
@@ -28,6 +28,7 @@ static const gc_opt export_opts[] = {
      offsetof(export_cfg, db), 1},
     {"tenant", GC_OPT_STRING, NULL, 0, 0, "GUID", "the tenant whose entities to write",
      offsetof(export_cfg, tenant), 0},
+    {"file", GC_OPT_ARG, NULL, 0, 0, "FILE", "the new file to write, mode 0600 (default: standard output)", offsetof(export_cfg, file), 0},
 };
 #define N_EXPORT_OPTS (sizeof export_opts / sizeof export_opts[0])
 
@@ -88,9 +89,7 @@ done:
 static int export_run(int argc, char **argv)
 {
     export_cfg cfg = {0};
-    const char *pos[1];
-    size_t n_pos = 0;
-    int rc = gc_cli_parse_args(export_opts, N_EXPORT_OPTS, &cfg, argc, argv, export_usage, pos, 1, &n_pos);
+    int rc = gc_cli_parse(export_opts, N_EXPORT_OPTS, &cfg, argc, argv, export_usage);
     if (rc)
         return rc == 1 ? 0 : 2;
     if (!cfg.tenant || !gc_guid_valid(cfg.tenant, strlen(cfg.tenant))) {
@@ -105,10 +104,10 @@ static int export_run(int argc, char **argv)
     gc_err_clear(&err);
     gc_store *s = NULL;
     FILE *out = stdout;
-    if (n_pos) {
-        int fd = open(pos[0], O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (cfg.file) {
+        int fd = open(cfg.file, O_WRONLY | O_CREAT | O_EXCL, 0600);
         if (fd < 0 || !(out = fdopen(fd, "w"))) {
-            fprintf(stderr, "graphcerts: cannot make %s: %s\n", pos[0], strerror(errno));
+            fprintf(stderr, "graphcerts: cannot make %s: %s\n", cfg.file, strerror(errno));
             if (fd >= 0)
                 close(fd);
             return 1;
@@ -121,7 +120,7 @@ static int export_run(int argc, char **argv)
     for (size_t i = 0; i < gc_schema_n_types; i++) /* not the audit log: the server writes that */
         if (!gc_schema_types[i]->read_only && write_type(s, gc_schema_types[i], tenant, out, &written, progress, &err) < 0)
             goto fail;
-    if (fflush(out) != 0 || (n_pos && fsync(fileno(out)) != 0)) {
+    if (fflush(out) != 0 || (cfg.file && fsync(fileno(out)) != 0)) {
         gc_err_set(&err, GC_E_INTERNAL, "", "Cannot write the export: %s.", strerror(errno));
         goto fail;
     }
@@ -130,8 +129,8 @@ static int export_run(int argc, char **argv)
     goto done;
 fail:
     fprintf(stderr, "%sgraphcerts: %s\n", isatty(STDERR_FILENO) ? "\n" : "", err.message);
-    if (n_pos)
-        unlink(pos[0]);
+    if (cfg.file)
+        unlink(cfg.file);
 done:
     if (out != stdout)
         fclose(out);
@@ -139,5 +138,10 @@ done:
     return result;
 }
 
-const gc_cli_cmd gc_cli_cmd_export = {"export", "write a tenant's entities as JSON Lines",
-                                      export_run, export_opts, N_EXPORT_OPTS};
+const gc_cli_cmd gc_cli_cmd_export = {
+    .name = "export",
+    .summary = "write a tenant's entities as JSON Lines",
+    .run = export_run,
+    .opts = export_opts,
+    .n_opts = N_EXPORT_OPTS,
+};

@@ -21,7 +21,7 @@
 #define MAX_LINE (16u << 20)
 
 typedef struct import_cfg {
-    const char *db, *tenant;
+    const char *db, *file, *tenant;
 } import_cfg;
 
 static const gc_opt import_opts[] = {
@@ -29,6 +29,7 @@ static const gc_opt import_opts[] = {
      offsetof(import_cfg, db), 1},
     {"tenant", GC_OPT_STRING, NULL, 0, 0, "GUID", "the tenant the entities go to",
      offsetof(import_cfg, tenant), 0},
+    {"file", GC_OPT_ARG, NULL, 0, 0, "FILE", "the JSON Lines to read (default: standard input)", offsetof(import_cfg, file), 0},
 };
 #define N_IMPORT_OPTS (sizeof import_opts / sizeof import_opts[0])
 
@@ -123,9 +124,7 @@ done:
 static int import_run(int argc, char **argv)
 {
     import_cfg cfg = {0};
-    const char *pos[1];
-    size_t n_pos = 0;
-    int rc = gc_cli_parse_args(import_opts, N_IMPORT_OPTS, &cfg, argc, argv, import_usage, pos, 1, &n_pos);
+    int rc = gc_cli_parse(import_opts, N_IMPORT_OPTS, &cfg, argc, argv, import_usage);
     if (rc)
         return rc == 1 ? 0 : 2;
     if (!cfg.tenant || !gc_guid_valid(cfg.tenant, strlen(cfg.tenant))) {
@@ -144,9 +143,9 @@ static int import_run(int argc, char **argv)
     size_t n = 0, cap = 0, lineno = 0, done_n = 0;
     char *line = NULL;
     size_t line_cap = 0;
-    FILE *in = n_pos ? fopen(pos[0], "r") : stdin;
+    FILE *in = cfg.file ? fopen(cfg.file, "r") : stdin;
     if (!in) {
-        fprintf(stderr, "graphcerts: cannot read %s: %s\n", pos[0], strerror(errno));
+        fprintf(stderr, "graphcerts: cannot read %s: %s\n", cfg.file, strerror(errno));
         return 1;
     }
     if (gc_store_open(cfg.db, &s, &err) < 0)
@@ -209,5 +208,10 @@ done:
     return result;
 }
 
-const gc_cli_cmd gc_cli_cmd_import = {"import", "add entities from JSON Lines to a tenant",
-                                      import_run, import_opts, N_IMPORT_OPTS};
+const gc_cli_cmd gc_cli_cmd_import = {
+    .name = "import",
+    .summary = "add entities from JSON Lines to a tenant",
+    .run = import_run,
+    .opts = import_opts,
+    .n_opts = N_IMPORT_OPTS,
+};

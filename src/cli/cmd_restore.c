@@ -8,12 +8,13 @@
 #include "store/backup.h"
 
 typedef struct restore_cfg {
-    const char *db;
+    const char *db, *backup;
 } restore_cfg;
 
 static const gc_opt restore_opts[] = {
     {"db", GC_OPT_STRING, "sqlite:./var/graphcerts.db", 0, 0, "DSN", "the store to replace",
      offsetof(restore_cfg, db), 1},
+    {"backup", GC_OPT_ARG, NULL, 0, 0, "BACKUP", "the backup file to restore from", offsetof(restore_cfg, backup), 0},
 };
 #define N_RESTORE_OPTS (sizeof restore_opts / sizeof restore_opts[0])
 
@@ -25,25 +26,27 @@ static const char restore_usage[] =
 static int restore_run(int argc, char **argv)
 {
     restore_cfg cfg = {0};
-    const char *pos[1];
-    size_t n_pos = 0;
-    int rc = gc_cli_parse_args(restore_opts, N_RESTORE_OPTS, &cfg, argc, argv, restore_usage, pos, 1,
-                               &n_pos);
+    int rc = gc_cli_parse(restore_opts, N_RESTORE_OPTS, &cfg, argc, argv, restore_usage);
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (n_pos != 1) {
+    if (!cfg.backup) {
         fprintf(stderr, "graphcerts: restore needs the backup file to read (see --help)\n");
         return 2;
     }
     gc_err err;
     gc_err_clear(&err);
-    if (gc_store_restore(pos[0], cfg.db, &err) < 0) {
+    if (gc_store_restore(cfg.backup, cfg.db, &err) < 0) {
         fprintf(stderr, "graphcerts: %s\n", err.message);
         return 1;
     }
-    fprintf(stderr, "graphcerts: restored %s from %s (integrity checked)\n", cfg.db, pos[0]);
+    fprintf(stderr, "graphcerts: restored %s from %s (integrity checked)\n", cfg.db, cfg.backup);
     return 0;
 }
 
-const gc_cli_cmd gc_cli_cmd_restore = {"restore", "replace the store with a backup",
-                                       restore_run, restore_opts, N_RESTORE_OPTS};
+const gc_cli_cmd gc_cli_cmd_restore = {
+    .name = "restore",
+    .summary = "replace the store with a backup",
+    .run = restore_run,
+    .opts = restore_opts,
+    .n_opts = N_RESTORE_OPTS,
+};

@@ -370,5 +370,10 @@ done:
     return result;
 }
 
-const gc_cli_cmd gc_cli_cmd_serve = {"serve", "serve the Graph certificate API", serve_run,
-                                     serve_opts, N_SERVE_OPTS};
+const gc_cli_cmd gc_cli_cmd_serve = {
+    .name = "serve",
+    .summary = "serve the Graph certificate API",
+    .run = serve_run,
+    .opts = serve_opts,
+    .n_opts = N_SERVE_OPTS,
+};

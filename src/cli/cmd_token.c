@@ -113,9 +113,9 @@ done:
 }
 
 const gc_cli_cmd gc_cli_cmd_token = {
-    "token",
-    "mint an HS256 bearer token for local use",
-    token_run,
-    token_opts,
-    N_TOKEN_OPTS,
+    .name = "token",
+    .summary = "mint an HS256 bearer token for local use",
+    .run = token_run,
+    .opts = token_opts,
+    .n_opts = N_TOKEN_OPTS,
 };

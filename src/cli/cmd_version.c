@@ -29,5 +29,8 @@ static int version_run(int argc, char **argv)
     return 0;
 }
 
-const gc_cli_cmd gc_cli_cmd_version = {"version", "print the version and exit", version_run,
-                                       NULL, 0};
+const gc_cli_cmd gc_cli_cmd_version = {
+    .name = "version",
+    .summary = "print the version and exit",
+    .run = version_run,
+};

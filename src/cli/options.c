@@ -25,7 +25,11 @@ static int set_value(const gc_opt *o, void *cfg, const char *value, const char *
         l->items[l->n] = NULL;
         return 0;
     }
-    if (o->type == GC_OPT_STRING) {
+    if (o->type == GC_OPT_FLAG) {
+        *(int *)field = 1;
+        return 0;
+    }
+    if (o->type == GC_OPT_STRING || o->type == GC_OPT_ARG) {
         *(const char **)field = value;
         return 0;
     }
@@ -55,7 +59,10 @@ void gc_cli_print_help(const gc_opt *opts, size_t n_opts, const char *usage)
     for (size_t i = 0; i < n_opts; i++) {
         const gc_opt *o = &opts[i];
         char flag[64];
-        snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "");
+        if (o->type == GC_OPT_ARG)
+            snprintf(flag, sizeof flag, "%s", o->metavar ? o->metavar : o->name);
+        else
+            snprintf(flag, sizeof flag, "--%s %s", o->name, o->metavar ? o->metavar : "");
         printf("  %-28s %s", flag, o->help);
         if (o->type == GC_OPT_LIST)
             printf(" (repeatable)");
@@ -83,8 +90,10 @@ void gc_cli_format_usage(char *out, size_t n, const char *prog, const gc_opt *op
     for (size_t i = 0; i < n_opts && used < n; i++) {
         char item[96];
         const gc_opt *o = &opts[i];
-        int len = snprintf(item, sizeof item, "[--%s%s%s]", o->name, o->metavar ? " " : "",
-                           o->metavar ? o->metavar : "");
+        int len = o->type == GC_OPT_ARG
+                      ? snprintf(item, sizeof item, "%s", o->metavar ? o->metavar : o->name)
+                      : snprintf(item, sizeof item, "[--%s%s%s]", o->name, o->metavar ? " " : "",
+                                 o->metavar ? o->metavar : "");
         if (len < 0)
             return;
         if (col + 1 + (size_t)len > 100) {
@@ -105,19 +114,11 @@ void gc_cli_format_usage(char *out, size_t n, const char *prog, const gc_opt *op
 int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
                  const char *usage)
 {
-    return gc_cli_parse_args(opts, n_opts, cfg, argc, argv, usage, NULL, 0, NULL);
-}
-
-int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **argv,
-                      const char *usage, const char **pos, size_t max_pos, size_t *n_pos)
-{
-    if (n_pos)
-        *n_pos = 0;
     for (size_t i = 0; i < n_opts; i++)
         if (opts[i].deflt && set_value(&opts[i], cfg, opts[i].deflt, "the default") < 0)
             return 2;
     for (size_t i = 0; i < n_opts; i++) {
-        if (!opts[i].env)
+        if (!opts[i].env || opts[i].type == GC_OPT_FLAG || opts[i].type == GC_OPT_ARG)
             continue;
         char env[64];
         env_name(opts[i].name, env, sizeof env);
@@ -129,6 +130,7 @@ int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, ch
                 return 2;
         }
     }
+    size_t next_arg = 0; /* positional options before this index are filled */
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -136,25 +138,36 @@ int gc_cli_parse_args(const gc_opt *opts, size_t n_opts, void *cfg, int argc, ch
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0) {
-            if (n_pos && *n_pos < max_pos) {
-                pos[(*n_pos)++] = arg;
-                continue;
+            while (next_arg < n_opts && opts[next_arg].type != GC_OPT_ARG)
+                next_arg++;
+            if (next_arg >= n_opts) {
+                fprintf(stderr, "graphcerts: unexpected argument '%s' (see --help)\n", arg);
+                return 2;
             }
-            fprintf(stderr, "graphcerts: unexpected argument '%s' (see --help)\n", arg);
-            return 2;
+            set_value(&opts[next_arg++], cfg, arg, "the argument");
+            continue;
         }
         const char *name = arg + 2;
         const char *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const gc_opt *o = NULL;
         for (size_t k = 0; k < n_opts; k++)
-            if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
+            if (opts[k].type != GC_OPT_ARG && strlen(opts[k].name) == nlen &&
+                strncmp(opts[k].name, name, nlen) == 0)
                 o = &opts[k];
         if (!o) {
             fprintf(stderr, "graphcerts: unknown option '--%.*s' (see --help)\n", (int)nlen, name);
             return 2;
         }
         const char *value = eq ? eq + 1 : NULL;
+        if (o->type == GC_OPT_FLAG) {
+            if (value) {
+                fprintf(stderr, "graphcerts: option '--%s' takes no value\n", o->name);
+                return 2;
+            }
+            set_value(o, cfg, "1", "the flag");
+            continue;
+        }
         if (!value) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "graphcerts: option '--%s' needs a value (%s)\n", o->name,

@@ -392,7 +392,9 @@ static int set_derived(json_t *next, const char *name, json_t *v, gc_err *err)
 
 /* Content that parses as an X.509 certificate (DER or PEM text) provisions the entity: subject,
  * issuer and expiry come from the certificate, the upload time is now, and the content itself
- * is dropped (§1.3). Content that is not a certificate stays as the client sent it. */
+ * is dropped (§1.3). A certificate whose extended key usage leaves out code signing, and content
+ * that looks like a certificate but does not parse, are refused. Anything else stays as the
+ * client sent it. */
 static int code_signing_hook(const gc_entity_type *t, const struct json_t *old,
                              const struct json_t *body, struct json_t *next, int64_t now_ticks,
                              gc_arena *a, gc_err *err)
@@ -405,9 +407,23 @@ static int code_signing_hook(const gc_entity_type *t, const struct json_t *old,
     unsigned char *bytes;
     size_t n;
     gc_cert_info ci;
-    if (gc_base64_decode(a, json_string_value(content), json_string_length(content), &bytes, &n) < 0 ||
-        gc_cert_x509_parse(bytes, n, a, &ci) < 0)
+    char why[256];
+    if (gc_base64_decode(a, json_string_value(content), json_string_length(content), &bytes, &n) < 0)
         return 0;
+    switch (gc_cert_x509_read(bytes, n, a, &ci, why, sizeof why)) {
+    case GC_CERT_NOT_CERT:
+        return 0;
+    case GC_CERT_BROKEN:
+        return gc_err_set(err, GC_E_BAD_REQUEST, "content",
+                          "The content looks like an X.509 certificate but does not parse: %s.", why);
+    case GC_CERT_OK:
+        break;
+    }
+    if (ci.has_eku && !ci.eku_code_signing)
+        return gc_err_set(err, GC_E_BAD_REQUEST, "content",
+                          "The certificate cannot sign code: its extended key usage (%s) does not "
+                          "include codeSigning (1.3.6.1.5.5.7.3.3).",
+                          ci.eku[0] ? ci.eku : "empty");
     char expires[32], uploaded[32];
     gc_datetime_format_stamp(ci.not_after, expires);
     gc_datetime_format_stamp(now_ticks, uploaded);

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "cert/x509.h"
 
@@ -524,6 +525,110 @@ static void test_flipped_bytes(void **state)
     X509_free(x);
 }
 
+
+/* ---- gc_cert_x509_read: verdicts, reasons, extended key usage ---- */
+
+static gc_cert_verdict read_verdict(const void *data, size_t len, gc_arena *a, gc_cert_info *ci,
+                                    char *why)
+{
+    gc_cert_verdict v = gc_cert_x509_read(data, len, a, ci, why, 200);
+    assert_int_equal(ERR_peek_error(), 0);
+    return v;
+}
+
+static void test_read_verdicts(void **state)
+{
+    X509 *x = make_cert(contoso, NULL, contoso_serial, sizeof contoso_serial, NB_TEXT, NA_TEXT);
+    size_t n;
+    unsigned char *der = der_of(x, &n);
+    char *pem = pem_of(x);
+    gc_arena *a = gc_arena_new();
+    gc_cert_info ci;
+    char why[200];
+
+    assert_int_equal(read_verdict(der, n, a, &ci, why), GC_CERT_OK);
+    assert_string_equal(why, "");
+    assert_false(ci.has_eku);
+    assert_int_equal(read_verdict(pem, strlen(pem), a, &ci, why), GC_CERT_OK);
+    /* not certificate-looking: opaque, no reason */
+    static const char *const opaque[] = {"content", "0abc", "0", "----- no armour -----", ""};
+    for (size_t i = 0; i < sizeof opaque / sizeof opaque[0]; i++) {
+        assert_int_equal(read_verdict(opaque[i], strlen(opaque[i]), a, &ci, why), GC_CERT_NOT_CERT);
+        assert_string_equal(why, "");
+    }
+    /* certificate-looking and broken: a reason */
+    assert_int_equal(read_verdict(der, n - 1, a, &ci, why), GC_CERT_BROKEN);
+    assert_true(strncmp(why, "DER: ", 5) == 0);
+    unsigned char *longer = malloc(n + 2);
+    assert_non_null(longer);
+    memcpy(longer, der, n);
+    longer[n] = longer[n + 1] = 0;
+    assert_int_equal(read_verdict(longer, n + 2, a, &ci, why), GC_CERT_BROKEN);
+    assert_string_equal(why, "DER: 2 bytes follow the certificate");
+    assert_int_equal(read_verdict("\x30\x03\x02\x01\x05", 5, a, &ci, why), GC_CERT_BROKEN);
+    assert_string_equal(why, "DER: wrong tag (Type=X509_CINF)");
+    static const char key_pem[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    assert_int_equal(read_verdict(key_pem, sizeof key_pem - 1, a, &ci, why), GC_CERT_BROKEN);
+    assert_string_equal(why, "PEM: the first block is labelled 'PRIVATE KEY', not 'CERTIFICATE'");
+    assert_int_equal(read_verdict(pem, strlen(pem) - 20, a, &ci, why), GC_CERT_BROKEN);
+    assert_string_equal(why, "PEM: bad end line");
+    /* a caller's own error stays on the queue, alone */
+    ERR_raise_data(ERR_LIB_USER, 7, "mine");
+    assert_int_equal(gc_cert_x509_read(der, n - 1, a, &ci, why, sizeof why), GC_CERT_BROKEN);
+    assert_true(strncmp(why, "DER: ", 5) == 0);
+    assert_int_equal(ERR_GET_REASON(ERR_get_error()), 7);
+    assert_int_equal(ERR_get_error(), 0);
+    /* a short reason buffer truncates */
+    char tiny[8];
+    assert_int_equal(gc_cert_x509_read(longer, n + 2, a, &ci, tiny, sizeof tiny), GC_CERT_BROKEN);
+    assert_string_equal(tiny, "DER: 2 ");
+    free(longer);
+    gc_arena_free(a);
+    free(pem);
+    OPENSSL_free(der);
+    X509_free(x);
+}
+
+static X509 *cert_with_eku(const char *eku)
+{
+    X509 *x = make_cert(contoso, NULL, contoso_serial, sizeof contoso_serial, NB_TEXT, NA_TEXT);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_ext_key_usage, eku);
+    assert_non_null(ext);
+    assert_int_equal(X509_add_ext(x, ext, -1), 1);
+    X509_EXTENSION_free(ext);
+    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+    return x;
+}
+
+static void test_read_eku(void **state)
+{
+    static const struct {
+        const char *conf, *listed;
+        bool code_signing;
+    } cases[] = {
+        {"codeSigning", "codeSigning", true},
+        {"serverAuth,clientAuth", "serverAuth, clientAuth", false},
+        {"anyExtendedKeyUsage", "anyExtendedKeyUsage", true},
+        {"emailProtection,codeSigning", "emailProtection, codeSigning", true},
+        {"1.2.3.4.5", "1.2.3.4.5", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        X509 *x = cert_with_eku(cases[i].conf);
+        size_t n;
+        unsigned char *der = der_of(x, &n);
+        gc_arena *a = gc_arena_new();
+        gc_cert_info ci;
+        char why[200];
+        assert_int_equal(read_verdict(der, n, a, &ci, why), GC_CERT_OK);
+        assert_true(ci.has_eku);
+        assert_string_equal(ci.eku, cases[i].listed);
+        assert_int_equal(ci.eku_code_signing, cases[i].code_signing);
+        gc_arena_free(a);
+        OPENSSL_free(der);
+        X509_free(x);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +646,8 @@ int main(void)
         cmocka_unit_test_setup(test_size_bound, clear_errors),
         cmocka_unit_test_setup(test_error_queue_kept, clear_errors),
         cmocka_unit_test_setup(test_flipped_bytes, clear_errors),
+        cmocka_unit_test_setup(test_read_verdicts, clear_errors),
+        cmocka_unit_test_setup(test_read_eku, clear_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
