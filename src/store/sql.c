@@ -17,6 +17,15 @@ const gc_sql_dialect gc_sql_dialect_sqlite = {
     .numbered_params = false,
 };
 
+const gc_sql_dialect gc_sql_dialect_postgres = {
+    .text_type = "TEXT COLLATE \"C\"",
+    .int32_type = "INTEGER",
+    .int64_type = "BIGINT",
+    .blob_type = "BYTEA",
+    .numbered_params = true,
+    .max_ident = 63,
+};
+
 int gc_sql_ident(gc_buf *b, const char *name, const char *suffix)
 {
     const char *parts[2] = {name, suffix ? suffix : ""};
@@ -215,6 +224,11 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
     if (n < 0 || (size_t)n >= sizeof name)
         return gc_err_set(err, GC_E_INTERNAL, p->name, "Index name for %s.%s is too long.",
                           t->table, p->column);
+    if (d->max_ident && (size_t)n > d->max_ident) { /* the engine would cut it, maybe into a twin */
+        size_t keep = d->max_ident - 17;
+        snprintf(name + keep, sizeof name - keep, "_%016llx",
+                 (unsigned long long)gc_hash64(0, name, (size_t)n));
+    }
     sqlw w = w_start(b, d);
     w_str(&w, "CREATE INDEX IF NOT EXISTS ");
     w_ident(&w, name, NULL);

@@ -31,9 +31,14 @@ typedef struct gc_sql_dialect {
     const char *int64_type;  /* DATETIME ticks, version */
     const char *blob_type;   /* BINARY */
     bool numbered_params;    /* $1, $2, ... (PostgreSQL) instead of ? */
+    size_t max_ident;        /* longest identifier kept, in bytes (0: no limit): a longer index
+                              * name is cut and ends in a hash of the whole, so two never clash */
 } gc_sql_dialect;
 
 extern const gc_sql_dialect gc_sql_dialect_sqlite;
+/* Text columns compare and sort bytewise (COLLATE "C"), as SQLite's BINARY does, whatever the
+ * database's locale. */
+extern const gc_sql_dialect gc_sql_dialect_postgres;
 
 typedef enum gc_sql_kind { GC_SQL_NULL, GC_SQL_INT, GC_SQL_TEXT, GC_SQL_BLOB } gc_sql_kind;
 
