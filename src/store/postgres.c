@@ -74,7 +74,7 @@ typedef struct pg_store {
     pthread_mutex_t lock; /* the pool */
     pthread_cond_t cv;
     conn *idle;
-    size_t n_conns;
+    size_t n_conns, max_conns; /* read-only: one, whose transaction is the store's snapshot */
 
     _Atomic int64_t last_version;
     _Atomic bool down; /* the last connection attempt failed (logged once per outage) */
@@ -141,6 +141,8 @@ static bool res_ok(const PGresult *r)
 
 /* ---- connections ---- */
 
+static int exec_simple(struct conn *c, const char *sql, const char *what, gc_err *err);
+
 static void ignore_notice(void *arg, const char *message)
 {
     (void)arg;
@@ -189,6 +191,10 @@ static conn *conn_open(pg_store *s, gc_err *err)
     if (!ok)
         pg_fail(c, r, "setting up a connection", err);
     PQclear(r);
+    /* read-only (export): every read sees the store as it was at this point, as on SQLite */
+    if (ok && s->read_only &&
+        exec_simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "taking a snapshot", err) != 0)
+        ok = false;
     if (!ok) {
         conn_close(c);
         return NULL;
@@ -223,7 +229,7 @@ static conn *acquire(pg_store *s, bool fresh, gc_err *err)
     if (fresh)
         drop_idle(s);
     pthread_mutex_lock(&s->lock);
-    while (!s->idle && s->n_conns >= MAX_CONNS)
+    while (!s->idle && s->n_conns >= s->max_conns)
         pthread_cond_wait(&s->cv, &s->lock);
     conn *c = s->idle;
     if (c) {
@@ -245,12 +251,15 @@ static conn *acquire(pg_store *s, bool fresh, gc_err *err)
     return c;
 }
 
-/* Puts c back; a connection that is lost or still inside a transaction is closed instead. */
+/* Puts c back; a connection that is lost or still inside a transaction (but the snapshot of a
+ * read-only store) is closed instead. */
 static void release(pg_store *s, conn *c)
 {
     if (!c)
         return;
-    bool keep = PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+    PGTransactionStatusType tx = PQtransactionStatus(c->pg);
+    bool keep = PQstatus(c->pg) == CONNECTION_OK &&
+                (tx == PQTRANS_IDLE || (s->read_only && tx == PQTRANS_INTRANS));
     pthread_mutex_lock(&s->lock);
     if (keep) {
         c->next = s->idle;
@@ -551,7 +560,9 @@ static int read_run(pg_store *s, const char *sql, bool prepared, const gc_sql_va
             *c = NULL;
             continue;
         }
-        if (*r)
+        if (*r && state_is(*r, "22021")) /* not UTF-8: no stored key or value can equal it */
+            gc_err_set(err, GC_E_NOT_FOUND, "id", "No entity with this id.");
+        else if (*r)
             pg_fail(*c, *r, what, err);
         PQclear(*r);
         *r = NULL;
@@ -789,6 +800,8 @@ static int write_txn(conn *c, write_op *op, bool *committing, gc_err *err)
     if (!res_ok(r)) {
         if (op->kind == OP_INSERT && own_conflict(op, r))
             gc_err_set(err, GC_E_CONFLICT, "id", "An entity with this id already exists.");
+        else if (op->kind != OP_INSERT && state_is(r, "22021")) /* an id that is not UTF-8 */
+            gc_err_set(err, GC_E_NOT_FOUND, "id", "No entity with this id.");
         else
             pg_fail(c, r, "writing a row", err);
         goto done;
@@ -987,8 +1000,9 @@ static int migrate(conn *c, int64_t from, gc_err *err)
              SCHEMA_VERSION);
     if (exec_simple(c, sql, "recording the schema version", err) != 0)
         return -1;
-    gc_log(GC_LOG_INFO, NULL, "postgresql: schema migrated from version %lld to %d",
-           (long long)from, SCHEMA_VERSION);
+    if (from > 0) /* a new database is made, not migrated: nothing to tell */
+        gc_log(GC_LOG_INFO, NULL, "postgresql: schema migrated from version %lld to %d",
+               (long long)from, SCHEMA_VERSION);
     return 0;
 }
 
@@ -1108,6 +1122,7 @@ static int open_store(const char *location, const gc_entity_type *const *types, 
     s->base.be = &gc_store_postgres;
     s->conninfo = conninfo;
     s->read_only = read_only;
+    s->max_conns = read_only ? 1 : MAX_CONNS;
     s->types = types;
     s->n_types = n_types;
     pthread_mutex_init(&s->lock, NULL);
