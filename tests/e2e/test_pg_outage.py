@@ -1,7 +1,8 @@
 """PostgreSQL going away (issue 9): on a private PostgreSQL server (scripts/pg-test-server.sh,
 not the suite's shared one), stopped while graphcerts serves. Reads, writes and /healthz answer
 503 ServiceUnavailable with Retry-After, nothing crashes, a write refused then is not there later,
-and once the server is back the very next requests are served, without restarting graphcerts.
+and once the server is back the very next requests are served, without restarting graphcerts,
+also when it restarted between two requests (every pooled connection stale).
 Also: a start with the database unreachable fails with a message that holds no password."""
 # gctest: postgresql-only
 import os
@@ -76,6 +77,15 @@ class Outage(gctest.GCTestCase):
             finally:
                 pg_server("up", self.state)
             self.assertEqual(t.get(path).json()["keyName"], "after")
+            # a restart between two requests: the pooled connections are stale, and the first
+            # write and the first read after it are served all the same
+            pg_server("down", self.state)
+            pg_server("up", self.state)
+            r = t.patch(path, {"keyName": "after-restart"})
+            self.assertEqual(r.status, 200, r)
+            pg_server("down", self.state)
+            pg_server("up", self.state)
+            self.assertEqual(t.get(path).json()["keyName"], "after-restart")
             logs = srv.log_text()
             self.assertIn("postgresql: cannot connect", logs)
             self.assertIn("postgresql: connected again", logs)
