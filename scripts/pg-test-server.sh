@@ -6,6 +6,8 @@
 # the database "postgres") and where its data lives. The server runs as an unprivileged user:
 # postgres when this runs as root (initdb refuses root), the caller otherwise.
 # Usage: scripts/pg-test-server.sh up|down|destroy STATE
+# (PG_TEST_SHARED_BUFFERS sets shared_buffers at the first `up`, default 32MB; the benchmarks
+# give it more.)
 set -euo pipefail
 cmd=${1:-} state=${2:-}
 if [ -z "$cmd" ] || [ -z "$state" ]; then
@@ -58,7 +60,7 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$data'
 max_connections = 400
-shared_buffers = 32MB
+shared_buffers = ${PG_TEST_SHARED_BUFFERS:-32MB}
 synchronous_commit = on
 log_min_messages = warning
 EOF
