@@ -55,6 +55,7 @@ typedef struct conn {
     size_t n_stmts;
     uint64_t tick, names;
     bool pooled; /* taken from the pool (it may have gone stale since), not opened for this call */
+    bool lost;   /* a statement found it unusable (see conn_lost): closed, never pooled again */
     struct conn *next;
 } conn;
 
@@ -107,7 +108,7 @@ static bool conn_lost(const conn *c, const PGresult *r)
  * out of range) GC_E_BAD_REQUEST, the rest internal. Logs the primary message and SQLSTATE,
  * which hold no value of the row (a key's DETAIL is left out). The transaction is undone by the
  * caller: nothing is half-written. */
-static int pg_fail(const conn *c, const PGresult *r, const char *what, gc_err *err)
+static int pg_fail(conn *c, const PGresult *r, const char *what, gc_err *err)
 {
     const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -115,7 +116,9 @@ static int pg_fail(const conn *c, const PGresult *r, const char *what, gc_err *e
         msg = PQerrorMessage(c->pg);
     gc_log(GC_LOG_ERROR, NULL, "postgresql: %s failed: %.300s (SQLSTATE %s)", what, msg ? msg : "",
            st ? st : "none");
-    if (conn_lost(c, r) || state_class(r, "53") || state_is(r, "40001") || state_is(r, "40P01") ||
+    if (conn_lost(c, r))
+        c->lost = true;
+    if (c->lost || state_class(r, "53") || state_is(r, "40001") || state_is(r, "40P01") ||
         state_is(r, "55P03") || state_is(r, "57014")) {
         if (state_is(r, "53100"))
             return gc_err_set(err, GC_E_STORAGE_FULL, "",
@@ -258,7 +261,7 @@ static void release(pg_store *s, conn *c)
     if (!c)
         return;
     PGTransactionStatusType tx = PQtransactionStatus(c->pg);
-    bool keep = PQstatus(c->pg) == CONNECTION_OK &&
+    bool keep = PQstatus(c->pg) == CONNECTION_OK && !c->lost &&
                 (tx == PQTRANS_IDLE || (s->read_only && tx == PQTRANS_INTRANS));
     pthread_mutex_lock(&s->lock);
     if (keep) {
@@ -278,7 +281,7 @@ static void release(pg_store *s, conn *c)
  * been committed (the caller knows). */
 static bool retry_fresh(const conn *c)
 {
-    return c && c->pooled && PQstatus(c->pg) != CONNECTION_OK;
+    return c && c->pooled && (PQstatus(c->pg) != CONNECTION_OK || c->lost);
 }
 
 /* ---- statements ---- */

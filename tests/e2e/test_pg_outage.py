@@ -92,6 +92,35 @@ class Outage(gctest.GCTestCase):
         finally:
             srv.finish()
 
+    def test_failover_to_a_read_only_server(self):
+        # a node that reconnects after a failover may land on a standby first: there reads work,
+        # writes answer 503 (nothing written), and once a writable server answers, writes resume.
+        # A database set read-only and its sessions cut stand in for the standby here.
+        srv = gctest.Server("standby", pg=self.pg)
+        srv.start()
+        try:
+            t = srv.tenant()
+            made = t.create(UPFX)
+            path = UPFX + "/" + made["id"]
+            cut = ("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                   "WHERE datname = '%s' AND pid <> pg_backend_pid()" % srv.pg_db)
+            gctest.psql(self.pg, "ALTER DATABASE %s SET default_transaction_read_only = on" % srv.pg_db)
+            gctest.psql(self.pg, cut)
+            self.assertUnavailable(t.patch(path, {"keyName": "on-the-standby"}))
+            self.assertUnavailable(t.post(MADCS, {}))
+            r = t.get(path)
+            self.assertEqual(r.status, 200, r)
+            self.assertNotEqual(r.json()["keyName"], "on-the-standby")
+            gctest.psql(self.pg, "ALTER DATABASE %s RESET default_transaction_read_only" % srv.pg_db)
+            # the pooled sessions are still read-only: the write meets one, drops the pool and
+            # goes through on a new connection
+            r = t.patch(path, {"keyName": "on-the-primary"})
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(t.get(path).json()["keyName"], "on-the-primary")
+            self.assertEqual(t.count(MADCS), 0)
+        finally:
+            srv.finish()
+
     def test_start_with_the_database_away_names_no_password(self):
         port = gctest.Server.free_port()
         dsn = "postgresql://graphcerts:hunter2-%s@127.0.0.1:%d/x" % (uuid.uuid4().hex[:6], port)
