@@ -4,7 +4,6 @@
  * nothing is written unless all are good. A progress line goes to stderr on a terminal. */
 #include "cli/cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -127,13 +126,9 @@ static int import_run(int argc, char **argv)
     int rc = gc_cli_parse(import_opts, N_IMPORT_OPTS, &cfg, argc, argv, import_usage);
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (!cfg.tenant || !gc_guid_valid(cfg.tenant, strlen(cfg.tenant))) {
-        fprintf(stderr, "graphcerts: --tenant must be the tenant's GUID\n");
-        return 2;
-    }
     char tenant[37];
-    for (size_t i = 0; i < 37; i++)
-        tenant[i] = (char)tolower((unsigned char)cfg.tenant[i]);
+    if (gc_cli_tenant(cfg.tenant, tenant) < 0)
+        return 2;
     int result = 1;
     bool progress = isatty(STDERR_FILENO);
     gc_err err;
