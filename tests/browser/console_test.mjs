@@ -161,7 +161,13 @@ async function main() {
         lists[days] = await page.$eval('.expiring-list .summary', (e) => ({
           total: Number(e.dataset.total), text: e.textContent, from: e.dataset.from, to: e.dataset.to,
           ids: [...document.querySelectorAll('.expiring-list tbody tr[data-id]')].map((r) => [r.dataset.set, r.dataset.id]) }));
-        if (days === 30) await shot(page, 'expiring-30-days-and-chart');
+        if (days === 30) {
+          await shot(page, 'expiring-30-days-and-chart');
+          await page.evaluate(() => window.scrollTo(0, 0));
+          const file = path.join(SHOTS, String(++shotNo).padStart(2, '0') + '-expiring-first-screen.png');
+          await page.screenshot({ path: file }); // the first screen only (README's picture)
+          out.shots.push(path.basename(file));
+        }
       }
       const bars = await page.$$eval('rect.bar', (rs) => rs.map((r) => ({ set: r.dataset.set, month: r.dataset.month,
         count: Number(r.dataset.count), from: r.dataset.from, to: r.dataset.to,
@@ -367,6 +373,12 @@ async function main() {
         if (name === 'expiring') await p.waitForSelector('figure.chart[data-ready]');
         else await tableReady(p);
         widths[name] = await p.evaluate(() => document.documentElement.scrollWidth);
+        out.steps.nullText = (out.steps.nullText || []).concat(await p.evaluate(() => {
+          const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          const bad = [];
+          while (w.nextNode()) if (/^(null|undefined|NaN)$/.test(w.currentNode.data.trim())) bad.push(w.currentNode.parentNode.outerHTML);
+          return bad;
+        }));
         await shot(p, 'narrow-375-' + name);
       }
       await p.click('.table-view tbody tr[data-id] button.link');

@@ -437,6 +437,7 @@ class ConsoleInBrowser(gctest.GCTestCase):
         # 375 px: nothing wider than the screen
         for view, width in st["narrow"].items():
             self.assertLessEqual(width, 375, view)
+        self.assertEqual(st["nullText"], [])  # no value shown as "null" or "undefined"
 
         # screenshots of every view
         shots = sorted(os.listdir(SHOTS_DIR))

@@ -46,7 +46,7 @@ function signInView(message) {
       h('code', {}, 'graphcerts token'), '. It is kept in this tab’s session storage only and sent to this server only.'),
     h('button', { type: 'submit' }, 'Sign in'));
   clear(main).append(h('h1', { tabindex: -1 }, 'Sign in'),
-    message ? h('p.error', { role: 'alert' }, message) : null, form);
+    message ? h('p.error', { role: 'alert' }, message) : '', form);
   document.title = 'Sign in · graphcerts console';
   input.focus();
 }
@@ -129,7 +129,7 @@ function route() {
 function setView(set) {
   const t = makeTable({ set, columns: set.columns, title: set.title,
     onOpen: (e) => openDetail(set, e.id, () => t.reload()) });
-  main.append(h('h1', { tabindex: -1 }, set.title), set.upload ? uploadForm(set, () => t.first()) : null, t.el);
+  main.append(h('h1', { tabindex: -1 }, set.title), set.upload ? uploadForm(set, () => t.first()) : '', t.el);
   return set.short;
 }
 

@@ -44,7 +44,7 @@ export function expiringView(main, sets, openDetail) {
   const listBox = h('div.expiring-list', { 'aria-live': 'polite' });
   const chartBox = h('figure.chart', { 'aria-labelledby': 'chart-title' },
     h('figcaption#chart-title', {}, 'Certificates expiring per month, next 12 months'), h('p', {}, 'Loading…'));
-  main.append(h('h1', { tabindex: -1 }, 'Expiring certificates'), windowSel, listBox, chartBox);
+  main.append(h('h1', { tabindex: -1 }, 'Expiring certificates'), chartBox, windowSel, listBox);
   list(30);
   chart();
 
@@ -75,7 +75,7 @@ export function expiringView(main, sets, openDetail) {
               h('td', {}, day(at)), h('td', {}, String(daysUntil(at)))))
               : h('tr', {}, h('td', { colspan: 4 }, 'None.'))))),
         parts.some((p) => p.total > p.rows.length)
-          ? h('p.note', {}, 'The table lists the first ' + LIST_TOP + ' of each set.') : null);
+          ? h('p.note', {}, 'The table lists the first ' + LIST_TOP + ' of each set.') : '');
     } catch (e) {
       clear(listBox).append(h('p.error', { role: 'alert' }, explain(e)));
     }

@@ -121,10 +121,10 @@ export function makeTable(opts) {
       return;
     }
     for (const e of list) {
-      tbody.append(h('tr', { dataset: { id: e.id } }, columns.map(([p], k) => {
+      tbody.append(h('tr', { dataset: { id: e.id } }, columns.map(([p, label], k) => {
         const text = cellText(p, e[p]);
         const v = e[p] === null || e[p] === undefined ? '' : String(e[p]);
-        return h('td', { dataset: { col: p, value: v } }, k === 0
+        return h('td', { dataset: { col: p, value: v, label } }, k === 0
           ? h('button.link', { type: 'button', 'aria-label': 'Details of ' + text,
               on: { click: () => opts.onOpen(e) } }, text)
           : text);
