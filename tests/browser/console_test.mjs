@@ -77,7 +77,7 @@ async function step(name, fn) {
   try {
     await fn();
   } catch (e) {
-    e.message = 'step ' + name + ': ' + e.message;
+    process.stderr.write('FAILED in step: ' + name + '\n');
     throw e;
   }
   process.stderr.write(`  ${name}: ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
