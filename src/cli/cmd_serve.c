@@ -62,8 +62,10 @@ static const gc_opt serve_opts[] = {
         max_body),
     OPT("max-page-size", GC_OPT_INT, "1000", 1, 100000, "N", "most entities in one page",
         max_page_size),
-    OPT("no-console", GC_OPT_FLAG, NULL, 0, 0, NULL,
-        "do not serve the web console at /console/ (it answers 404)", no_console),
+    /* a flag: never read from the environment (gc_cli_parse), so no env in its help */
+    {"no-console", GC_OPT_FLAG, NULL, 0, 0, NULL,
+     "do not serve the web console at /console/ (it answers 404)",
+     offsetof(serve_config, no_console), 0},
     OPT("log-level", GC_OPT_STRING, "info", 0, 0, "LEVEL", "debug, info, warn, error or off",
         log_level),
     OPT("io-threads", GC_OPT_INT, "0", 0, 256, "N", "HTTP I/O threads (0: one per core)", io_threads),
