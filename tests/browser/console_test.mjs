@@ -126,7 +126,7 @@ async function main() {
       await page.waitForSelector('main .error');
       const refused = await page.textContent('main .error');
       assert.match(refused, /token was refused/);
-      await page.fill('#token', TOKEN);
+      await page.fill('#token', '  Bearer ' + TOKEN + '\n'); // pasted with the header's word
       await page.click('form.signin button[type=submit]');
       await page.waitForSelector('#nav a[href="#/set/userPfx"]');
       const stored = await page.evaluate(() => [sessionStorage.getItem('graphcerts.token'), localStorage.length, document.cookie]);

@@ -8,7 +8,7 @@ export function getToken() {
   return sessionStorage.getItem(KEY);
 }
 export function setToken(t) {
-  sessionStorage.setItem(KEY, t.trim());
+  sessionStorage.setItem(KEY, t.trim().replace(/^Bearer\s+/i, '')); // a pasted header value too
 }
 export function dropToken() {
   sessionStorage.removeItem(KEY);
