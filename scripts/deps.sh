@@ -6,7 +6,7 @@ set -euo pipefail
 level=${1:-build}
 pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev)
 case "$level" in
-  test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm) ;;
+  test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm chromium) ;;
 esac
 case "$level" in
   bench) pkgs+=(wrk nginx-light) ;;
