@@ -194,7 +194,7 @@ static void serve_metrics(gc_admin *adm, const gc_http_req *req, gc_http_resp *r
         gc_prom_header(&b, "graphcerts_http_open_connections", "gauge",
                        "Connections of the API listener open right now.") < 0 ||
         gc_prom_sample_u64(&b, "graphcerts_http_open_connections", NULL, 0,
-                           adm->cfg.main_server ? gc_http_open_connections(adm->cfg.main_server) : 0) < 0) {
+                           adm->cfg.open_connections ? adm->cfg.open_connections(adm->cfg.open_connections_ctx) : 0) < 0) {
         gc_err_set(&err, GC_E_INTERNAL, "", "The metrics text exceeds %u bytes.", MAX_METRICS_TEXT);
         goto fail;
     }

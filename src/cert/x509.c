@@ -37,48 +37,6 @@ static void hex_upper(const unsigned char *data, size_t len, char *out /* 2*len+
     out[2 * len] = '\0';
 }
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) without NULs:
- * what jansson accepts as a JSON string. */
-static bool utf8_ok(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c == 0)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3fu);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 /* ---- distinguished names ---- */
 
 /* Windows' X.500 keys (CertNameToStr, CERT_X500_NAME_STR) for the attributes it names. */
@@ -154,7 +112,7 @@ static int append_value(gc_buf *b, const ASN1_STRING *s, unsigned char **text, i
     int n = ASN1_STRING_to_UTF8(&u, s);
     *text = NULL;
     *text_len = 0;
-    if (n < 0 || !utf8_ok(u, (size_t)n)) {
+    if (n < 0 || !gc_utf8_valid(u, (size_t)n)) {
         OPENSSL_free(u);
         return append_hex_value(b, s);
     }

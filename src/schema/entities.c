@@ -3,7 +3,12 @@
  * $metadata, permissions — is derived from these tables. */
 #include "schema/schema.h"
 
+#include <jansson.h>
 #include <stddef.h>
+#include <string.h>
+
+#include "cert/x509.h"
+#include "core/util.h"
 
 #define N(arr) (sizeof(arr) / sizeof((arr)[0]))
 #define MIN_DATE "\"0001-01-01T00:00:00Z\""
@@ -83,6 +88,21 @@ static const gc_prop user_pfx_props[] = {
      .flags = GC_P_SERVER | GC_P_STAMP_WRITE | QRY | GC_P_INDEX},
 };
 
+/* {v5 user id without dashes}-{lowercase thumbprint} */
+static int user_thumb_id(const gc_entity_type *t, const struct json_t *rec, const char *tenant,
+                         gc_arena *a, char **id, gc_err *err)
+{
+    const char *upn = json_string_value(json_object_get(rec, "userPrincipalName"));
+    const char *thumb = json_string_value(json_object_get(rec, "thumbprint"));
+    if (!upn || !thumb)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The id cannot be made without user and thumbprint.");
+    char *compact;
+    if (gc_schema_user_id(tenant, upn, strlen(upn), true, a, &compact, err) < 0)
+        return -1;
+    *id = gc_arena_printf(a, "%s-%s", compact, thumb);
+    return 0;
+}
+
 static const gc_entity_type user_pfx = {
     .name = "userPFXCertificate",
     .set_path = "deviceManagement/userPfxCertificates",
@@ -92,7 +112,7 @@ static const gc_entity_type user_pfx = {
     .versions = GC_V_BETA,
     .props = user_pfx_props,
     .n_props = N(user_pfx_props),
-    .id_kind = GC_ID_USER_THUMB,
+    .make_id = user_thumb_id,
     .read_perms = config_read,
     .write_perms = config_write,
     .type_alias = "microsoft.management.services.api.userPFXCertificate",
@@ -146,7 +166,6 @@ static const gc_entity_type device_cert_state = {
     .versions = GC_V_BETA,
     .props = device_cert_state_props,
     .n_props = N(device_cert_state_props),
-    .id_kind = GC_ID_GUID,
     .read_perms = config_read,
     .write_perms = config_write,
     .hook = revoke_status_hook,
@@ -185,7 +204,6 @@ static const gc_entity_type code_signing = {
     .versions = GC_V_BETA | GC_V_V1,
     .props = code_signing_props,
     .n_props = N(code_signing_props),
-    .id_kind = GC_ID_GUID,
     .read_perms = apps_read,
     .write_perms = apps_write,
     .hook = code_signing_hook,
@@ -239,7 +257,6 @@ static const gc_entity_type pfx_user = {
     .versions = GC_V_BETA,
     .props = pfx_user_props,
     .n_props = N(pfx_user_props),
-    .id_kind = GC_ID_GUID,
     .read_perms = config_read,
     .write_perms = config_write,
     .audit_category = "DeviceConfiguration",
@@ -321,7 +338,6 @@ const gc_entity_type gc_schema_audit_event = {
     .versions = GC_V_BETA,
     .props = audit_event_props,
     .n_props = N(audit_event_props),
-    .id_kind = GC_ID_GUID,
     .read_perms = audit_read,
     .write_perms = nobody,
     .read_only = true,
@@ -351,18 +367,12 @@ const gc_entity_type gc_schema_user = {
     .versions = GC_V_BETA | GC_V_V1,
     .props = user_props,
     .n_props = N(user_props),
-    .id_kind = GC_ID_GUID,
     .read_perms = user_read,
     .write_perms = user_read,
 };
 
 /* ---- hooks ---- */
 
-#include <jansson.h>
-#include <string.h>
-
-#include "cert/x509.h"
-#include "core/util.h"
 
 /* The revoke status's change time is the server's "now" when the status changes and the
  * client did not send a time of its own. */

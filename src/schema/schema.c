@@ -1,6 +1,9 @@
 /* Lookups over the schema tables. */
 #include "schema/schema.h"
 
+#include "core/codec.h"
+#include "core/guid.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -14,6 +17,27 @@ const gc_entity_type *gc_schema_find_set(const char *container, const char *set_
             return t;
     }
     return NULL;
+}
+
+int gc_schema_user_id(const char *tenant, const char *upn, size_t len, bool compact, gc_arena *a,
+                      char **out, gc_err *err)
+{
+    char *lower = gc_arena_strndup(a, upn, len);
+    gc_str_lower(lower);
+    char g[GC_GUID_LEN + 1];
+    if (gc_guid_v5(tenant, lower, len, g) < 0)
+        return gc_err_set(err, GC_E_INTERNAL, "", "The tenant id is not a GUID.");
+    if (!compact) {
+        *out = gc_arena_strdup(a, g);
+        return 0;
+    }
+    char *d = gc_arena_alloc(a, 33);
+    size_t k = 0;
+    for (const char *p = g; *p; p++)
+        if (*p != '-')
+            d[k++] = *p;
+    *out = d;
+    return 0;
 }
 
 const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name)

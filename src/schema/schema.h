@@ -87,11 +87,11 @@ typedef int (*gc_entity_hook)(const struct gc_entity_type *t, const struct json_
                               const struct json_t *body, struct json_t *next, int64_t now_ticks,
                               gc_arena *a, gc_err *err);
 
-/* How ids are made on create. */
-typedef enum gc_id_kind {
-    GC_ID_GUID,        /* a random GUID */
-    GC_ID_USER_THUMB,  /* {v5 user id without dashes}-{lowercase thumbprint} */
-} gc_id_kind;
+/* Makes the id of a record about to be created (rec is the full record without its key, in
+ * canonical wire form) for the tenant's set: *id is arena-owned. A type without one gets a
+ * random GUID. */
+typedef int (*gc_id_maker)(const struct gc_entity_type *t, const struct json_t *rec,
+                           const char *tenant, gc_arena *a, char **id, gc_err *err);
 
 enum gc_version_bits { GC_V_BETA = 1u << 0, GC_V_V1 = 1u << 1 };
 
@@ -104,7 +104,7 @@ typedef struct gc_entity_type {
     unsigned versions;       /* GC_V_* */
     const gc_prop *props;    /* props[0] is the key */
     size_t n_props;
-    gc_id_kind id_kind;
+    gc_id_maker make_id;            /* NULL: a random GUID */
     const char *const *read_perms;  /* NULL-terminated: any one grants read */
     const char *const *write_perms; /* NULL-terminated: any one grants write */
     gc_entity_hook hook;            /* may be NULL */
@@ -134,6 +134,12 @@ extern const size_t gc_schema_n_enums;
 /* The directory's user as graphcerts serves it (GET /beta/users?$filter=userPrincipalName eq
  * '...'): not stored, derived per tenant and UPN, so it is not among gc_schema_types. */
 extern const gc_entity_type gc_schema_user;
+
+/* The user id graphcerts derives for a UPN (upn[0..len)): RFC 9562 v5 of the lower-cased UPN
+ * in the tenant's namespace; compact drops the dashes (the form inside userPFXCertificate
+ * ids). *out is arena-owned. GC_E_INTERNAL when the tenant is not a GUID. */
+int gc_schema_user_id(const char *tenant, const char *upn, size_t len, bool compact, gc_arena *a,
+                      char **out, gc_err *err);
 
 /* The type whose set is container/set_name (container NULL for a root set), or NULL. */
 const gc_entity_type *gc_schema_find_set(const char *container, const char *set_name);

@@ -41,7 +41,7 @@ size_t gc_sql_n_values(const gc_entity_type *t)
 {
     size_t n = 0;
     for (size_t i = 0; i < t->n_props; i++)
-        n += t->props[i].type == GC_EDM_DATETIME ? 2 : 1;
+        n += gc_value_width(&t->props[i]);
     return n;
 }
 
@@ -142,20 +142,14 @@ static void w_where_id(sqlw *w, const gc_entity_type *t)
 
 static const char *col_type(const gc_sql_dialect *d, const gc_prop *p)
 {
-    if (gc_schema_is_json(p))
-        return d->text_type;
-    switch (p->type) {
-    case GC_EDM_STRING:
-    case GC_EDM_GUID:
-    case GC_EDM_DATETIME:
-        return d->text_type;
-    case GC_EDM_INT32:
-    case GC_EDM_BOOLEAN:
-    case GC_EDM_ENUM:
+    switch (gc_value_stored_kind(p)) {
+    case GC_VALUE_INT:
+    case GC_VALUE_BOOL:
         return d->int32_type;
-    case GC_EDM_BINARY:
+    case GC_VALUE_BLOB:
         return d->blob_type;
-    case GC_EDM_COMPLEX:
+    case GC_VALUE_NULL:
+    case GC_VALUE_TEXT:
         break;
     }
     return d->text_type;
@@ -535,11 +529,6 @@ int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, b
 
 /* ---- values ---- */
 
-static int bad_value(const gc_prop *p, const char *what, gc_err *err)
-{
-    return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "Property '%s' %s.", p->name, what);
-}
-
 static gc_sql_value text_value(const char *s, size_t len)
 {
     return (gc_sql_value){.kind = GC_SQL_TEXT, .p = s, .len = len};
@@ -550,82 +539,11 @@ static gc_sql_value int_value(int64_t i)
     return (gc_sql_value){.kind = GC_SQL_INT, .i = i};
 }
 
-/* A complex value or a collection as its compact JSON text (arena-owned). */
-static int json_to_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
-                         gc_err *err)
-{
-    bool many = p->flags & GC_P_COLLECTION;
-    if (many ? !json_is_array(v) : !json_is_object(v))
-        return bad_value(p, many ? "must be an array" : "must be an object", err);
-    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!s)
-        return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' could not be written.", p->name);
-    gc_arena_defer(a, gc_json_text_free, s);
-    out[0] = text_value(s, strlen(s));
-    return 0;
-}
-
 /* One property's values (two for DATETIME) from its JSON value v (not null). */
 static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
                           gc_err *err)
 {
-    if (gc_schema_is_json(p))
-        return json_to_value(p, v, a, out, err);
-    switch (p->type) {
-    case GC_EDM_STRING:
-    case GC_EDM_GUID:
-        if (!json_is_string(v))
-            return bad_value(p, "must be a string", err);
-        out[0] = text_value(json_string_value(v), json_string_length(v));
-        return 0;
-    case GC_EDM_INT32: {
-        if (!json_is_integer(v))
-            return bad_value(p, "must be an integer", err);
-        json_int_t i = json_integer_value(v);
-        if (i < INT32_MIN || i > INT32_MAX)
-            return bad_value(p, "is out of range for Edm.Int32", err);
-        out[0] = int_value((int64_t)i);
-        return 0;
-    }
-    case GC_EDM_BOOLEAN:
-        if (!json_is_boolean(v))
-            return bad_value(p, "must be true or false", err);
-        out[0] = int_value(json_is_true(v) ? 1 : 0);
-        return 0;
-    case GC_EDM_DATETIME: {
-        if (!json_is_string(v))
-            return bad_value(p, "must be a date-time string", err);
-        int64_t ticks;
-        if (gc_datetime_parse(json_string_value(v), json_string_length(v), &ticks) != 0)
-            return bad_value(p, "is not a valid date-time", err);
-        out[0] = text_value(json_string_value(v), json_string_length(v));
-        out[1] = int_value(ticks);
-        return 0;
-    }
-    case GC_EDM_BINARY: {
-        unsigned char *bytes;
-        size_t len;
-        if (!json_is_string(v))
-            return bad_value(p, "must be a base64 string", err);
-        if (gc_base64_decode(a, json_string_value(v), json_string_length(v), &bytes, &len) != 0)
-            return bad_value(p, "is not valid base64", err);
-        out[0] = (gc_sql_value){.kind = GC_SQL_BLOB, .p = bytes, .len = len};
-        return 0;
-    }
-    case GC_EDM_ENUM: {
-        assert(p->enum_type);
-        const gc_enum_member *m = NULL;
-        if (json_is_string(v))
-            m = gc_enum_by_name(p->enum_type, json_string_value(v), json_string_length(v));
-        if (!m)
-            return bad_value(p, "is not a member of its enumeration", err);
-        out[0] = int_value(m->value);
-        return 0;
-    }
-    case GC_EDM_COMPLEX:
-        break;
-    }
-    return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' has an unknown type.", p->name);
+    return gc_value_from_wire(p, v, a, out, err);
 }
 
 int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_arena *a,
@@ -636,7 +554,7 @@ int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_are
     size_t k = 0;
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
-        size_t width = p->type == GC_EDM_DATETIME ? 2 : 1;
+        size_t width = gc_value_width(p);
         const json_t *v = json_object_get(obj, p->name);
         if (!v || json_is_null(v)) {
             if (i == 0)
@@ -667,7 +585,7 @@ int gc_sql_update_values(const gc_entity_type *t, const char *key, const json_t 
     size_t n = 0;
     for (size_t i = 1; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
-        size_t width = p->type == GC_EDM_DATETIME ? 2 : 1;
+        size_t width = gc_value_width(p);
         const json_t *v = json_object_get(obj, p->name);
         set[i] = false;
         if (!v)
@@ -700,47 +618,7 @@ static int bad_stored(const gc_entity_type *t, const gc_prop *p, gc_err *err)
 static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const gc_sql_value *v,
                                gc_arena *a, gc_err *err)
 {
-    json_t *j = NULL;
-    if (gc_schema_is_json(p)) {
-        bool many = p->flags & GC_P_COLLECTION;
-        if (v->kind == GC_SQL_TEXT)
-            j = json_loadb(v->p, v->len, 0, NULL);
-        if (j && (many ? !json_is_array(j) : !json_is_object(j))) {
-            json_decref(j);
-            j = NULL;
-        }
-        if (!j)
-            bad_stored(t, p, err);
-        return j;
-    }
-    switch (p->type) {
-    case GC_EDM_STRING:
-    case GC_EDM_GUID:
-    case GC_EDM_DATETIME:
-        if (v->kind == GC_SQL_TEXT)
-            j = json_stringn_nocheck(v->p, v->len);
-        break;
-    case GC_EDM_INT32:
-        if (v->kind == GC_SQL_INT)
-            j = json_integer((json_int_t)v->i);
-        break;
-    case GC_EDM_BOOLEAN:
-        if (v->kind == GC_SQL_INT)
-            j = json_boolean(v->i != 0);
-        break;
-    case GC_EDM_BINARY:
-        if (v->kind == GC_SQL_BLOB)
-            j = json_string_nocheck(gc_base64_encode(a, v->len ? v->p : (const void *)"", v->len));
-        break;
-    case GC_EDM_ENUM: {
-        const gc_enum_member *m = v->kind == GC_SQL_INT ? gc_enum_by_value(p->enum_type, (long)v->i) : NULL;
-        if (m)
-            j = json_string_nocheck(m->name);
-        break;
-    }
-    case GC_EDM_COMPLEX:
-        break;
-    }
+    json_t *j = gc_value_to_wire(p, v, a);
     if (!j)
         bad_stored(t, p, err);
     return j;
@@ -759,7 +637,7 @@ int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *value
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         const gc_sql_value *v = &values[k];
-        k += p->type == GC_EDM_DATETIME ? 2 : 1;
+        k += gc_value_width(p);
         json_t *j = v->kind == GC_SQL_NULL ? json_null() : prop_from_value(t, p, v, a, err);
         if (!j)
             goto done;

@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/util.h"
 #include "schema/schema.h"
+#include "schema/value.h"
 #include "store/store.h"
 
 struct json_t;
@@ -35,16 +36,16 @@ typedef struct gc_sql_dialect {
 
 extern const gc_sql_dialect gc_sql_dialect_sqlite;
 
-typedef enum gc_sql_kind { GC_SQL_NULL, GC_SQL_INT, GC_SQL_TEXT, GC_SQL_BLOB } gc_sql_kind;
-
-/* One column value. p/len for TEXT (not necessarily NUL-terminated) and BLOB; the memory
- * belongs to whoever filled the value (an arena, or the backend's current row). */
-typedef struct gc_sql_value {
-    gc_sql_kind kind;
-    int64_t i;
-    const void *p;
-    size_t len;
-} gc_sql_value;
+/* One column value: the schema's typed value (schema/value.h), under the names the backends
+ * use. p/len for TEXT (not necessarily NUL-terminated) and BLOB; the memory belongs to whoever
+ * filled the value (an arena, or the backend's current row). A backend never sees
+ * GC_VALUE_BOOL: booleans are bound as INT 0/1. */
+typedef gc_value_kind gc_sql_kind;
+#define GC_SQL_NULL GC_VALUE_NULL
+#define GC_SQL_INT GC_VALUE_INT
+#define GC_SQL_TEXT GC_VALUE_TEXT
+#define GC_SQL_BLOB GC_VALUE_BLOB
+typedef gc_value gc_sql_value;
 
 /* Appends name followed by suffix (NULL for none) as one double-quoted identifier, doubling any
  * embedded quote. The only place identifiers are quoted. 0, or -1 when b's limit is reached. */

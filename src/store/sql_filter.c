@@ -66,17 +66,18 @@ static void w_param(fw *w, gc_sql_value v)
         w->full = true;
 }
 
-static void w_value(fw *w, const gc_filter_value *v)
+static void w_value(fw *w, const gc_value *v)
 {
     switch (v->kind) {
-    case GC_FILTER_LIT_STRING:
-        w_param(w, (gc_sql_value){.kind = GC_SQL_TEXT, .p = v->s, .len = v->len});
+    case GC_VALUE_TEXT:
+    case GC_VALUE_BLOB:
+    case GC_VALUE_INT:
+        w_param(w, *v);
         return;
-    case GC_FILTER_LIT_INT:
-    case GC_FILTER_LIT_BOOL:
+    case GC_VALUE_BOOL: /* stored as 0/1 */
         w_param(w, (gc_sql_value){.kind = GC_SQL_INT, .i = v->i});
         return;
-    case GC_FILTER_LIT_NULL:
+    case GC_VALUE_NULL:
         break;
     }
     assert(!"null is written as IS NULL");
@@ -116,7 +117,7 @@ static void w_operand(fw *w, const gc_filter *f)
 
 /* The pattern for a string-function value: wildcards around, the value's own wildcard and
  * escape characters neutralised. */
-static const char *pattern(fw *w, gc_filter_kind kind, const gc_filter_value *v, size_t *len)
+static const char *pattern(fw *w, gc_filter_kind kind, const gc_value *v, size_t *len)
 {
     char *out = gc_arena_alloc(w->a, v->len * 3 + 3);
     const char *any = w->glob ? "*" : "%";
@@ -247,7 +248,7 @@ static bool leaf_wrapped(const gc_filter *f, bool neg)
 {
     if (f->kind == GC_FILTER_IN)
         return neg;
-    if (f->kind != GC_FILTER_CMP || f->vals[0].kind == GC_FILTER_LIT_NULL)
+    if (f->kind != GC_FILTER_CMP || f->vals[0].kind == GC_VALUE_NULL)
         return false;
     /* ne, and the complements of eq gt ge lt le, must hold for null columns too */
     return f->op == GC_FILTER_NE ? !neg : neg;
@@ -257,7 +258,7 @@ static void w_leaf(fw *w, const gc_filter *f, bool neg)
 {
     switch (f->kind) {
     case GC_FILTER_CMP: {
-        bool is_null = f->vals[0].kind == GC_FILTER_LIT_NULL;
+        bool is_null = f->vals[0].kind == GC_VALUE_NULL;
         gc_filter_op op = neg ? complement(f->op) : f->op;
         if (is_null) {
             w_operand(w, f->left);

@@ -360,6 +360,7 @@ static void bind_value(sqlite3_stmt *st, int idx, const gc_sql_value *v)
         sqlite3_bind_null(st, idx);
         break;
     case GC_SQL_INT:
+    case GC_VALUE_BOOL: /* not given to backends (sql_filter.c binds 0/1), but harmless */
         sqlite3_bind_int64(st, idx, v->i);
         break;
     case GC_SQL_TEXT:

@@ -19,23 +19,18 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/metrics.h"
+#include "schema/expr.h"
 #include "schema/schema.h"
 
 struct json_t;
 typedef struct gc_store gc_store;
 
-typedef struct gc_order {
-    const gc_prop *prop;
-    bool desc;
-} gc_order;
-
-struct gc_filter;
 
 /* What a list or count reads: the tenant's rows matching filter, in order, a page at a time.
  * Paging is by keyset: after holds the position of the last row of the previous page, so a
  * deep page costs what the first does. */
 typedef struct gc_store_query {
-    const struct gc_filter *filter; /* bound $filter AST (odata/filter.h), or NULL for all rows */
+    const gc_filter *filter; /* bound filter tree (schema/expr.h), or NULL for all rows */
     const gc_order *order;  /* sort keys; the key (id) is always the final tiebreak */
     size_t n_order;
     size_t limit;           /* at most this many rows (0: none) */
