@@ -9,34 +9,6 @@
 #include <stdint.h>
 #include <string.h>
 
-const gc_sql_dialect gc_sql_dialect_sqlite = {
-    .text_type = "TEXT",
-    .int32_type = "INTEGER",
-    .int64_type = "INTEGER",
-    .blob_type = "BLOB",
-    .numbered_params = false,
-};
-
-int gc_sql_ident(gc_buf *b, const char *name, const char *suffix)
-{
-    const char *parts[2] = {name, suffix ? suffix : ""};
-    if (gc_buf_append(b, "\"", 1) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++)
-        for (const char *c = parts[i]; *c;) {
-            size_t run = strcspn(c, "\""); /* up to the next quote, appended at once */
-            if (gc_buf_append(b, c, run) != 0)
-                return -1;
-            c += run;
-            if (*c == '"') {
-                if (gc_buf_append(b, "\"\"", 2) != 0)
-                    return -1;
-                c++;
-            }
-        }
-    return gc_buf_append(b, "\"", 1);
-}
-
 size_t gc_sql_n_values(const gc_entity_type *t)
 {
     size_t n = 0;
@@ -47,42 +19,12 @@ size_t gc_sql_n_values(const gc_entity_type *t)
 
 /* ---- statement text ---- */
 
-typedef struct sqlw {
-    gc_buf *b;
-    const gc_sql_dialect *d;
-    int n_params;
-    bool failed;
-} sqlw;
-
-static void w_str(sqlw *w, const char *s)
-{
-    if (!w->failed && gc_buf_append(w->b, s, strlen(s)) != 0)
-        w->failed = true;
-}
-
-static void w_ident(sqlw *w, const char *name, const char *suffix)
-{
-    if (!w->failed && gc_sql_ident(w->b, name, suffix) != 0)
-        w->failed = true;
-}
-
-static void w_param(sqlw *w)
-{
-    w->n_params++;
-    if (w->d->numbered_params) {
-        if (!w->failed && gc_buf_appendf(w->b, "$%d", w->n_params) != 0)
-            w->failed = true;
-    } else {
-        w_str(w, "?");
-    }
-}
-
 /* `"col" = ?` */
-static void w_eq(sqlw *w, const char *name, const char *suffix)
+static void w_eq(gc_sqlw *w, const char *name, const char *suffix)
 {
-    w_ident(w, name, suffix);
-    w_str(w, " = ");
-    w_param(w);
+    gc_sqlw_ident(w, name, suffix);
+    gc_sqlw_str(w, " = ");
+    gc_sqlw_placeholder(w);
 }
 
 static const gc_prop *key_of(const gc_entity_type *t)
@@ -92,51 +34,43 @@ static const gc_prop *key_of(const gc_entity_type *t)
     return &t->props[0];
 }
 
-static int w_done(sqlw *w, const gc_entity_type *t, gc_err *err)
+static int w_done(gc_sqlw *w, const gc_entity_type *t, gc_err *err)
 {
-    if (w->failed)
+    if (gc_sqlw_failed(w))
         return gc_err_set(err, GC_E_INTERNAL, "", "SQL for table %s exceeds %d bytes.", t->table,
                           GC_SQL_MAX_LEN);
     return 0;
 }
 
-static sqlw w_start(gc_buf *b, const gc_sql_dialect *d)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-    return (sqlw){.b = b, .d = d};
-}
-
 /* Every value column then version, comma-separated; without secrets, a write-only property's
  * columns are NULL literals (same positions, nothing read). */
-static void w_cols(sqlw *w, const gc_entity_type *t, bool with_secrets)
+static void w_cols(gc_sqlw *w, const gc_entity_type *t, bool with_secrets)
 {
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         bool hide = !with_secrets && (p->flags & GC_P_SECRET);
         if (hide)
-            w_str(w, "NULL");
+            gc_sqlw_str(w, "NULL");
         else
-            w_ident(w, p->column, NULL);
-        w_str(w, ", ");
+            gc_sqlw_ident(w, p->column, NULL);
+        gc_sqlw_str(w, ", ");
         if (p->type == GC_EDM_DATETIME) {
             if (hide)
-                w_str(w, "NULL");
+                gc_sqlw_str(w, "NULL");
             else
-                w_ident(w, p->column, GC_SQL_TICKS_SUFFIX);
-            w_str(w, ", ");
+                gc_sqlw_ident(w, p->column, GC_SQL_TICKS_SUFFIX);
+            gc_sqlw_str(w, ", ");
         }
     }
-    w_ident(w, GC_SQL_VERSION_COL, NULL);
+    gc_sqlw_ident(w, GC_SQL_VERSION_COL, NULL);
 }
 
 /* ` WHERE "tenant" = ? AND "key" = ?` */
-static void w_where_id(sqlw *w, const gc_entity_type *t)
+static void w_where_id(gc_sqlw *w, const gc_entity_type *t)
 {
-    w_str(w, " WHERE ");
+    gc_sqlw_str(w, " WHERE ");
     w_eq(w, GC_SQL_TENANT_COL, NULL);
-    w_str(w, " AND ");
+    gc_sqlw_str(w, " AND ");
     w_eq(w, key_of(t)->column, NULL);
 }
 
@@ -162,41 +96,41 @@ static bool reserved_column(const char *c)
 
 int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "CREATE TABLE IF NOT EXISTS ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, " ");
-    w_str(&w, d->text_type);
-    w_str(&w, " NOT NULL, ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "CREATE TABLE IF NOT EXISTS ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, " ");
+    gc_sqlw_str(&w, d->text_type);
+    gc_sqlw_str(&w, " NOT NULL, ");
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         if (reserved_column(p->column))
             return gc_err_set(err, GC_E_INTERNAL, p->name,
                               "Column name %s of table %s is reserved by the store.", p->column,
                               t->table);
-        w_ident(&w, p->column, NULL);
-        w_str(&w, " ");
-        w_str(&w, col_type(d, p));
+        gc_sqlw_ident(&w, p->column, NULL);
+        gc_sqlw_str(&w, " ");
+        gc_sqlw_str(&w, col_type(d, p));
         if (i == 0)
-            w_str(&w, " NOT NULL");
-        w_str(&w, ", ");
+            gc_sqlw_str(&w, " NOT NULL");
+        gc_sqlw_str(&w, ", ");
         if (p->type == GC_EDM_DATETIME) {
-            w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-            w_str(&w, " ");
-            w_str(&w, d->int64_type);
-            w_str(&w, ", ");
+            gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+            gc_sqlw_str(&w, " ");
+            gc_sqlw_str(&w, d->int64_type);
+            gc_sqlw_str(&w, ", ");
         }
     }
-    w_ident(&w, GC_SQL_VERSION_COL, NULL);
-    w_str(&w, " ");
-    w_str(&w, d->int64_type);
-    w_str(&w, " NOT NULL, PRIMARY KEY (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, ", ");
-    w_ident(&w, key_of(t)->column, NULL);
-    w_str(&w, "))");
+    gc_sqlw_ident(&w, GC_SQL_VERSION_COL, NULL);
+    gc_sqlw_str(&w, " ");
+    gc_sqlw_str(&w, d->int64_type);
+    gc_sqlw_str(&w, " NOT NULL, PRIMARY KEY (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, ", ");
+    gc_sqlw_ident(&w, key_of(t)->column, NULL);
+    gc_sqlw_str(&w, "))");
     return w_done(&w, t, err);
 }
 
@@ -209,44 +143,44 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
     if (n < 0 || (size_t)n >= sizeof name)
         return gc_err_set(err, GC_E_INTERNAL, p->name, "Index name for %s.%s is too long.",
                           t->table, p->column);
-    sqlw w = w_start(b, d);
-    w_str(&w, "CREATE INDEX IF NOT EXISTS ");
-    w_ident(&w, name, NULL);
-    w_str(&w, " ON ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, ", ");
-    w_ident(&w, p->column, suffix);
-    w_str(&w, ", ");
-    w_ident(&w, key_of(t)->column, NULL);
-    w_str(&w, ")");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "CREATE INDEX IF NOT EXISTS ");
+    gc_sqlw_ident(&w, name, NULL);
+    gc_sqlw_str(&w, " ON ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, ", ");
+    gc_sqlw_ident(&w, p->column, suffix);
+    gc_sqlw_str(&w, ", ");
+    gc_sqlw_ident(&w, key_of(t)->column, NULL);
+    gc_sqlw_str(&w, ")");
     return w_done(&w, t, err);
 }
 
 int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                       bool with_secrets, const char *extra, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "SELECT ");
     w_cols(&w, t, with_secrets);
     if (extra) {
-        w_str(&w, ", ");
-        w_str(&w, extra);
+        gc_sqlw_str(&w, ", ");
+        gc_sqlw_str(&w, extra);
     }
-    w_str(&w, " FROM ");
-    w_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
     w_where_id(&w, t);
     return w_done(&w, t, err);
 }
 
 int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
-    w_ident(&w, GC_SQL_VERSION_COL, NULL);
-    w_str(&w, " FROM ");
-    w_ident(&w, t->table, NULL);
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "SELECT ");
+    gc_sqlw_ident(&w, GC_SQL_VERSION_COL, NULL);
+    gc_sqlw_str(&w, " FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
     w_where_id(&w, t);
     return w_done(&w, t, err);
 }
@@ -276,21 +210,10 @@ static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql
 static gc_sql_value text_value(const char *s, size_t len);
 static gc_sql_value int_value(int64_t i);
 
-/* A placeholder bound to v. */
-static void w_bind(sqlw *w, gc_sql_value *params, size_t *n, gc_sql_value v)
-{
-    if (*n >= GC_SQL_MAX_PARAMS) {
-        w->failed = true;
-        return;
-    }
-    params[(*n)++] = v;
-    w_param(w);
-}
-
 /* The column a sort key compares on: a date-time's instant, otherwise the column itself. */
-static void w_sort_col(sqlw *w, const gc_prop *p)
+static void w_sort_col(gc_sqlw *w, const gc_prop *p)
 {
-    w_ident(w, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
+    gc_sqlw_ident(w, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
 }
 
 /* The sortable value of a position entry (NULL kind for JSON null). */
@@ -310,8 +233,8 @@ static int sort_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_val
 /* Keyset predicate: rows strictly after position q->after in the order (keys, then id ASC),
  * with nulls first ascending and last descending, as the ORDER BY sorts them. Expanded as
  * k1 after v1 OR (k1 same v1 AND (k2 after v2 OR (... AND id > vid))). */
-static int w_keyset(sqlw *w, const gc_entity_type *t, const gc_store_query *q, gc_arena *a,
-                    gc_sql_value *params, size_t *n, gc_err *err)
+static int w_keyset(gc_sqlw *w, const gc_entity_type *t, const gc_store_query *q, gc_arena *a,
+                    gc_err *err)
 {
     size_t keys = q->n_order;
     gc_sql_value vals[GC_SQL_MAX_ORDER + 1];
@@ -325,70 +248,66 @@ static int w_keyset(sqlw *w, const gc_entity_type *t, const gc_store_query *q, g
         return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken", "The $skiptoken does not fit this request.");
     vals[keys] = (gc_sql_value){.kind = GC_SQL_TEXT, .p = json_string_value(last),
                                 .len = json_string_length(last)};
-    w_str(w, " AND (");
+    gc_sqlw_str(w, " AND (");
     for (size_t i = 0; i < keys; i++) {
         const gc_prop *p = q->order[i].prop;
         bool desc = q->order[i].desc;
         bool null = vals[i].kind == GC_SQL_NULL;
         /* k after v */
-        w_str(w, "(");
+        gc_sqlw_str(w, "(");
         if (null && !desc) {
             w_sort_col(w, p);
-            w_str(w, " IS NOT NULL");
+            gc_sqlw_str(w, " IS NOT NULL");
         } else if (null && desc) {
-            w_str(w, "1 = 0");
+            gc_sqlw_str(w, "1 = 0");
         } else if (!desc) {
             w_sort_col(w, p);
-            w_str(w, " > ");
-            w_bind(w, params, n, vals[i]);
+            gc_sqlw_str(w, " > ");
+            gc_sqlw_bind(w, vals[i]);
         } else {
             w_sort_col(w, p);
-            w_str(w, " < ");
-            w_bind(w, params, n, vals[i]);
-            w_str(w, " OR ");
+            gc_sqlw_str(w, " < ");
+            gc_sqlw_bind(w, vals[i]);
+            gc_sqlw_str(w, " OR ");
             w_sort_col(w, p);
-            w_str(w, " IS NULL");
+            gc_sqlw_str(w, " IS NULL");
         }
-        w_str(w, ") OR (");
+        gc_sqlw_str(w, ") OR (");
         /* k same v */
         w_sort_col(w, p);
         if (null) {
-            w_str(w, " IS NULL");
+            gc_sqlw_str(w, " IS NULL");
         } else {
-            w_str(w, " = ");
-            w_bind(w, params, n, vals[i]);
+            gc_sqlw_str(w, " = ");
+            gc_sqlw_bind(w, vals[i]);
         }
-        w_str(w, " AND (");
+        gc_sqlw_str(w, " AND (");
     }
-    w_ident(w, key_of(t)->column, NULL);
-    w_str(w, " > ");
-    w_bind(w, params, n, vals[keys]);
+    gc_sqlw_ident(w, key_of(t)->column, NULL);
+    gc_sqlw_str(w, " > ");
+    gc_sqlw_bind(w, vals[keys]);
     for (size_t i = 0; i < keys; i++)
-        w_str(w, "))");
-    w_str(w, ")");
+        gc_sqlw_str(w, "))");
+    gc_sqlw_str(w, ")");
     return 0;
 }
 
 /* FROM table WHERE tenant = ? [AND (filter)] */
-static int w_from_where(sqlw *w, const gc_entity_type *t, const gc_store_query *q,
-                        const char *tenant, gc_arena *a, gc_sql_value *params, size_t *n, gc_err *err)
+static int w_from_where(gc_sqlw *w, const gc_entity_type *t, const gc_store_query *q,
+                        const char *tenant, gc_arena *a, gc_err *err)
 {
-    w_str(w, " FROM ");
-    w_ident(w, t->table, NULL);
-    w_str(w, " WHERE ");
-    w_ident(w, GC_SQL_TENANT_COL, NULL);
-    w_str(w, " = ");
-    w_bind(w, params, n, text_value(tenant, strlen(tenant)));
+    gc_sqlw_str(w, " FROM ");
+    gc_sqlw_ident(w, t->table, NULL);
+    gc_sqlw_str(w, " WHERE ");
+    gc_sqlw_ident(w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(w, " = ");
+    gc_sqlw_bind(w, text_value(tenant, strlen(tenant)));
     if (q && q->filter) {
-        w_str(w, " AND ");
-        size_t added = 0;
-        if (w->failed)
+        gc_sqlw_str(w, " AND ");
+        if (gc_sqlw_failed(w))
             return 0;
-        if (gc_sql_filter_where(w->b, w->d, t, q->filter, params + *n, GC_SQL_MAX_PARAMS - *n,
-                                w->n_params + 1, &added, a, err) != 0)
+        if (gc_sql_filter_write(w, t, q->filter, a, err) != 0)
             return -1;
-        *n += added;
-        w->n_params += (int)added;
     }
     return 0;
 }
@@ -400,24 +319,25 @@ int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type 
     *n_params = 0;
     if (check_query(t, q, err) != 0)
         return -1;
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, params, GC_SQL_MAX_PARAMS);
+    gc_sqlw_str(&w, "SELECT ");
     w_cols(&w, t, false);
-    if (w_from_where(&w, t, q, tenant, a, params, n_params, err) != 0)
+    if (w_from_where(&w, t, q, tenant, a, err) != 0)
         return -1;
-    if (q && q->after && w_keyset(&w, t, q, a, params, n_params, err) != 0)
+    if (q && q->after && w_keyset(&w, t, q, a, err) != 0)
         return -1;
-    w_str(&w, " ORDER BY ");
+    gc_sqlw_str(&w, " ORDER BY ");
     for (size_t i = 0; q && i < q->n_order; i++) {
         w_sort_col(&w, q->order[i].prop);
-        w_str(&w, q->order[i].desc ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
+        gc_sqlw_str(&w, q->order[i].desc ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
     }
-    w_ident(&w, key_of(t)->column, NULL);
-    w_str(&w, " ASC LIMIT ");
+    gc_sqlw_ident(&w, key_of(t)->column, NULL);
+    gc_sqlw_str(&w, " ASC LIMIT ");
     size_t limit = q ? q->limit : 0, offset = q ? q->offset : 0;
-    w_bind(&w, params, n_params, int_value(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
-    w_str(&w, " OFFSET ");
-    w_bind(&w, params, n_params, int_value(offset > INT64_MAX ? INT64_MAX : (int64_t)offset));
+    gc_sqlw_bind(&w, int_value(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
+    gc_sqlw_str(&w, " OFFSET ");
+    gc_sqlw_bind(&w, int_value(offset > INT64_MAX ? INT64_MAX : (int64_t)offset));
+    *n_params = w.n_bound;
     return w_done(&w, t, err);
 }
 
@@ -428,10 +348,11 @@ int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
     *n_params = 0;
     if (check_query(t, q, err) != 0)
         return -1;
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT count(*)");
-    if (w_from_where(&w, t, q, tenant, a, params, n_params, err) != 0)
+    gc_sqlw w = gc_sqlw_start(b, d, true, params, GC_SQL_MAX_PARAMS);
+    gc_sqlw_str(&w, "SELECT count(*)");
+    if (w_from_where(&w, t, q, tenant, a, err) != 0)
         return -1;
+    *n_params = w.n_bound;
     return w_done(&w, t, err);
 }
 
@@ -441,74 +362,74 @@ int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_ty
     const gc_prop *p = t->expiry ? gc_schema_find_prop(t, t->expiry) : NULL;
     if (!p || p->type != GC_EDM_DATETIME)
         return gc_err_set(err, GC_E_INTERNAL, "", "%s has no date-time expiry property.", t->name);
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "SELECT ");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
     for (size_t i = 0; i < n_windows; i++) {
-        w_str(&w, ", sum(CASE WHEN ");
-        w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-        w_str(&w, " <= ");
-        w_param(&w);
-        w_str(&w, " THEN 1 ELSE 0 END)");
+        gc_sqlw_str(&w, ", sum(CASE WHEN ");
+        gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+        gc_sqlw_str(&w, " <= ");
+        gc_sqlw_placeholder(&w);
+        gc_sqlw_str(&w, " THEN 1 ELSE 0 END)");
     }
-    w_str(&w, " FROM ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " WHERE ");
-    w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-    w_str(&w, " >= ");
-    w_param(&w);
-    w_str(&w, " AND ");
-    w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-    w_str(&w, " <= ");
-    w_param(&w);
-    w_str(&w, " GROUP BY ");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, " ORDER BY ");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, " FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " WHERE ");
+    gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+    gc_sqlw_str(&w, " >= ");
+    gc_sqlw_placeholder(&w);
+    gc_sqlw_str(&w, " AND ");
+    gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+    gc_sqlw_str(&w, " <= ");
+    gc_sqlw_placeholder(&w);
+    gc_sqlw_str(&w, " GROUP BY ");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, " ORDER BY ");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
     return w_done(&w, t, err);
 }
 
 int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "INSERT INTO ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, ", ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "INSERT INTO ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, ", ");
     w_cols(&w, t, true);
-    w_str(&w, ") VALUES (");
+    gc_sqlw_str(&w, ") VALUES (");
     size_t n = gc_sql_n_values(t) + 2;
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            w_str(&w, ", ");
-        w_param(&w);
+            gc_sqlw_str(&w, ", ");
+        gc_sqlw_placeholder(&w);
     }
-    w_str(&w, ")");
+    gc_sqlw_str(&w, ")");
     return w_done(&w, t, err);
 }
 
 int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, const bool *set,
                   gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "UPDATE ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " SET ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "UPDATE ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " SET ");
     for (size_t i = 1; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         if (set && !set[i])
             continue;
         w_eq(&w, p->column, NULL);
-        w_str(&w, ", ");
+        gc_sqlw_str(&w, ", ");
         if (p->type == GC_EDM_DATETIME) {
             w_eq(&w, p->column, GC_SQL_TICKS_SUFFIX);
-            w_str(&w, ", ");
+            gc_sqlw_str(&w, ", ");
         }
     }
     w_eq(&w, GC_SQL_VERSION_COL, NULL);
     w_where_id(&w, t);
-    w_str(&w, " AND ");
+    gc_sqlw_str(&w, " AND ");
     w_eq(&w, GC_SQL_VERSION_COL, NULL);
     return w_done(&w, t, err);
 }
@@ -516,12 +437,12 @@ int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, c
 int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, bool check_version,
                   gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "DELETE FROM ");
-    w_ident(&w, t->table, NULL);
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "DELETE FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
     w_where_id(&w, t);
     if (check_version) {
-        w_str(&w, " AND ");
+        gc_sqlw_str(&w, " AND ");
         w_eq(&w, GC_SQL_VERSION_COL, NULL);
     }
     return w_done(&w, t, err);

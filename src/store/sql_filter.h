@@ -11,7 +11,7 @@
 #include "core/util.h"
 #include "schema/expr.h"
 #include "schema/schema.h"
-#include "store/sql.h"
+#include "store/sql_writer.h"
 
 /* Appends to b the SQL of f (a filter bound against t), to be ANDed by the caller after its
  * `"tenant" = ?`. Placeholders are `?`, or `$first_param`, `$first_param+1`, ... when
@@ -50,5 +50,9 @@
 int gc_sql_filter_where(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                         const gc_filter *f, gc_sql_value *params, size_t max_params,
                         int first_param, size_t *n_params, gc_arena *a, gc_err *err);
+/* The same through a statement's writer (sql.c): placeholders continue w's numbering and the
+ * values go after those w has bound; errors as above (b's limit: w's buffer overflowed). */
+int gc_sql_filter_write(gc_sqlw *w, const gc_entity_type *t, const gc_filter *f, gc_arena *a,
+                        gc_err *err);
 
 #endif

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "store/sql.h"
 #include "store/sql_filter.h"
 
 #include "odata/filter.h"
