@@ -1,6 +1,7 @@
 /* Entities as data. Each entity type is one table of properties with their EDM type, JSON name,
  * storage column and flags; $metadata, DDL, validation and serialization are all derived from
- * these tables. Adding an entity type means adding one table in entities.c and its tests. */
+ * these tables. Each type lives in its own file of schema/entities/ with its hooks; adding one
+ * means adding that file (and its tests) and its line in the registry, schema/entities.c. */
 #ifndef GC_SCHEMA_SCHEMA_H
 #define GC_SCHEMA_SCHEMA_H
 
