@@ -417,7 +417,7 @@ static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow
         *out = (gc_value){.kind = GC_VALUE_INT, .i = k->i};
         return 0;
     case GC_EDM_ENUM: {
-        const gc_enum_member *m;
+        long value;
         if (l->rk == R_STRING || l->rk == R_ENUM) {
             if (l->rk == R_ENUM && !qualified_enum_matches(ps, k, p->enum_type)) {
                 return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
@@ -425,22 +425,20 @@ static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow
                                   "member of %s, at position %zu.", p->name, p->enum_type->name,
                                   echo(ps->text + k->pos, k->type_len, buf), l->pos);
             }
-            m = gc_enum_by_name(p->enum_type, k->s, k->slen);
-            if (!m) {
+            if (gc_enum_parse(p->enum_type, k->s, k->slen, &value) != 0) {
                 snprintf(what, sizeof what, "'%s'", echo(k->s, k->slen, buf));
                 return bad_member(ps, p, what, l->pos);
             }
         } else if (l->rk == R_INT) {
-            m = k->i >= INT32_MIN && k->i <= INT32_MAX ? gc_enum_by_value(p->enum_type, (long)k->i)
-                                                       : NULL;
-            if (!m) {
+            value = (long)k->i;
+            if (k->i < INT32_MIN || k->i > INT32_MAX || !gc_enum_valid(p->enum_type, value)) {
                 snprintf(what, sizeof what, "%lld", (long long)k->i);
                 return bad_member(ps, p, what, l->pos);
             }
         } else {
             break;
         }
-        *out = (gc_value){.kind = GC_VALUE_INT, .i = m->value};
+        *out = (gc_value){.kind = GC_VALUE_INT, .i = value};
         return 0;
     }
     case GC_EDM_BINARY:

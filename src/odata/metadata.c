@@ -83,6 +83,8 @@ static void put_enum(xml_writer *w, const gc_enum_type *e)
 {
     put(w, "      <EnumType");
     put_attr(w, "Name", NULL, e->name, NULL);
+    if (e->is_flags)
+        put(w, " IsFlags=\"true\"");
     put(w, ">\n");
     for (size_t i = 0; i < e->n_members; i++) {
         char value[16];

@@ -74,6 +74,77 @@ const gc_enum_member *gc_enum_by_value(const gc_enum_type *e, long value)
     return NULL;
 }
 
+/* The bits all members of a flags enum have between them. */
+static long flags_mask(const gc_enum_type *e)
+{
+    long mask = 0;
+    for (size_t i = 0; i < e->n_members; i++)
+        mask |= e->members[i].value;
+    return mask;
+}
+
+bool gc_enum_valid(const gc_enum_type *e, long value)
+{
+    if (!e->is_flags)
+        return gc_enum_by_value(e, value) != NULL;
+    return value >= 0 && (value & ~flags_mask(e)) == 0 && (value != 0 || gc_enum_by_value(e, 0));
+}
+
+int gc_enum_parse(const gc_enum_type *e, const char *s, size_t len, long *value)
+{
+    if (!e->is_flags) {
+        const gc_enum_member *m = gc_enum_by_name(e, s, len);
+        if (!m)
+            return -1;
+        *value = m->value;
+        return 0;
+    }
+    long v = 0;
+    for (size_t i = 0; i <= len;) {
+        size_t end = i;
+        while (end < len && s[end] != ',')
+            end++;
+        size_t a = i, b = end;
+        while (a < b && s[a] == ' ')
+            a++;
+        while (b > a && s[b - 1] == ' ')
+            b--;
+        const gc_enum_member *m = gc_enum_by_name(e, s + a, b - a);
+        if (!m)
+            return -1;
+        v |= m->value;
+        i = end + 1;
+    }
+    *value = v;
+    return 0;
+}
+
+const char *gc_enum_format(const gc_enum_type *e, long value, gc_arena *a)
+{
+    if (!gc_enum_valid(e, value))
+        return NULL;
+    const gc_enum_member *m = gc_enum_by_value(e, value);
+    if (!e->is_flags || m)
+        return m->name;
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_members; i++)
+        if (e->members[i].value && (value & e->members[i].value) == e->members[i].value)
+            n += strlen(e->members[i].name) + 1;
+    char *out = gc_arena_alloc(a, n + 1), *o = out;
+    for (size_t i = 0; i < e->n_members; i++) {
+        const gc_enum_member *x = &e->members[i];
+        if (!x->value || (value & x->value) != x->value)
+            continue;
+        if (o != out)
+            *o++ = ',';
+        size_t k = strlen(x->name);
+        memcpy(o, x->name, k);
+        o += k;
+    }
+    *o = '\0';
+    return out;
+}
+
 const char *gc_schema_edm_name(const gc_prop *p)
 {
     switch (p->type) {

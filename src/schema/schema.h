@@ -32,6 +32,10 @@ typedef struct gc_enum_type {
     const char *name; /* e.g. "userPfxPaddingScheme" */
     const gc_enum_member *members;
     size_t n_members;
+    /* OData IsFlags: a value is any combination of the members' bits, written on the wire as
+     * their names joined by ',' ("companyPortal,email"); a member of value 0 names the empty
+     * combination */
+    bool is_flags;
 } gc_enum_type;
 
 enum gc_prop_flags {
@@ -156,5 +160,13 @@ const char *gc_schema_edm_name(const gc_prop *p);
 /* Enum lookups: by member name (case-insensitive) or value. NULL when not a member. */
 const gc_enum_member *gc_enum_by_name(const gc_enum_type *e, const char *name, size_t len);
 const gc_enum_member *gc_enum_by_value(const gc_enum_type *e, long value);
+/* A value of e from its wire text s[0..len): a member's name, or for a flags enum member names
+ * joined by ',' (spaces around them allowed). 0, or -1 when not a value of e. */
+int gc_enum_parse(const gc_enum_type *e, const char *s, size_t len, long *value);
+/* The wire text of value (a member's name; for a flags enum the names of its bits in member
+ * order, joined by ','), in a or static; NULL when value is not a value of e. */
+const char *gc_enum_format(const gc_enum_type *e, long value, gc_arena *a);
+/* True when value is a value of e (a member, or for a flags enum a combination of them). */
+bool gc_enum_valid(const gc_enum_type *e, long value);
 
 #endif

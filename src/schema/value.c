@@ -110,12 +110,11 @@ int gc_value_from_wire(const gc_prop *p, const json_t *v, gc_arena *a, gc_value 
     }
     case GC_EDM_ENUM: {
         assert(p->enum_type);
-        const gc_enum_member *m = NULL;
-        if (json_is_string(v))
-            m = gc_enum_by_name(p->enum_type, json_string_value(v), json_string_length(v));
-        if (!m)
+        long value;
+        if (!json_is_string(v) ||
+            gc_enum_parse(p->enum_type, json_string_value(v), json_string_length(v), &value) != 0)
             return bad_value(p, "is not a member of its enumeration", err);
-        out[0] = int_value(m->value);
+        out[0] = int_value(value);
         return 0;
     }
     case GC_EDM_COMPLEX:
@@ -157,9 +156,9 @@ json_t *gc_value_to_wire(const gc_prop *p, const gc_value *v, gc_arena *a)
             j = json_string_nocheck(gc_base64_encode(a, v->len ? v->p : (const void *)"", v->len));
         break;
     case GC_EDM_ENUM: {
-        const gc_enum_member *m = v->kind == GC_VALUE_INT ? gc_enum_by_value(p->enum_type, (long)v->i) : NULL;
-        if (m)
-            j = json_string_nocheck(m->name);
+        const char *name = v->kind == GC_VALUE_INT ? gc_enum_format(p->enum_type, (long)v->i, a) : NULL;
+        if (name)
+            j = json_string_nocheck(name);
         break;
     }
     case GC_EDM_COMPLEX:

@@ -10,7 +10,7 @@
 
 static const gc_enum_member cert_status_members[] = {{"notProvisioned", 0}, {"provisioned", 1}};
 const gc_enum_type gc_enum_cert_status = {"certificateStatus", cert_status_members,
-                                         N(cert_status_members)};
+                                         N(cert_status_members), false};
 
 /* ---- enterpriseCodeSigningCertificate (§1.3) ---- */
 

@@ -11,7 +11,7 @@ static const gc_enum_member revocation_members[] = {
     {"none", 0}, {"pending", 1}, {"issued", 2}, {"failed", 3}, {"revoked", 4},
 };
 const gc_enum_type gc_enum_revocation_status = {"certificateRevocationStatus", revocation_members,
-                                               N(revocation_members)};
+                                               N(revocation_members), false};
 
 /* ---- managedAllDeviceCertificateState (§1.2) ---- */
 

@@ -11,14 +11,14 @@ static const gc_enum_member pfx_purpose_members[] = {
     {"unassigned", 0}, {"smimeEncryption", 1}, {"smimeSigning", 2}, {"vpn", 4}, {"wifi", 8},
 };
 const gc_enum_type gc_enum_pfx_purpose = {"userPfxIntendedPurpose", pfx_purpose_members,
-                                         N(pfx_purpose_members)};
+                                         N(pfx_purpose_members), false};
 
 static const gc_enum_member pfx_padding_members[] = {
     {"none", 0},       {"pkcs1", 1},      {"oaepSha1", 2},
     {"oaepSha256", 3}, {"oaepSha384", 4}, {"oaepSha512", 5},
 };
 const gc_enum_type gc_enum_pfx_padding = {"userPfxPaddingScheme", pfx_padding_members,
-                                         N(pfx_padding_members)};
+                                         N(pfx_padding_members), false};
 static const int pfx_padding_refused[] = {1, 2, -1};
 
 /* ---- userPFXCertificate (§1.1) ---- */

@@ -28,7 +28,7 @@
 /* ---- a test entity type with one property of every EDM type ---- */
 
 static const gc_enum_member color_members[] = {{"red", 5}, {"green", 1}, {"blue", 3}};
-static const gc_enum_type color_enum = {"testColor", color_members, 3};
+static const gc_enum_type color_enum = {"testColor", color_members, 3, false};
 
 static const gc_prop widget_props[] = {
     {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY},
