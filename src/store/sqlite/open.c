@@ -144,7 +144,7 @@ static void sqlite_close(gc_store *gs)
     if (s->writer_started) {
         pthread_mutex_lock(&s->lock);
         s->stopping = true;
-        pthread_cond_signal(&s->work_cv);
+        gc_jobq_wake_all(&s->queue);
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->writer, NULL);
     }
@@ -174,7 +174,7 @@ static void sqlite_close(gc_store *gs)
     pthread_mutex_destroy(&s->ck_lock);
     pthread_cond_destroy(&s->rcv);
     pthread_mutex_destroy(&s->rlock);
-    pthread_cond_destroy(&s->work_cv);
+    gc_jobq_destroy(&s->queue);
     pthread_mutex_destroy(&s->lock);
     free((void *)s->rowids);
     /* last, with every connection closed: closing a descriptor of the file drops the process's
@@ -246,7 +246,7 @@ static int open_store(const char *path, const gc_entity_type *const *types, size
     s->types = types;
     s->n_types = n_types;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->work_cv, NULL);
+    gc_jobq_init(&s->queue, offsetof(write_op, next));
     pthread_mutex_init(&s->rlock, NULL);
     pthread_cond_init(&s->rcv, NULL);
     pthread_mutex_init(&s->ck_lock, NULL);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/jobq.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "store/sql.h"
@@ -120,8 +121,7 @@ typedef struct sqlite_store {
     type_sql *sql; /* one per type */
 
     pthread_mutex_t lock; /* queue, stopping, done flags */
-    pthread_cond_t work_cv;
-    write_op *queue_head, *queue_tail;
+    gc_jobq queue; /* the writes waiting for the writer (linked through next) */
     bool stopping;
     pthread_t writer;
     bool writer_started;

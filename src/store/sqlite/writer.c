@@ -205,12 +205,9 @@ void *gc_sqlite_writer_main(void *arg)
     sqlite_store *s = arg;
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (!s->queue_head && !s->stopping)
-            pthread_cond_wait(&s->work_cv, &s->lock);
-        if (!s->queue_head)
+        if (!gc_jobq_wait(&s->queue, &s->lock, &s->stopping))
             break; /* stopping and drained */
-        write_op *ops = s->queue_head;
-        s->queue_head = s->queue_tail = NULL;
+        write_op *ops = gc_jobq_take_all(&s->queue);
         pthread_mutex_unlock(&s->lock);
 
         run_group(s, ops);
@@ -238,19 +235,13 @@ static int submit(sqlite_store *s, write_op *op, int64_t *version_out, gc_err *e
     gc_err_clear(&op->err);
     op->rc = -1;
     op->done = false;
-    op->next = NULL;
     pthread_mutex_lock(&s->lock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->lock);
         return gc_err_set(err, GC_E_UNAVAILABLE, "", "The store is closing.");
     }
     pthread_cond_init(&op->done_cv, NULL);
-    if (s->queue_tail)
-        s->queue_tail->next = op;
-    else
-        s->queue_head = op;
-    s->queue_tail = op;
-    pthread_cond_signal(&s->work_cv);
+    gc_jobq_push(&s->queue, op);
     while (!op->done)
         pthread_cond_wait(&op->done_cv, &s->lock);
     pthread_mutex_unlock(&s->lock);
