@@ -312,18 +312,27 @@ static int w_from_where(gc_sqlw *w, const gc_entity_type *t, const gc_store_quer
     return 0;
 }
 
-int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                       const gc_store_query *q, const char *tenant, gc_arena *a,
-                       gc_sql_value *params, size_t *n_params, gc_err *err)
+/* The list (count false) or count statement of q: SELECT what FROM ... WHERE ..., and for a list
+ * the keyset position, order and page. */
+static int w_query(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                   const gc_store_query *q, const char *tenant, gc_arena *a, bool count,
+                   gc_sql_value *params, size_t *n_params, gc_err *err)
 {
     *n_params = 0;
     if (check_query(t, q, err) != 0)
         return -1;
     gc_sqlw w = gc_sqlw_start(b, d, true, params, GC_SQL_MAX_PARAMS);
     gc_sqlw_str(&w, "SELECT ");
-    w_cols(&w, t, false);
+    if (count)
+        gc_sqlw_str(&w, "count(*)");
+    else
+        w_cols(&w, t, false);
     if (w_from_where(&w, t, q, tenant, a, err) != 0)
         return -1;
+    if (count) {
+        *n_params = w.n_bound;
+        return w_done(&w, t, err);
+    }
     if (q && q->after && w_keyset(&w, t, q, a, err) != 0)
         return -1;
     gc_sqlw_str(&w, " ORDER BY ");
@@ -341,19 +350,18 @@ int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type 
     return w_done(&w, t, err);
 }
 
+int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                       const gc_store_query *q, const char *tenant, gc_arena *a,
+                       gc_sql_value *params, size_t *n_params, gc_err *err)
+{
+    return w_query(b, d, t, q, tenant, a, false, params, n_params, err);
+}
+
 int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                  const gc_store_query *q, const char *tenant, gc_arena *a,
                  gc_sql_value *params, size_t *n_params, gc_err *err)
 {
-    *n_params = 0;
-    if (check_query(t, q, err) != 0)
-        return -1;
-    gc_sqlw w = gc_sqlw_start(b, d, true, params, GC_SQL_MAX_PARAMS);
-    gc_sqlw_str(&w, "SELECT count(*)");
-    if (w_from_where(&w, t, q, tenant, a, err) != 0)
-        return -1;
-    *n_params = w.n_bound;
-    return w_done(&w, t, err);
+    return w_query(b, d, t, q, tenant, a, true, params, n_params, err);
 }
 
 int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,

@@ -71,22 +71,36 @@ done:
     return result;
 }
 
+typedef int (*query_sql_fn)(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                            const gc_store_query *q, const char *tenant, gc_arena *a,
+                            gc_sql_value *params, size_t *n_params, gc_err *err);
+
+/* The statement of a list or count (gen: gc_sql_select_list or gc_sql_count) on a pooled read
+ * connection, its text in sql and its values in a. */
+static sqlite3_stmt *query_stmt(sqlite_store *s, query_sql_fn gen, const gc_entity_type *t,
+                                const gc_store_query *q, const char *tenant, gc_arena *a,
+                                gc_buf *sql, conn **c, bool *cached, gc_err *err)
+{
+    gc_buf_init(sql, GC_SQL_MAX_LEN);
+    gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
+    size_t n_params;
+    if (gen(sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0)
+        return NULL;
+    return read_stmt(s, sql->data, params, n_params, c, cached, err);
+}
+
 int gc_sqlite_list(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                        const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
     conn *c = NULL;
-    sqlite3_stmt *st = NULL;
     bool cached = false;
     gc_record *rows = NULL;
     size_t n = 0, cap = 0;
     gc_buf sql;
-    gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
-    size_t n_params;
-    if (gc_sql_select_list(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0 ||
-        !(st = read_stmt(s, sql.data, params, n_params, &c, &cached, err)))
+    sqlite3_stmt *st = query_stmt(s, gc_sql_select_list, t, q, tenant, a, &sql, &c, &cached, err);
+    if (!st)
         goto done;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -128,15 +142,11 @@ int gc_sqlite_count(gc_store *gs, const gc_entity_type *t, const char *tenant,
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
     conn *c = NULL;
-    sqlite3_stmt *st = NULL;
     bool cached = false;
     gc_arena *a = gc_arena_new();
     gc_buf sql;
-    gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
-    size_t n_params;
-    if (gc_sql_count(&sql, &gc_sql_dialect_sqlite, t, q, tenant, a, params, &n_params, err) != 0 ||
-        !(st = read_stmt(s, sql.data, params, n_params, &c, &cached, err)))
+    sqlite3_stmt *st = query_stmt(s, gc_sql_count, t, q, tenant, a, &sql, &c, &cached, err);
+    if (!st)
         goto done;
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
