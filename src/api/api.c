@@ -47,7 +47,7 @@ void gc_api_send_json(req_ctx *c, int status, json_t *j)
     gc_api_set_body(c, status, GC_ODATA_JSON_CT, s, strlen(s));
 }
 
-static json_t *error_json(const gc_http_req *req, const char *client_request_id, gc_errkind kind,
+json_t *gc_api_error_json(const gc_http_req *req, const char *client_request_id, gc_errkind kind,
                           const char *message)
 {
     char date[32];
@@ -109,7 +109,7 @@ static void send_error(req_ctx *c, const gc_err *err)
     if (kind == GC_E_UNAUTHENTICATED)
         bearer_challenge(c, err);
     gc_api_send_json(c, gc_err_http_status(kind),
-              error_json(c->req, c->client_request_id, kind,
+              gc_api_error_json(c->req, c->client_request_id, kind,
                          err->message[0] ? err->message : "An internal error occurred."));
 }
 

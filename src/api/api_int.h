@@ -44,6 +44,10 @@ typedef struct req_ctx {
 void gc_api_set_body(req_ctx *c, int status, const char *content_type, char *body, size_t len);
 /* Sends j as compact JSON (takes the reference). */
 void gc_api_send_json(req_ctx *c, int status, struct json_t *j);
+/* A Graph error envelope (a new reference): code, message, and the innerError with the date,
+ * request-id and client-request-id. */
+struct json_t *gc_api_error_json(const gc_http_req *req, const char *client_request_id,
+                                 gc_errkind kind, const char *message);
 /* Sends the JSON in b, handing its memory to the request's arena. */
 int gc_api_send_buf(req_ctx *c, int status, gc_buf *b, gc_err *err);
 /* The @odata.context URL of the route's set (entity: of one entity), with the $select suffix. */
