@@ -95,8 +95,8 @@ static int append_hex_value(gc_buf *b, const ASN1_STRING *s)
     if (!hex)
         goto done;
     hex_upper(ASN1_STRING_get0_data(s), n, hex);
-    if (gc_buf_append(b, "#", 1) < 0 || gc_buf_append(b, hex, 2 * n) < 0)
-        goto done;
+    gc_buf_append(b, "#", 1);
+    gc_buf_append(b, hex, 2 * n);
     rc = 0;
 done:
     OPENSSL_free(hex);
@@ -116,33 +116,26 @@ static int append_value(gc_buf *b, const ASN1_STRING *s, unsigned char **text, i
         OPENSSL_free(u);
         return append_hex_value(b, s);
     }
-    int rc = -1;
     size_t len = (size_t)n;
     if (!needs_quotes(u, len)) {
-        if (gc_buf_append(b, u, len) < 0)
-            goto done;
+        gc_buf_append(b, u, len);
     } else {
-        if (gc_buf_append(b, "\"", 1) < 0)
-            goto done;
+        gc_buf_append(b, "\"", 1);
         size_t from = 0;
         for (size_t i = 0; i < len; i++) {
             if (u[i] != '"')
                 continue;
             /* the quote itself is written twice: once with the run before it, once alone */
-            if (gc_buf_append(b, u + from, i + 1 - from) < 0 || gc_buf_append(b, "\"", 1) < 0)
-                goto done;
+            gc_buf_append(b, u + from, i + 1 - from);
+            gc_buf_append(b, "\"", 1);
             from = i + 1;
         }
-        if (gc_buf_append(b, u + from, len - from) < 0 || gc_buf_append(b, "\"", 1) < 0)
-            goto done;
+        gc_buf_append(b, u + from, len - from);
+        gc_buf_append(b, "\"", 1);
     }
     *text = u;
     *text_len = n;
-    u = NULL;
-    rc = 0;
-done:
-    OPENSSL_free(u);
-    return rc;
+    return 0;
 }
 
 /* Formats name (see x509.h) into *dn and its most specific CN into *cn (the DN when none). */
@@ -162,17 +155,20 @@ static int format_name(const X509_NAME *name, gc_arena *a, const char **dn, cons
         int first = i;
         while (first > 0 && X509_NAME_ENTRY_set(X509_NAME_get_entry(name, first - 1)) == set)
             first--;
-        if (i != count - 1 && gc_buf_append(&b, ", ", 2) < 0)
-            goto done;
+        if (i != count - 1)
+            gc_buf_append(&b, ", ", 2);
         for (int k = first; k <= i; k++) {
             const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, k);
             const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
             unsigned char *text;
             int text_len;
-            if ((k != first && gc_buf_append(&b, " + ", 3) < 0) || append_key(&b, obj) < 0 ||
-                gc_buf_append(&b, "=", 1) < 0 ||
-                append_value(&b, X509_NAME_ENTRY_get_data(e), &text, &text_len) < 0)
-                goto done;
+            if (k != first)
+                gc_buf_append(&b, " + ", 3);
+            if (append_key(&b, obj) < 0)
+                goto done; /* an OID without a text form, or past the limit */
+            gc_buf_append(&b, "=", 1);
+            if (append_value(&b, X509_NAME_ENTRY_get_data(e), &text, &text_len) < 0)
+                goto done; /* out of memory */
             if (text && k > cn_index && OBJ_obj2nid(obj) == NID_commonName) {
                 OPENSSL_free(cn_text);
                 cn_text = text;
@@ -184,6 +180,8 @@ static int format_name(const X509_NAME *name, gc_arena *a, const char **dn, cons
         }
         i = first - 1;
     }
+    if (b.overflow) /* an append past DN_LIMIT was refused: checked once, here */
+        goto done;
     *dn = gc_arena_strndup(a, b.data ? b.data : "", b.len);
     *cn = cn_index >= 0 ? gc_arena_strndup(a, (const char *)cn_text, (size_t)cn_len) : *dn;
     rc = 0;
