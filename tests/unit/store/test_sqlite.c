@@ -1,4 +1,4 @@
-/* Tests of the SQLite store backend (src/store/sqlite.c) against a real database file under
+/* Tests of the SQLite store backend (src/store/sqlite/) against a real database file under
  * $GC_TEST_TMP: the column mapping of every EDM type, tenant isolation, conflicts and versions,
  * ordering and paging, group commit under 32 concurrent writers, partial updates that write only
  * changed columns, reads without write-only values, checkpoints that bound the WAL, reopen and
