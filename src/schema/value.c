@@ -38,16 +38,6 @@ static int bad_value(const gc_prop *p, const char *what, gc_err *err)
     return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "Property '%s' %s.", p->name, what);
 }
 
-static gc_value text_value(const char *s, size_t len)
-{
-    return (gc_value){.kind = GC_VALUE_TEXT, .s = s, .len = len};
-}
-
-static gc_value int_value(int64_t i)
-{
-    return (gc_value){.kind = GC_VALUE_INT, .i = i};
-}
-
 /* A complex value or a collection as its compact JSON text (arena-owned). */
 static int json_to_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_value *out,
                          gc_err *err)
@@ -59,7 +49,7 @@ static int json_to_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_valu
     if (!s)
         return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' could not be written.", p->name);
     gc_arena_defer(a, gc_json_text_free, s);
-    out[0] = text_value(s, strlen(s));
+    out[0] = gc_value_text(s, strlen(s));
     return 0;
 }
 
@@ -72,7 +62,7 @@ int gc_value_from_wire(const gc_prop *p, const json_t *v, gc_arena *a, gc_value 
     case GC_EDM_GUID:
         if (!json_is_string(v))
             return bad_value(p, "must be a string", err);
-        out[0] = text_value(json_string_value(v), json_string_length(v));
+        out[0] = gc_value_text(json_string_value(v), json_string_length(v));
         return 0;
     case GC_EDM_INT32: {
         if (!json_is_integer(v))
@@ -80,13 +70,13 @@ int gc_value_from_wire(const gc_prop *p, const json_t *v, gc_arena *a, gc_value 
         json_int_t i = json_integer_value(v);
         if (i < INT32_MIN || i > INT32_MAX)
             return bad_value(p, "is out of range for Edm.Int32", err);
-        out[0] = int_value((int64_t)i);
+        out[0] = gc_value_int((int64_t)i);
         return 0;
     }
     case GC_EDM_BOOLEAN:
         if (!json_is_boolean(v))
             return bad_value(p, "must be true or false", err);
-        out[0] = int_value(json_is_true(v) ? 1 : 0);
+        out[0] = gc_value_int(json_is_true(v) ? 1 : 0);
         return 0;
     case GC_EDM_DATETIME: {
         if (!json_is_string(v))
@@ -94,8 +84,8 @@ int gc_value_from_wire(const gc_prop *p, const json_t *v, gc_arena *a, gc_value 
         int64_t ticks;
         if (gc_datetime_parse(json_string_value(v), json_string_length(v), &ticks) != 0)
             return bad_value(p, "is not a valid date-time", err);
-        out[0] = text_value(json_string_value(v), json_string_length(v));
-        out[1] = int_value(ticks);
+        out[0] = gc_value_text(json_string_value(v), json_string_length(v));
+        out[1] = gc_value_int(ticks);
         return 0;
     }
     case GC_EDM_BINARY: {
@@ -114,7 +104,7 @@ int gc_value_from_wire(const gc_prop *p, const json_t *v, gc_arena *a, gc_value 
         if (!json_is_string(v) ||
             gc_enum_parse(p->enum_type, json_string_value(v), json_string_length(v), &value) != 0)
             return bad_value(p, "is not a member of its enumeration", err);
-        out[0] = int_value(value);
+        out[0] = gc_value_int(value);
         return 0;
     }
     case GC_EDM_COMPLEX:

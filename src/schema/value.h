@@ -35,6 +35,16 @@ typedef struct gc_value {
     size_t len;
 } gc_value;
 
+/* A TEXT value of s[0..len) (not copied) and an INT value. */
+static inline gc_value gc_value_text(const char *s, size_t len)
+{
+    return (gc_value){.kind = GC_VALUE_TEXT, .s = s, .len = len};
+}
+static inline gc_value gc_value_int(int64_t i)
+{
+    return (gc_value){.kind = GC_VALUE_INT, .i = i};
+}
+
 /* How a property is stored, per EDM type:
  *   String, Guid            TEXT (Guid lower case)
  *   Int32                   INT, within Int32

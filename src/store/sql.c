@@ -207,8 +207,6 @@ static int check_query(const gc_entity_type *t, const gc_store_query *q, gc_err 
 
 static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
                           gc_err *err);
-static gc_sql_value text_value(const char *s, size_t len);
-static gc_sql_value int_value(int64_t i);
 
 /* The column a sort key compares on: a date-time's instant, otherwise the column itself. */
 static void w_sort_col(gc_sqlw *w, const gc_prop *p)
@@ -301,7 +299,7 @@ static int w_from_where(gc_sqlw *w, const gc_entity_type *t, const gc_store_quer
     gc_sqlw_str(w, " WHERE ");
     gc_sqlw_ident(w, GC_SQL_TENANT_COL, NULL);
     gc_sqlw_str(w, " = ");
-    gc_sqlw_bind(w, text_value(tenant, strlen(tenant)));
+    gc_sqlw_bind(w, gc_value_text(tenant, strlen(tenant)));
     if (q && q->filter) {
         gc_sqlw_str(w, " AND ");
         if (gc_sqlw_failed(w))
@@ -343,9 +341,9 @@ static int w_query(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
     gc_sqlw_ident(&w, key_of(t)->column, NULL);
     gc_sqlw_str(&w, " ASC LIMIT ");
     size_t limit = q ? q->limit : 0, offset = q ? q->offset : 0;
-    gc_sqlw_bind(&w, int_value(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
+    gc_sqlw_bind(&w, gc_value_int(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
     gc_sqlw_str(&w, " OFFSET ");
-    gc_sqlw_bind(&w, int_value(offset > INT64_MAX ? INT64_MAX : (int64_t)offset));
+    gc_sqlw_bind(&w, gc_value_int(offset > INT64_MAX ? INT64_MAX : (int64_t)offset));
     *n_params = w.n_bound;
     return w_done(&w, t, err);
 }
@@ -457,16 +455,6 @@ int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, b
 }
 
 /* ---- values ---- */
-
-static gc_sql_value text_value(const char *s, size_t len)
-{
-    return (gc_sql_value){.kind = GC_SQL_TEXT, .p = s, .len = len};
-}
-
-static gc_sql_value int_value(int64_t i)
-{
-    return (gc_sql_value){.kind = GC_SQL_INT, .i = i};
-}
 
 /* One property's values (two for DATETIME) from its JSON value v (not null). */
 static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
