@@ -321,8 +321,8 @@ static void audit_refusal(req_ctx *c, bool write)
     json_t *ev = audit_event(c, operation, false, c->route.key, NULL, NULL);
     gc_err err;
     gc_err_clear(&err);
-    if (!ev || gc_store_insert(c->api->cfg.store, &gc_schema_audit_event, c->who.tenant, ev, NULL,
-                               &err) < 0)
+    if (!ev || gc_store_insert(c->api->cfg.store, c->a, &gc_schema_audit_event, c->who.tenant, ev,
+                               NULL, &err) < 0)
         gc_log(GC_LOG_ERROR, c->req->request_id, "the refused request's audit event was not recorded: %s",
                ev ? err.message : "out of memory");
 }
@@ -391,7 +391,7 @@ static int op_create(req_ctx *c, gc_err *err)
     gc_store_row audit;
     if (audit_row(c, "Create", id, ordered, body, &audit, err) < 0)
         return -1;
-    if (gc_store_insert_with(c->api->cfg.store, t, c->who.tenant, ordered, &audit, &out.version,
+    if (gc_store_insert_with(c->api->cfg.store, c->a, t, c->who.tenant, ordered, &audit, &out.version,
                              err) < 0) {
         if (err->kind == GC_E_CONFLICT)
             gc_err_set(err, GC_E_CONFLICT, "id", "A %s with id '%s' already exists.", t->name, id);
@@ -470,7 +470,7 @@ static int op_update(req_ctx *c, gc_err *err)
         gc_store_row audit;
         if (audit_row(c, "Patch", id, next, body, &audit, err) < 0)
             return -1;
-        if (gc_store_update_with(c->api->cfg.store, t, c->who.tenant, id, cur.version, cur.obj,
+        if (gc_store_update_with(c->api->cfg.store, c->a, t, c->who.tenant, id, cur.version, cur.obj,
                                  next, &audit, &out.version, err) == 0) {
             return send_entity(c, 200, &out, err);
         }
@@ -502,7 +502,7 @@ static int op_delete(req_ctx *c, gc_err *err)
     gc_store_row audit;
     if (audit_row(c, "Delete", id ? id : c->route.key, cur.obj, NULL, &audit, err) < 0)
         return -1;
-    if (gc_store_remove_with(c->api->cfg.store, t, c->who.tenant, c->route.key, expect, &audit,
+    if (gc_store_remove_with(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, expect, &audit,
                              err) < 0) {
         if (err->kind == GC_E_STALE)
             gc_err_set(err, GC_E_PRECONDITION, "If-Match",

@@ -85,7 +85,7 @@ int gc_api_op_list(req_ctx *c, gc_err *err)
     if (c->q.count) {
         int64_t total;
         gc_store_query cq = {.filter = f};
-        if (gc_store_count(c->api->cfg.store, t, c->who.tenant, &cq, &total, err) < 0) {
+        if (gc_store_count(c->api->cfg.store, c->a, t, c->who.tenant, &cq, &total, err) < 0) {
             gc_buf_free(&b);
             return -1;
         }
@@ -126,7 +126,7 @@ int gc_api_op_count(req_ctx *c, gc_err *err)
         return -1;
     gc_store_query q = {.filter = c->q.filter};
     int64_t n;
-    if (gc_store_count(c->api->cfg.store, c->route.type, c->who.tenant, &q, &n, err) < 0)
+    if (gc_store_count(c->api->cfg.store, c->a, c->route.type, c->who.tenant, &q, &n, err) < 0)
         return -1;
     char *s = gc_arena_printf(c->a, "%" PRId64, n);
     gc_api_set_body(c, 200, "text/plain;charset=utf-8", s, strlen(s));

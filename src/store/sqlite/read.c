@@ -136,14 +136,13 @@ done:
     return result;
 }
 
-int gc_sqlite_count(gc_store *gs, const gc_entity_type *t, const char *tenant,
+int gc_sqlite_count(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                         const gc_store_query *q, int64_t *out, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
     conn *c = NULL;
     bool cached = false;
-    gc_arena *a = gc_arena_new();
     gc_buf sql;
     sqlite3_stmt *st = query_stmt(s, gc_sql_count, t, q, tenant, a, &sql, &c, &cached, err);
     if (!st)
@@ -160,7 +159,6 @@ done:
     if (c)
         gc_sqlite_reader_release(s, c);
     gc_buf_free(&sql);
-    gc_arena_free(a);
     return result;
 }
 

@@ -178,7 +178,7 @@ void gc_sqlite_type_sql_free(type_sql *q);
 int gc_sqlite_type_sql_make(type_sql *q, const gc_entity_type *t, gc_err *err);
 
 /* ---- reads (read.c) ---- */
-int gc_sqlite_count(gc_store *gs, const gc_entity_type *t, const char *tenant,
+int gc_sqlite_count(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                     const gc_store_query *q, int64_t *out, gc_err *err);
 int gc_sqlite_count_expiring(gc_store *gs, gc_arena *a, const gc_entity_type *t,
                              int64_t from_ticks, const int64_t *until_ticks, size_t n_windows,
@@ -194,12 +194,12 @@ void gc_sqlite_maybe_restart_wal(sqlite_store *s);
 int gc_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
 
 /* ---- the writer thread, group commit and the writes (writer.c) ---- */
-int gc_sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tenant,
+int gc_sqlite_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                      const json_t *obj, const gc_store_row *with, int64_t *version_out,
                      gc_err *err);
-int gc_sqlite_remove(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
+int gc_sqlite_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                      int64_t expect_version, const gc_store_row *with, gc_err *err);
-int gc_sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
+int gc_sqlite_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                      int64_t expect_version, const json_t *old, const json_t *obj,
                      const gc_store_row *with, int64_t *version_out, gc_err *err);
 void *gc_sqlite_writer_main(void *arg);

@@ -275,13 +275,12 @@ static int prepare_with(sqlite_store *s, const gc_store_row *with, gc_arena *a, 
     return 0;
 }
 
-int gc_sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tenant,
+int gc_sqlite_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                          const json_t *obj, const gc_store_row *with, int64_t *version_out,
                          gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
-    gc_arena *a = gc_arena_new();
     const type_sql *q = gc_sqlite_sql_of(s, t, err);
     size_t n = gc_sql_n_values(t);
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
@@ -295,17 +294,15 @@ int gc_sqlite_insert(gc_store *gs, const gc_entity_type *t, const char *tenant,
     if (result == 0 && id)
         gc_sqlite_rowid_remember(s, gc_sqlite_rowid_hash(q, tenant, id), op.rowid);
 done:
-    gc_arena_free(a);
     return result;
 }
 
-int gc_sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
+int gc_sqlite_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                          int64_t expect_version, const json_t *old, const json_t *obj,
                          const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
-    gc_arena *a = gc_arena_new();
     const type_sql *q = gc_sqlite_sql_of(s, t, err);
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
@@ -322,16 +319,14 @@ int gc_sqlite_update(gc_store *gs, const gc_entity_type *t, const char *tenant, 
     result = submit(s, &op, version_out, err);
 done:
     gc_buf_free(&sql);
-    gc_arena_free(a);
     return result;
 }
 
-int gc_sqlite_remove(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
+int gc_sqlite_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                          int64_t expect_version, const gc_store_row *with, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
-    gc_arena *a = gc_arena_new();
     const type_sql *q = gc_sqlite_sql_of(s, t, err);
     if (!q)
         goto done;
@@ -342,6 +337,5 @@ int gc_sqlite_remove(gc_store *gs, const gc_entity_type *t, const char *tenant, 
         goto done;
     result = submit(s, &op, NULL, err);
 done:
-    gc_arena_free(a);
     return result;
 }
