@@ -17,6 +17,17 @@ static sqlite3_stmt *read_stmt(sqlite_store *s, const char *sql, const gc_sql_va
     return st;
 }
 
+/* The end of a read: the statement back to its cache, the connection to the pool, the text
+ * (sql, when not NULL) freed. Any of them may be missing (a read that failed early). */
+static void read_end(sqlite_store *s, sqlite3_stmt *st, bool cached, conn *c, gc_buf *sql)
+{
+    gc_sqlite_stmt_put(st, cached);
+    if (c)
+        gc_sqlite_reader_release(s, c);
+    if (sql)
+        gc_buf_free(sql);
+}
+
 int gc_sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                       const char *id, unsigned flags, gc_record *out, gc_err *err)
 {
@@ -65,9 +76,7 @@ int gc_sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char
         goto done;
     result = 0;
 done:
-    gc_sqlite_stmt_put(st, cached);
-    if (c)
-        gc_sqlite_reader_release(s, c);
+    read_end(s, st, cached, c, NULL);
     return result;
 }
 
@@ -129,10 +138,7 @@ int gc_sqlite_list(gc_store *gs, gc_arena *a, const gc_entity_type *t, const cha
     result = 0;
 done:
     free(rows);
-    gc_sqlite_stmt_put(st, cached);
-    if (c)
-        gc_sqlite_reader_release(s, c);
-    gc_buf_free(&sql);
+    read_end(s, st, cached, c, &sql);
     return result;
 }
 
@@ -155,10 +161,7 @@ int gc_sqlite_count(gc_store *gs, gc_arena *a, const gc_entity_type *t, const ch
     *out = sqlite3_column_int64(st, 0);
     result = 0;
 done:
-    gc_sqlite_stmt_put(st, cached);
-    if (c)
-        gc_sqlite_reader_release(s, c);
-    gc_buf_free(&sql);
+    read_end(s, st, cached, c, &sql);
     return result;
 }
 
@@ -207,9 +210,6 @@ int gc_sqlite_count_expiring(gc_store *gs, gc_arena *a, const gc_entity_type *t,
     *n_out = n;
     result = 0;
 done:
-    gc_sqlite_stmt_put(st, cached);
-    if (c)
-        gc_sqlite_reader_release(s, c);
-    gc_buf_free(&sql);
+    read_end(s, st, cached, c, &sql);
     return result;
 }
