@@ -181,7 +181,10 @@ static int import_run(int argc, char **argv)
     }
     for (; done_n < n; done_n++) {
         int64_t version;
-        if (gc_store_insert(s, items[done_n].t, tenant, items[done_n].rec, &version, &err) < 0)
+        gc_arena *wa = gc_arena_new(); /* the write's values, one entity at a time */
+        int wrc = gc_store_insert(s, wa, items[done_n].t, tenant, items[done_n].rec, &version, &err);
+        gc_arena_free(wa);
+        if (wrc < 0)
             goto fail;
         if (progress && (done_n + 1) % 100 == 0)
             fprintf(stderr, "\rimported %zu of %zu entities", done_n + 1, n);

@@ -19,6 +19,7 @@
 #include "console/console.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "http/http.h"
 
 typedef struct serve_config {
     const char *listen, *admin_listen, *db, *jwt_secret_file, *jwks, *jwks_url, *jwks_ca, *tls_cert,
@@ -225,6 +226,12 @@ static int throttle_limits(const serve_config *cfg, bool *on, gc_throttle_limits
     return 0;
 }
 
+/* The main listener's open connections, for the admin /metrics. */
+static size_t open_connections(void *srv)
+{
+    return gc_http_open_connections(srv);
+}
+
 static int serve_run(int argc, char **argv)
 {
     serve_config cfg = {0};
@@ -341,7 +348,8 @@ static int serve_run(int argc, char **argv)
     if (gc_http_start(&hcfg, &handler, &srv, &err) < 0)
         goto fail;
     if (cfg.admin_listen) {
-        gc_admin_config admcfg = {.api = api, .store = store, .main_server = srv};
+        gc_admin_config admcfg = {.api = api, .store = store, .open_connections = open_connections,
+                                  .open_connections_ctx = srv};
         if (gc_admin_new(&admcfg, &admin, &err) < 0)
             goto fail;
         gc_http_config acfg_http = {.listen_host = admin_host, .port = admin_port,

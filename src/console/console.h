@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
-#include "http/http.h"
+#include "api/request.h"
 
 /* One embedded file; the generated table owns everything (static storage). */
 typedef struct gc_console_asset {
