@@ -58,7 +58,7 @@ static int one_patch(gc_arena *a, unsigned *seed, unsigned long n)
         gc_datetime_format(gc_now_ticks(), stamp);
         json_object_set_new(next, "keyName", json_string(key));
         json_object_set_new(next, "lastModifiedDateTime", json_string(stamp));
-        if (gc_store_update(store, type, tenant, id, cur.version, cur.obj, next, NULL, &err) == 0)
+        if (gc_store_update(store, a, type, tenant, id, cur.version, cur.obj, next, NULL, &err) == 0)
             return 0;
         if (err.kind != GC_E_STALE)
             return -1;
@@ -79,7 +79,7 @@ static int one_post(gc_arena *a, unsigned thread, unsigned long n)
     json_t *obj = gc_arena_json(a, json_deep_copy(post_template));
     json_object_set_new(obj, "id", json_string(id));
     json_object_set_new(obj, "thumbprint", json_string(thumb));
-    return gc_store_insert(store, type, tenant, obj, NULL, &err);
+    return gc_store_insert(store, a, type, tenant, obj, NULL, &err);
 }
 
 static void *worker(void *arg)

@@ -77,33 +77,33 @@ static bool prop_of(const gc_entity_type *t, const gc_prop *p)
     return p >= t->props && p < t->props + t->n_props;
 }
 
-static void check_value(const gc_prop *p, const gc_filter_value *v, bool null_ok)
+static void check_value(const gc_prop *p, const gc_value *v, bool null_ok)
 {
-    if (v->kind == GC_FILTER_LIT_NULL) {
+    if (v->kind == GC_VALUE_NULL) {
         CHECK(null_ok);
         return;
     }
     switch (p->type) {
     case GC_EDM_STRING:
-        CHECK(v->kind == GC_FILTER_LIT_STRING && v->s && v->s[v->len] == '\0' &&
+        CHECK(v->kind == GC_VALUE_TEXT && v->s && v->s[v->len] == '\0' &&
               strlen(v->s) == v->len);
         break;
     case GC_EDM_GUID:
-        CHECK(v->kind == GC_FILTER_LIT_STRING && v->len == 36);
+        CHECK(v->kind == GC_VALUE_TEXT && v->len == 36);
         for (size_t i = 0; i < v->len; i++)
             CHECK(v->s[i] < 'A' || v->s[i] > 'Z');
         break;
     case GC_EDM_INT32:
-        CHECK(v->kind == GC_FILTER_LIT_INT && v->i >= INT32_MIN && v->i <= INT32_MAX);
+        CHECK(v->kind == GC_VALUE_INT && v->i >= INT32_MIN && v->i <= INT32_MAX);
         break;
     case GC_EDM_ENUM:
-        CHECK(v->kind == GC_FILTER_LIT_INT && gc_enum_by_value(p->enum_type, (long)v->i));
+        CHECK(v->kind == GC_VALUE_INT && gc_enum_by_value(p->enum_type, (long)v->i));
         break;
     case GC_EDM_DATETIME:
-        CHECK(v->kind == GC_FILTER_LIT_INT && v->i >= 0);
+        CHECK(v->kind == GC_VALUE_INT && v->i >= 0);
         break;
     case GC_EDM_BOOLEAN:
-        CHECK(v->kind == GC_FILTER_LIT_BOOL && (v->i == 0 || v->i == 1));
+        CHECK(v->kind == GC_VALUE_BOOL && (v->i == 0 || v->i == 1));
         break;
     case GC_EDM_BINARY:
         CHECK(!"Binary is not filterable");
@@ -156,7 +156,8 @@ static void bind(sqlite3_stmt *st, int idx, const gc_sql_value *v)
 {
     switch (v->kind) {
     case GC_SQL_NULL: sqlite3_bind_null(st, idx); break;
-    case GC_SQL_INT: sqlite3_bind_int64(st, idx, v->i); break;
+    case GC_SQL_INT:
+    case GC_VALUE_BOOL: sqlite3_bind_int64(st, idx, v->i); break;
     case GC_SQL_TEXT: sqlite3_bind_text64(st, idx, v->p, v->len, SQLITE_STATIC, SQLITE_UTF8); break;
     case GC_SQL_BLOB: sqlite3_bind_blob64(st, idx, v->p ? v->p : "", v->len, SQLITE_STATIC); break;
     }

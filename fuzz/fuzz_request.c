@@ -84,7 +84,7 @@ static void check_query_again(gc_arena *a, const gc_route *r, const gc_odata_que
     CHECK(!b.overflow);
     gc_odata_query again;
     gc_err err = {0};
-    if (gc_odata_query_parse(a, r->type, b.data ? b.data : "", r->version == GC_V_BETA, &again,
+    if (gc_odata_query_parse(a, r->type, b.data ? b.data : "", r->version == GC_V_BETA, false, &again,
                              &err) != 0) {
         fprintf(stderr, "query written back %s refused: %s\n", b.data, err.message);
         abort();
@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r.kind == GC_ROUTE_ENTITY)
         check_key_forms(a, &r);
     gc_odata_query q;
-    if (gc_odata_query_parse(a, r.type, query, r.version == GC_V_BETA, &q, &err) == 0)
+    if (gc_odata_query_parse(a, r.type, query, r.version == GC_V_BETA, false, &q, &err) == 0)
         check_query_again(a, &r, &q);
     else
         check_error(&err);

@@ -7,7 +7,7 @@ level=${1:-build}
 pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev)
 case "$level" in
   # postgresql: the end-to-end suite runs a second time on a throwaway PostgreSQL server
-  test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm postgresql) ;;
+  test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm chromium postgresql) ;;
 esac
 case "$level" in
   bench) pkgs+=(wrk nginx-light) ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: a development instance on 127.0.0.1:8080 with SQLite under ./var. Creates a dev
 # signing secret and tenant once, mints a token with every permission, prints a curl line that
-# works as pasted, then serves in the foreground (Ctrl-C stops it cleanly).
+# works as pasted and a web console link, then serves in the foreground (Ctrl-C stops it cleanly).
 set -euo pipefail
 bin=${1:-build/graphcerts}
 mkdir -p var
@@ -23,6 +23,10 @@ graphcerts dev server on http://$listen (SQLite: ./var/graphcerts.db, tenant $te
 A token valid for 24 hours, with every permission:
 
   export TOKEN=$token
+
+Open the web console (the token is in the fragment, which the browser never sends to a server):
+
+  http://$listen/console/#token=$token
 
 Try it:
 

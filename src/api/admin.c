@@ -2,6 +2,7 @@
  * only the expiring-certificate counts, one grouped query per entity type, are cached for
  * expiring_ttl_s, so frequent scrapes of a large store stay cheap. */
 #include "api/admin.h"
+#include "api/api_int.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -70,14 +71,7 @@ static void send_text(gc_http_resp *resp, gc_arena *a, int status, const char *c
 static void send_error(const gc_http_req *req, gc_http_resp *resp, gc_errkind kind,
                        const char *message)
 {
-    char date[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    json_t *j = json_pack("{s:{s:s,s:s,s:{s:s,s:s,s:s}}}", "error", "code", gc_err_graph_code(kind),
-                          "message", message, "innerError", "date", date, "request-id",
-                          req->request_id, "client-request-id", req->request_id);
+    json_t *j = gc_api_error_json(req, req->request_id, kind, message);
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     if (!s) {
@@ -194,7 +188,7 @@ static void serve_metrics(gc_admin *adm, const gc_http_req *req, gc_http_resp *r
         gc_prom_header(&b, "graphcerts_http_open_connections", "gauge",
                        "Connections of the API listener open right now.") < 0 ||
         gc_prom_sample_u64(&b, "graphcerts_http_open_connections", NULL, 0,
-                           adm->cfg.main_server ? gc_http_open_connections(adm->cfg.main_server) : 0) < 0) {
+                           adm->cfg.open_connections ? adm->cfg.open_connections(adm->cfg.open_connections_ctx) : 0) < 0) {
         gc_err_set(&err, GC_E_INTERNAL, "", "The metrics text exceeds %u bytes.", MAX_METRICS_TEXT);
         goto fail;
     }

@@ -6,13 +6,15 @@
 #define GC_API_ADMIN_H
 
 #include "api/api.h"
-#include "http/http.h"
+#include "api/request.h"
 #include "store/store.h"
 
 typedef struct gc_admin_config {
     gc_api *api;                 /* whose request metrics are served; not owned */
     gc_store *store;             /* not owned */
-    gc_http_server *main_server; /* whose open connections are counted; not owned, may be NULL */
+    /* the main listener's open connections, for /metrics (NULL: counted as 0) */
+    size_t (*open_connections)(void *ctx);
+    void *open_connections_ctx;
     unsigned expiring_ttl_s;     /* how long the expiring counts are reused; 0: 30 s */
 } gc_admin_config;
 
@@ -20,7 +22,7 @@ typedef struct gc_admin gc_admin;
 
 int gc_admin_new(const gc_admin_config *cfg, gc_admin **out, gc_err *err);
 void gc_admin_free(gc_admin *adm);
-/* The handler to give the admin listener's gc_http_start; valid while adm lives. */
+/* The handler to give the admin listener (gc_http_start); valid while adm lives. */
 gc_http_handler gc_admin_http_handler(gc_admin *adm);
 
 #endif

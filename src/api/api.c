@@ -1,6 +1,7 @@
 /* The request pipeline: route → auth → permission → operation → response (see api.h). Every
  * entity type goes through the same code, driven by its schema table. */
 #include "api/api.h"
+#include "api/api_int.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -16,7 +17,6 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/util.h"
-#include "odata/filter.h"
 #include "odata/metadata.h"
 #include "odata/path.h"
 #include "odata/query.h"
@@ -25,29 +25,9 @@
 
 #define UPDATE_RETRIES 8
 
-struct gc_api {
-    gc_api_config cfg;
-    char *public_url;
-    unsigned char skiptoken_key[GC_SKIPTOKEN_KEY_LEN];
-    gc_api_metrics *metrics;
-};
-
-typedef struct req_ctx {
-    gc_api *api;
-    const gc_http_req *req;
-    gc_http_resp *resp;
-    gc_arena *a;
-    gc_route route;
-    gc_principal who;
-    const char *base; /* "https://host" without a trailing slash */
-    const char *client_request_id;
-    gc_odata_query q; /* the query options, parsed for routes that take them */
-    int metric_route; /* GC_METRICS_ROUTE_*: the route as far as it is known */
-} req_ctx;
-
 /* ---- responses ---- */
 
-static void set_body(req_ctx *c, int status, const char *content_type, char *body, size_t len)
+void gc_api_set_body(req_ctx *c, int status, const char *content_type, char *body, size_t len)
 {
     c->resp->status = status;
     c->resp->content_type = content_type;
@@ -55,19 +35,19 @@ static void set_body(req_ctx *c, int status, const char *content_type, char *bod
     c->resp->body_len = len;
 }
 
-static void send_json(req_ctx *c, int status, json_t *j)
+void gc_api_send_json(req_ctx *c, int status, json_t *j)
 {
     char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(j);
     if (!s) {
-        set_body(c, 500, NULL, NULL, 0);
+        gc_api_set_body(c, 500, NULL, NULL, 0);
         return;
     }
     gc_arena_defer(c->a, gc_json_text_free, s);
-    set_body(c, status, GC_ODATA_JSON_CT, s, strlen(s));
+    gc_api_set_body(c, status, GC_ODATA_JSON_CT, s, strlen(s));
 }
 
-static json_t *error_json(const gc_http_req *req, const char *client_request_id, gc_errkind kind,
+json_t *gc_api_error_json(const gc_http_req *req, const char *client_request_id, gc_errkind kind,
                           const char *message)
 {
     char date[32];
@@ -128,8 +108,8 @@ static void send_error(req_ctx *c, const gc_err *err)
         gc_http_resp_header(c->resp, "Retry-After", RETRY_AFTER_SECONDS);
     if (kind == GC_E_UNAUTHENTICATED)
         bearer_challenge(c, err);
-    send_json(c, gc_err_http_status(kind),
-              error_json(c->req, c->client_request_id, kind,
+    gc_api_send_json(c, gc_err_http_status(kind),
+              gc_api_error_json(c->req, c->client_request_id, kind,
                          err->message[0] ? err->message : "An internal error occurred."));
 }
 
@@ -154,7 +134,7 @@ static const char *request_base(req_ctx *c)
     return gc_arena_concat(c->a, c->req->scheme, "://", host, NULL);
 }
 
-static const char *context_url(req_ctx *c, bool entity)
+const char *gc_api_context_url(req_ctx *c, bool entity)
 {
     return gc_arena_concat(c->a, c->base, "/", c->route.version_name, "/$metadata#",
                            c->route.type->set_path,
@@ -168,23 +148,21 @@ static const char *entity_url(req_ctx *c, const char *id)
                            "/", gc_odata_encode_segment(c->a, id), NULL);
 }
 
-/* Largest response body the server writes (a page of 1000 entities is ~1-4 MB). */
-#define MAX_RESPONSE (256u << 20)
 
 /* Sends the JSON in b (handing its memory to the request's arena). */
-static int send_buf(req_ctx *c, int status, gc_buf *b, gc_err *err)
+int gc_api_send_buf(req_ctx *c, int status, gc_buf *b, gc_err *err)
 {
     if (!b->data) {
         gc_buf_free(b);
         return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
     }
     gc_arena_defer(c->a, free, b->data);
-    set_body(c, status, GC_ODATA_JSON_CT, b->data, b->len);
+    gc_api_set_body(c, status, GC_ODATA_JSON_CT, b->data, b->len);
     return 0;
 }
 
 /* A record's values as write_entity takes them: in schema order when the store gave them so. */
-static const json_t *wire_values(const gc_record *r)
+const json_t *gc_api_wire_values(const gc_record *r)
 {
     return r->vals ? r->vals : r->obj;
 }
@@ -194,13 +172,13 @@ static int send_entity(req_ctx *c, int status, const gc_record *rec, gc_err *err
     gc_buf b;
     gc_buf_init(&b, MAX_RESPONSE);
     gc_buf_reserve(&b, 4096);
-    if (gc_odata_write_entity(&b, c->route.type, wire_values(rec), rec->version,
-                              context_url(c, true), c->q.select, c->q.n_select) < 0) {
+    if (gc_odata_write_entity(&b, c->route.type, gc_api_wire_values(rec), rec->version,
+                              gc_api_context_url(c, true), c->q.select, c->q.n_select) < 0) {
         gc_buf_free(&b);
         return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
     }
     gc_http_resp_header(c->resp, "ETag", gc_odata_etag(c->a, rec->version));
-    return send_buf(c, status, &b, err);
+    return gc_api_send_buf(c, status, &b, err);
 }
 
 /* ---- preconditions ---- */
@@ -343,8 +321,8 @@ static void audit_refusal(req_ctx *c, bool write)
     json_t *ev = audit_event(c, operation, false, c->route.key, NULL, NULL);
     gc_err err;
     gc_err_clear(&err);
-    if (!ev || gc_store_insert(c->api->cfg.store, &gc_schema_audit_event, c->who.tenant, ev, NULL,
-                               &err) < 0)
+    if (!ev || gc_store_insert(c->api->cfg.store, c->a, &gc_schema_audit_event, c->who.tenant, ev,
+                               NULL, &err) < 0)
         gc_log(GC_LOG_ERROR, c->req->request_id, "the refused request's audit event was not recorded: %s",
                ev ? err.message : "out of memory");
 }
@@ -360,26 +338,15 @@ static int require_json_body(req_ctx *c, json_t **body, gc_err *err)
     return gc_odata_parse_body(c->a, c->req->body, c->req->body_len, body, err);
 }
 
-static int user_id(req_ctx *c, const char *upn, size_t len, bool compact, char **out, gc_err *err);
-static int parse_query(req_ctx *c, bool entity, gc_err *err);
 
 static int make_id(req_ctx *c, const json_t *rec, char **id, gc_err *err)
 {
-    if (c->route.type->id_kind == GC_ID_GUID) {
-        char g[GC_GUID_LEN + 1];
-        gc_guid_v4(g);
-        *id = gc_arena_strdup(c->a, g);
-        return 0;
-    }
-    /* {v5 user id without dashes}-{lowercase thumbprint} */
-    const char *upn = json_string_value(json_object_get(rec, "userPrincipalName"));
-    const char *thumb = json_string_value(json_object_get(rec, "thumbprint"));
-    if (!upn || !thumb)
-        return gc_err_set(err, GC_E_INTERNAL, "", "The id cannot be made without user and thumbprint.");
-    char *compact;
-    if (user_id(c, upn, strlen(upn), true, &compact, err) < 0)
-        return -1;
-    *id = gc_arena_printf(c->a, "%s-%s", compact, thumb);
+    const gc_entity_type *t = c->route.type;
+    if (t->make_id)
+        return t->make_id(t, rec, c->who.tenant, c->a, id, err);
+    char g[GC_GUID_LEN + 1];
+    gc_guid_v4(g);
+    *id = gc_arena_strdup(c->a, g);
     return 0;
 }
 
@@ -424,7 +391,7 @@ static int op_create(req_ctx *c, gc_err *err)
     gc_store_row audit;
     if (audit_row(c, "Create", id, ordered, body, &audit, err) < 0)
         return -1;
-    if (gc_store_insert_with(c->api->cfg.store, t, c->who.tenant, ordered, &audit, &out.version,
+    if (gc_store_insert_with(c->api->cfg.store, c->a, t, c->who.tenant, ordered, &audit, &out.version,
                              err) < 0) {
         if (err->kind == GC_E_CONFLICT)
             gc_err_set(err, GC_E_CONFLICT, "id", "A %s with id '%s' already exists.", t->name, id);
@@ -436,7 +403,7 @@ static int op_create(req_ctx *c, gc_err *err)
 
 static int op_get(req_ctx *c, gc_err *err)
 {
-    if (parse_query(c, true, err) < 0)
+    if (gc_api_parse_query(c, true, err) < 0)
         return -1;
     gc_record rec;
     if (gc_store_get(c->api->cfg.store, c->a, c->route.type, c->who.tenant, c->route.key,
@@ -445,7 +412,7 @@ static int op_get(req_ctx *c, gc_err *err)
     const char *inm = gc_http_req_header(c->req, "If-None-Match");
     if (inm && etag_list_matches(c->a, inm, rec.version)) {
         gc_http_resp_header(c->resp, "ETag", gc_odata_etag(c->a, rec.version));
-        set_body(c, 304, NULL, NULL, 0);
+        gc_api_set_body(c, 304, NULL, NULL, 0);
         return 0;
     }
     return send_entity(c, 200, &rec, err);
@@ -503,7 +470,7 @@ static int op_update(req_ctx *c, gc_err *err)
         gc_store_row audit;
         if (audit_row(c, "Patch", id, next, body, &audit, err) < 0)
             return -1;
-        if (gc_store_update_with(c->api->cfg.store, t, c->who.tenant, id, cur.version, cur.obj,
+        if (gc_store_update_with(c->api->cfg.store, c->a, t, c->who.tenant, id, cur.version, cur.obj,
                                  next, &audit, &out.version, err) == 0) {
             return send_entity(c, 200, &out, err);
         }
@@ -535,237 +502,26 @@ static int op_delete(req_ctx *c, gc_err *err)
     gc_store_row audit;
     if (audit_row(c, "Delete", id ? id : c->route.key, cur.obj, NULL, &audit, err) < 0)
         return -1;
-    if (gc_store_remove_with(c->api->cfg.store, t, c->who.tenant, c->route.key, expect, &audit,
+    if (gc_store_remove_with(c->api->cfg.store, c->a, t, c->who.tenant, c->route.key, expect, &audit,
                              err) < 0) {
         if (err->kind == GC_E_STALE)
             gc_err_set(err, GC_E_PRECONDITION, "If-Match",
                        "The entity was changed by another request; read it again and retry.");
         return -1;
     }
-    set_body(c, 204, NULL, NULL, 0);
+    gc_api_set_body(c, 204, NULL, NULL, 0);
     return 0;
 }
 
 /* Parses the query options of a collection (or, with entity set, of one entity: only $select
  * applies there). */
-static int parse_query(req_ctx *c, bool entity, gc_err *err)
+int gc_api_parse_query(req_ctx *c, bool entity, gc_err *err)
 {
     if (gc_odata_query_parse(c->a, c->route.type, c->req->query, c->route.version == GC_V_BETA,
-                             &c->q, err) < 0)
+                             entity, &c->q, err) < 0)
         return -1;
-    if (entity)
-        for (int o = 0; o < GC_ODATA_OPT__COUNT; o++)
-            if (o != GC_ODATA_OPT_SELECT && gc_odata_query_has(&c->q, (gc_odata_opt)o))
-                return gc_err_set(err, GC_E_BAD_REQUEST, gc_odata_opt_name((gc_odata_opt)o),
-                                  "The query option '%s' applies to collections, not to one entity.",
-                                  gc_odata_opt_name((gc_odata_opt)o));
     if (c->q.select_all)
         c->q.n_select = 0;
-    return 0;
-}
-
-static int bind_filter(req_ctx *c, const gc_entity_type *t, const gc_filter **f, gc_err *err)
-{
-    *f = NULL;
-    if (!c->q.filter)
-        return 0;
-    gc_filter *out;
-    if (gc_odata_filter_parse(c->a, t, c->q.filter, c->q.filter_len, &out, err) < 0)
-        return -1;
-    *f = out;
-    return 0;
-}
-
-/* What a skiptoken is bound to: the tenant, the set and the options that shape the order. */
-static const char *skiptoken_binding(req_ctx *c)
-{
-    gc_buf b;
-    gc_buf_init(&b, 64 * 1024);
-    gc_buf_appendf(&b, "%s\n%s\n", c->who.tenant, c->route.type->name);
-    if (c->q.filter)
-        gc_buf_append(&b, c->q.filter, c->q.filter_len);
-    gc_buf_append(&b, "\n", 1);
-    for (size_t i = 0; i < c->q.n_orderby; i++)
-        gc_buf_appendf(&b, "%s %s,", c->q.orderby[i].prop->name, c->q.orderby[i].desc ? "desc" : "asc");
-    char *s = gc_arena_strndup(c->a, b.data ? b.data : "", b.len);
-    gc_buf_free(&b);
-    return s;
-}
-
-/* The next page's URL: every original option but $skip and $skiptoken, then the new token. */
-static const char *next_link(req_ctx *c, const char *token)
-{
-    gc_buf b;
-    gc_buf_init(&b, 256 * 1024);
-    gc_buf_appendf(&b, "%s/%s/%s?", c->base, c->route.version_name, c->route.type->set_path);
-    for (size_t i = 0; i < c->q.n_params; i++) {
-        const gc_odata_param *p = &c->q.params[i];
-        if (p->opt == GC_ODATA_OPT_SKIP || p->opt == GC_ODATA_OPT_SKIPTOKEN)
-            continue;
-        char *v;
-        if (gc_odata_query_encode_value(c->a, p->value, p->value_len, &v) < 0)
-            continue;
-        gc_buf_appendf(&b, "%s=%s&", gc_odata_opt_name(p->opt), v);
-    }
-    gc_buf_appendf(&b, "$skiptoken=%s", token);
-    char *s = gc_arena_strndup(c->a, b.data, b.len);
-    gc_buf_free(&b);
-    return s;
-}
-
-static int op_list(req_ctx *c, gc_err *err)
-{
-    const gc_entity_type *t = c->route.type;
-    const gc_filter *f;
-    if (parse_query(c, false, err) < 0 || bind_filter(c, t, &f, err) < 0)
-        return -1;
-    gc_order order[GC_ODATA_MAX_ORDERBY];
-    for (size_t i = 0; i < c->q.n_orderby; i++)
-        order[i] = (gc_order){c->q.orderby[i].prop, c->q.orderby[i].desc};
-    size_t page = c->api->cfg.max_page_size;
-    if (gc_odata_query_has(&c->q, GC_ODATA_OPT_TOP) && c->q.top < page)
-        page = c->q.top;
-    gc_store_query sq = {.filter = f, .order = order, .n_order = c->q.n_orderby, .limit = page + 1,
-                         .offset = c->q.skip, .values = true};
-    if (c->q.skiptoken) {
-        json_t *pos;
-        if (gc_skiptoken_read(c->a, c->api->skiptoken_key, skiptoken_binding(c), c->q.skiptoken,
-                              &pos, err) < 0)
-            return -1;
-        if (json_array_size(pos) != c->q.n_orderby + 1)
-            return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken",
-                              "The $skiptoken is not valid for this request: use the @odata.nextLink exactly as it was given.");
-        sq.after = pos;
-        sq.offset = 0;
-    }
-    gc_record *rows;
-    size_t n;
-    if (gc_store_list(c->api->cfg.store, c->a, t, c->who.tenant, &sq, &rows, &n, err) < 0)
-        return -1;
-    bool more = n > page;
-    if (more)
-        n = page;
-    gc_buf b;
-    gc_buf_init(&b, MAX_RESPONSE);
-    gc_buf_reserve(&b, 1024 + 2048 * n);
-    gc_buf_append(&b, "{\"@odata.context\":", 18);
-    const char *ctx = context_url(c, false);
-    gc_buf_append_json_string(&b, ctx, strlen(ctx));
-    if (c->q.count) {
-        int64_t total;
-        gc_store_query cq = {.filter = f};
-        if (gc_store_count(c->api->cfg.store, t, c->who.tenant, &cq, &total, err) < 0) {
-            gc_buf_free(&b);
-            return -1;
-        }
-        gc_buf_appendf(&b, ",\"@odata.count\":%" PRId64, total);
-    }
-    if (more) {
-        json_t *pos = gc_arena_json(c->a, json_array());
-        const gc_record *last = &rows[n - 1];
-        for (size_t i = 0; i < c->q.n_orderby; i++)
-            json_array_append(pos, gc_record_value(t, last, c->q.orderby[i].prop));
-        json_array_append(pos, gc_record_value(t, last, gc_schema_key(t)));
-        const char *token = gc_skiptoken_make(c->a, c->api->skiptoken_key, skiptoken_binding(c), pos);
-        if (!token) {
-            gc_buf_free(&b);
-            return gc_err_set(err, GC_E_INTERNAL, "", "The next page link could not be made.");
-        }
-        const char *link = next_link(c, token);
-        gc_buf_append(&b, ",\"@odata.nextLink\":", 19);
-        gc_buf_append_json_string(&b, link, strlen(link));
-    }
-    gc_buf_append(&b, ",\"value\":[", 10);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            gc_buf_append(&b, ",", 1);
-        gc_odata_write_entity(&b, t, wire_values(&rows[i]), rows[i].version, NULL, c->q.select,
-                              c->q.n_select);
-    }
-    if (gc_buf_append(&b, "]}", 2) < 0 || b.overflow) {
-        gc_buf_free(&b);
-        return gc_err_set(err, GC_E_INTERNAL, "", "The response is larger than %u bytes.", MAX_RESPONSE);
-    }
-    return send_buf(c, 200, &b, err);
-}
-
-static int op_count(req_ctx *c, gc_err *err)
-{
-    const gc_filter *f;
-    if (parse_query(c, false, err) < 0 || bind_filter(c, c->route.type, &f, err) < 0)
-        return -1;
-    gc_store_query q = {.filter = f};
-    int64_t n;
-    if (gc_store_count(c->api->cfg.store, c->route.type, c->who.tenant, &q, &n, err) < 0)
-        return -1;
-    char *s = gc_arena_printf(c->a, "%" PRId64, n);
-    set_body(c, 200, "text/plain;charset=utf-8", s, strlen(s));
-    return 0;
-}
-
-/* The user id graphcerts derives for a UPN: RFC 9562 v5 of the lower-cased UPN in the tenant's
- * namespace. compact drops the dashes (the form inside userPFXCertificate ids). */
-static int user_id(req_ctx *c, const char *upn, size_t len, bool compact, char **out, gc_err *err)
-{
-    char *lower = gc_arena_strndup(c->a, upn, len);
-    gc_str_lower(lower);
-    char g[GC_GUID_LEN + 1];
-    if (gc_guid_v5(c->who.tenant, lower, len, g) < 0)
-        return gc_err_set(err, GC_E_INTERNAL, "", "The tenant id is not a GUID.");
-    if (!compact) {
-        *out = gc_arena_strdup(c->a, g);
-        return 0;
-    }
-    char *d = gc_arena_alloc(c->a, 33);
-    size_t k = 0;
-    for (const char *p = g; *p; p++)
-        if (*p != '-')
-            d[k++] = *p;
-    *out = d;
-    return 0;
-}
-
-#define USERS_HINT                                                                                 \
-    "graphcerts looks users up by UPN only: use $filter=userPrincipalName eq 'user@example.com' "   \
-    "(or userPrincipalName in ('a@example.com','b@example.com'))."
-
-/* GET /{version}/users?$filter=userPrincipalName eq '...' (or in (...)): the derived user ids,
- * so that clients building userPFXCertificate ids from a directory lookup get matching ones. */
-static int op_users(req_ctx *c, gc_err *err)
-{
-    const gc_entity_type *t = &gc_schema_user;
-    const gc_filter *f;
-    if (gc_odata_query_parse(c->a, t, c->req->query, c->route.version == GC_V_BETA, &c->q, err) < 0)
-        return -1;
-    if (bind_filter(c, t, &f, err) < 0) {
-        char why[sizeof err->message];
-        snprintf(why, sizeof why, "%s", err->message);
-        return gc_err_set(err, GC_E_BAD_REQUEST, "$filter", "%s " USERS_HINT, why);
-    }
-    const gc_filter *operand = f ? f->left : NULL;
-    while (operand && (operand->kind == GC_FILTER_TOLOWER || operand->kind == GC_FILTER_TOUPPER))
-        operand = operand->left;
-    bool ok = f && operand && operand->kind == GC_FILTER_PROP &&
-              ((f->kind == GC_FILTER_CMP && f->op == GC_FILTER_EQ) || f->kind == GC_FILTER_IN);
-    for (size_t i = 0; ok && i < f->n_vals; i++)
-        ok = f->vals[i].kind == GC_FILTER_LIT_STRING;
-    if (!ok)
-        return gc_err_set(err, GC_E_BAD_REQUEST, "$filter", USERS_HINT);
-    json_t *arr = json_array();
-    for (size_t i = 0; i < f->n_vals; i++) {
-        char *id;
-        if (user_id(c, f->vals[i].s, f->vals[i].len, false, &id, err) < 0) {
-            json_decref(arr);
-            return -1;
-        }
-        json_array_append_new(arr, json_pack("{s:s,s:s%}", "id", id, "userPrincipalName",
-                                             f->vals[i].s, f->vals[i].len));
-    }
-    json_t *o = json_pack("{s:s,s:o}", "@odata.context",
-                          gc_arena_printf(c->a, "%s/%s/$metadata#users(id,userPrincipalName)", c->base,
-                                          c->route.version_name),
-                          "value", arr);
-    send_json(c, 200, o);
     return 0;
 }
 
@@ -775,7 +531,7 @@ static int op_metadata(req_ctx *c, gc_err *err)
     char *xml = gc_odata_metadata_xml(c->a, c->route.version, &len);
     if (!xml)
         return gc_err_set(err, GC_E_INTERNAL, "", "The metadata document could not be made.");
-    set_body(c, 200, "application/xml;charset=utf-8", xml, len);
+    gc_api_set_body(c, 200, "application/xml;charset=utf-8", xml, len);
     return 0;
 }
 
@@ -783,23 +539,24 @@ static int op_service_root(req_ctx *c, gc_err *err)
 {
     (void)err;
     json_t *value = json_array();
-    const char *seen[8];
-    size_t n_seen = 0;
     for (size_t i = 0; i < gc_schema_n_types; i++) {
         const gc_entity_type *t = gc_schema_types[i];
         if (!(t->versions & c->route.version))
             continue;
+        /* each container (or root set) once, where it first appears */
         const char *name = t->container ? t->container : t->set_name;
         bool dup = false;
-        for (size_t k = 0; k < n_seen; k++)
-            dup |= strcmp(seen[k], name) == 0;
-        if (dup || n_seen == 8)
+        for (size_t k = 0; k < i && !dup; k++) {
+            const gc_entity_type *u = gc_schema_types[k];
+            dup = (u->versions & c->route.version) &&
+                  strcmp(u->container ? u->container : u->set_name, name) == 0;
+        }
+        if (dup)
             continue;
-        seen[n_seen++] = name;
         json_array_append_new(value, json_pack("{s:s,s:s,s:s}", "name", name, "kind",
                                                t->container ? "Singleton" : "EntitySet", "url", name));
     }
-    send_json(c, 200, json_pack("{s:s,s:o}", "@odata.context",
+    gc_api_send_json(c, 200, json_pack("{s:s,s:o}", "@odata.context",
                                 gc_arena_printf(c->a, "%s/%s/$metadata", c->base, c->route.version_name),
                                 "value", value));
     return 0;
@@ -849,14 +606,14 @@ static const route_ops ops_by_route[] = {
     [GC_ROUTE_ROOT] = {"GET", op_service_root, NULL, NULL, NULL},
     [GC_ROUTE_METADATA] = {"GET", op_metadata, NULL, NULL, NULL},
     [GC_ROUTE_BATCH] = {"POST", NULL, op_batch, NULL, NULL},
-    [GC_ROUTE_USERS] = {"GET", op_users, NULL, NULL, NULL},
-    [GC_ROUTE_COLLECTION] = {"GET, POST", op_list, op_create, NULL, NULL},
-    [GC_ROUTE_COUNT] = {"GET", op_count, NULL, NULL, NULL},
+    [GC_ROUTE_USERS] = {"GET", gc_api_op_users, NULL, NULL, NULL},
+    [GC_ROUTE_COLLECTION] = {"GET, POST", gc_api_op_list, op_create, NULL, NULL},
+    [GC_ROUTE_COUNT] = {"GET", gc_api_op_count, NULL, NULL, NULL},
     [GC_ROUTE_ENTITY] = {"GET, PATCH, DELETE", op_get, NULL, op_update, op_delete},
 };
 
 /* The routes of a read-only set (t->read_only): reads only. */
-static const route_ops read_only_collection = {"GET", op_list, NULL, NULL, NULL};
+static const route_ops read_only_collection = {"GET", gc_api_op_list, NULL, NULL, NULL};
 static const route_ops read_only_entity = {"GET", op_get, NULL, NULL, NULL};
 
 static const route_ops *route_ops_of(const gc_route *r)
@@ -988,7 +745,7 @@ static int dispatch(req_ctx *c, gc_err *err)
         if (gc_store_ping(c->api->cfg.store, &why) < 0)
             return gc_err_set(err, GC_E_UNAVAILABLE, "", "%s", why.message);
         char *ok = gc_arena_strdup(c->a, "{\"status\":\"ok\"}");
-        set_body(c, 200, "application/json", ok, strlen(ok));
+        gc_api_set_body(c, 200, "application/json", ok, strlen(ok));
         return 0;
     }
     return fn(c, err);

@@ -9,7 +9,7 @@
 #include "api/throttle.h"
 #include "auth/auth.h"
 #include "core/err.h"
-#include "http/http.h"
+#include "api/request.h"
 #include "store/store.h"
 
 typedef struct gc_api_config {

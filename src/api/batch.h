@@ -4,7 +4,7 @@
 #define GC_API_BATCH_H
 
 #include "core/err.h"
-#include "http/http.h"
+#include "api/request.h"
 
 #define GC_BATCH_MAX_REQUESTS 20
 /* Longest inner url, as the HTTP edge's default for a request target: a batch is no way around it. */

@@ -56,10 +56,7 @@ int gc_skiptoken_read(gc_arena *a, const unsigned char key[GC_SKIPTOKEN_KEY_LEN]
         return bad(err);
     unsigned char want[32];
     mac_of(a, key, binding, (const char *)payload, pn, want);
-    unsigned char diff = 0;
-    for (size_t i = 0; i < MAC_LEN; i++)
-        diff |= (unsigned char)(want[i] ^ mac[i]);
-    if (diff)
+    if (!gc_equal_const_time(want, mac, MAC_LEN))
         return bad(err);
     json_t *j = json_loadb((const char *)payload, pn, 0, NULL);
     if (!j)

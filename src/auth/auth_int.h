@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "auth/auth.h"
+#include "core/codec.h"
+#include "core/guid.h"
 
 #define GC_AUTH_MAX_TOKEN (16 * 1024)     /* bytes of the compact JWT */
 #define GC_AUTH_MAX_SECRET (64 * 1024)    /* bytes of the shared-secret file */
@@ -45,12 +47,6 @@ int gc_auth_jwks_parse(const char *path, const unsigned char *text, size_t text_
 int gc_auth_jwks_fetch(const char *url, const char *ca_file, gc_jwks *out, gc_err *err);
 void gc_auth_jwks_free(gc_jwks *ks);
 
-/* Strict base64url without padding: only [A-Za-z0-9_-], no '=', no stray trailing bits.
- * Returns 0 and a malloc'd, NUL-terminated buffer (*out_len excludes the NUL) or -1. */
-int gc_auth_b64url_decode(const char *s, size_t len, unsigned char **out, size_t *out_len);
-/* base64url without padding, malloc'd and NUL-terminated; NULL when out of memory. */
-char *gc_auth_b64url_encode(const unsigned char *data, size_t len);
-
 /* Reads a whole file of at most limit bytes into a malloc'd, NUL-terminated buffer. Errors
  * name the file as "<what> file '<path>'". */
 int gc_auth_read_file(const char *path, const char *what, size_t limit, unsigned char **out,
@@ -66,9 +62,6 @@ bool gc_auth_hs256_ok(const unsigned char *key, size_t key_len, const unsigned c
  * Creates its own contexts: safe to call from many threads with the same pkey. */
 bool gc_auth_pkey_ok(EVP_PKEY *pkey, gc_jwk_type type, const unsigned char *msg, size_t msg_len,
                      const unsigned char *sig, size_t sig_len);
-
-/* True for the 8-4-4-4-12 hex GUID form (either case). */
-bool gc_auth_guid_ok(const char *s, size_t len);
 
 /* ---- cache of verified tokens (cache.c) ---- */
 

@@ -43,7 +43,7 @@ static int jwk_bytes(json_t *jwk, const char *name, size_t max, const key_ref *k
         snprintf(why, sizeof why, "\"%s\" is missing or not a string", name);
         return key_error(err, k, why);
     }
-    if (gc_auth_b64url_decode(s, json_string_length(v), out, out_len) < 0) {
+    if (gc_base64url_decode_strict(s, json_string_length(v), out, out_len) < 0) {
         snprintf(why, sizeof why, "\"%s\" is not base64url without padding", name);
         return key_error(err, k, why);
     }

@@ -202,7 +202,7 @@ static json_t *segment_json(const char *s, size_t len)
 {
     unsigned char *raw = NULL;
     size_t raw_len = 0;
-    if (gc_auth_b64url_decode(s, len, &raw, &raw_len) < 0)
+    if (gc_base64url_decode_strict(s, len, &raw, &raw_len) < 0)
         return NULL;
     json_t *j = json_loadb((const char *)raw, raw_len, JSON_REJECT_DUPLICATES, NULL);
     free(raw);
@@ -257,7 +257,7 @@ static int split_token(const char *tok, size_t len, jwt_parts *p, gc_err *err)
         return unauth(err, "The JWT header is not a base64url-encoded JSON object.");
     const char *sig = dot2 + 1;
     size_t sig_len = len - (size_t)(sig - tok);
-    if (gc_auth_b64url_decode(sig, sig_len, &p->sig, &p->sig_len) < 0)
+    if (gc_base64url_decode_strict(sig, sig_len, &p->sig, &p->sig_len) < 0)
         return unauth(err, "The JWT signature is not base64url.");
     return 0;
 }
@@ -516,7 +516,7 @@ static int check_tenant(json_t *claims, gc_principal *out, gc_err *err)
     json_t *v = json_object_get(claims, "tid");
     if (!v)
         return unauth(err, "The token has no tid (tenant) claim.");
-    if (!json_is_string(v) || !gc_auth_guid_ok(json_string_value(v), json_string_length(v)))
+    if (!json_is_string(v) || !gc_guid_valid(json_string_value(v), json_string_length(v)))
         return unauth(err, "The token's tid claim is not a GUID.");
     const char *tid = json_string_value(v);
     for (size_t i = 0; i < 36; i++)

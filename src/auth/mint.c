@@ -52,7 +52,7 @@ static char *json_segment(json_t *j)
     char *text = json_dumps(j, JSON_COMPACT);
     if (!text)
         return NULL;
-    char *seg = gc_auth_b64url_encode((const unsigned char *)text, strlen(text));
+    char *seg = gc_base64url_encode_heap((const unsigned char *)text, strlen(text));
     gc_json_text_free(text);
     return seg;
 }
@@ -65,7 +65,7 @@ char *gc_auth_mint_hs256(const unsigned char *secret, size_t secret_len, const c
     char *h64 = NULL, *p64 = NULL, *s64 = NULL, *iss = NULL;
     unsigned char mac[32];
     char tid[37], oid[37];
-    if (!secret || secret_len == 0 || !tenant || !gc_auth_guid_ok(tenant, strlen(tenant)) ||
+    if (!secret || secret_len == 0 || !tenant || !gc_guid_valid(tenant, strlen(tenant)) ||
         ttl <= 0 || now > INT64_MAX - ttl || random_guid(oid) < 0)
         goto done;
     for (size_t i = 0; i < 36; i++)
@@ -101,7 +101,7 @@ char *gc_auth_mint_hs256(const unsigned char *secret, size_t secret_len, const c
     token[h_len] = '.';
     memcpy(token + h_len + 1, p64, p_len);
     if (gc_auth_hs256_sign(secret, secret_len, (const unsigned char *)token, signed_len, mac) < 0 ||
-        !(s64 = gc_auth_b64url_encode(mac, sizeof mac))) {
+        !(s64 = gc_base64url_encode_heap(mac, sizeof mac))) {
         free(token);
         token = NULL;
         goto done;

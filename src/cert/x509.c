@@ -37,48 +37,6 @@ static void hex_upper(const unsigned char *data, size_t len, char *out /* 2*len+
     out[2 * len] = '\0';
 }
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) without NULs:
- * what jansson accepts as a JSON string. */
-static bool utf8_ok(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c == 0)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3fu);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 /* ---- distinguished names ---- */
 
 /* Windows' X.500 keys (CertNameToStr, CERT_X500_NAME_STR) for the attributes it names. */
@@ -137,8 +95,8 @@ static int append_hex_value(gc_buf *b, const ASN1_STRING *s)
     if (!hex)
         goto done;
     hex_upper(ASN1_STRING_get0_data(s), n, hex);
-    if (gc_buf_append(b, "#", 1) < 0 || gc_buf_append(b, hex, 2 * n) < 0)
-        goto done;
+    gc_buf_append(b, "#", 1);
+    gc_buf_append(b, hex, 2 * n);
     rc = 0;
 done:
     OPENSSL_free(hex);
@@ -154,37 +112,30 @@ static int append_value(gc_buf *b, const ASN1_STRING *s, unsigned char **text, i
     int n = ASN1_STRING_to_UTF8(&u, s);
     *text = NULL;
     *text_len = 0;
-    if (n < 0 || !utf8_ok(u, (size_t)n)) {
+    if (n < 0 || !gc_utf8_valid(u, (size_t)n)) {
         OPENSSL_free(u);
         return append_hex_value(b, s);
     }
-    int rc = -1;
     size_t len = (size_t)n;
     if (!needs_quotes(u, len)) {
-        if (gc_buf_append(b, u, len) < 0)
-            goto done;
+        gc_buf_append(b, u, len);
     } else {
-        if (gc_buf_append(b, "\"", 1) < 0)
-            goto done;
+        gc_buf_append(b, "\"", 1);
         size_t from = 0;
         for (size_t i = 0; i < len; i++) {
             if (u[i] != '"')
                 continue;
             /* the quote itself is written twice: once with the run before it, once alone */
-            if (gc_buf_append(b, u + from, i + 1 - from) < 0 || gc_buf_append(b, "\"", 1) < 0)
-                goto done;
+            gc_buf_append(b, u + from, i + 1 - from);
+            gc_buf_append(b, "\"", 1);
             from = i + 1;
         }
-        if (gc_buf_append(b, u + from, len - from) < 0 || gc_buf_append(b, "\"", 1) < 0)
-            goto done;
+        gc_buf_append(b, u + from, len - from);
+        gc_buf_append(b, "\"", 1);
     }
     *text = u;
     *text_len = n;
-    u = NULL;
-    rc = 0;
-done:
-    OPENSSL_free(u);
-    return rc;
+    return 0;
 }
 
 /* Formats name (see x509.h) into *dn and its most specific CN into *cn (the DN when none). */
@@ -204,17 +155,20 @@ static int format_name(const X509_NAME *name, gc_arena *a, const char **dn, cons
         int first = i;
         while (first > 0 && X509_NAME_ENTRY_set(X509_NAME_get_entry(name, first - 1)) == set)
             first--;
-        if (i != count - 1 && gc_buf_append(&b, ", ", 2) < 0)
-            goto done;
+        if (i != count - 1)
+            gc_buf_append(&b, ", ", 2);
         for (int k = first; k <= i; k++) {
             const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, k);
             const ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(e);
             unsigned char *text;
             int text_len;
-            if ((k != first && gc_buf_append(&b, " + ", 3) < 0) || append_key(&b, obj) < 0 ||
-                gc_buf_append(&b, "=", 1) < 0 ||
-                append_value(&b, X509_NAME_ENTRY_get_data(e), &text, &text_len) < 0)
-                goto done;
+            if (k != first)
+                gc_buf_append(&b, " + ", 3);
+            if (append_key(&b, obj) < 0)
+                goto done; /* an OID without a text form, or past the limit */
+            gc_buf_append(&b, "=", 1);
+            if (append_value(&b, X509_NAME_ENTRY_get_data(e), &text, &text_len) < 0)
+                goto done; /* out of memory */
             if (text && k > cn_index && OBJ_obj2nid(obj) == NID_commonName) {
                 OPENSSL_free(cn_text);
                 cn_text = text;
@@ -226,6 +180,8 @@ static int format_name(const X509_NAME *name, gc_arena *a, const char **dn, cons
         }
         i = first - 1;
     }
+    if (b.overflow) /* an append past DN_LIMIT was refused: checked once, here */
+        goto done;
     *dn = gc_arena_strndup(a, b.data ? b.data : "", b.len);
     *cn = cn_index >= 0 ? gc_arena_strndup(a, (const char *)cn_text, (size_t)cn_len) : *dn;
     rc = 0;

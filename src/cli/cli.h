@@ -73,6 +73,15 @@ extern const gc_cli_cmd gc_cli_pfx_keygen;
 extern const gc_cli_cmd gc_cli_pfx_import;
 extern const gc_cli_cmd gc_cli_pfx_decrypt;
 
+/* Runs the command of cmds (NULL-terminated) that argv[1] names, with argv[1..] as its argv;
+ * --help, -h and help print the list (prog: "graphcerts" or "graphcerts pfx"; noun: "COMMAND"
+ * or "VERB") and exit 0; a missing or unknown name prints it to stderr and exits 2. */
+int gc_cli_dispatch(const gc_cli_cmd *const *cmds, const char *prog, const char *noun, int argc,
+                    char **argv);
+/* Checks a --tenant value (a GUID, any case) and writes it in lower case into out; prints why
+ * not and returns -1 otherwise. */
+int gc_cli_tenant(const char *given, char out[37]);
+
 /* main(): dispatches to the subcommand table. */
 int gc_cli_main(int argc, char **argv);
 

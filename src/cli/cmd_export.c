@@ -4,7 +4,6 @@
  * with mode 0600. A progress line goes to stderr when stderr is a terminal. */
 #include "cli/cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -92,13 +91,9 @@ static int export_run(int argc, char **argv)
     int rc = gc_cli_parse(export_opts, N_EXPORT_OPTS, &cfg, argc, argv, export_usage);
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (!cfg.tenant || !gc_guid_valid(cfg.tenant, strlen(cfg.tenant))) {
-        fprintf(stderr, "graphcerts: --tenant must be the tenant's GUID\n");
-        return 2;
-    }
     char tenant[37];
-    for (size_t i = 0; i < 37; i++)
-        tenant[i] = (char)tolower((unsigned char)cfg.tenant[i]);
+    if (gc_cli_tenant(cfg.tenant, tenant) < 0)
+        return 2;
     int result = 1;
     gc_err err;
     gc_err_clear(&err);

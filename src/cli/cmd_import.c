@@ -4,7 +4,6 @@
  * nothing is written unless all are good. A progress line goes to stderr on a terminal. */
 #include "cli/cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -127,13 +126,9 @@ static int import_run(int argc, char **argv)
     int rc = gc_cli_parse(import_opts, N_IMPORT_OPTS, &cfg, argc, argv, import_usage);
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (!cfg.tenant || !gc_guid_valid(cfg.tenant, strlen(cfg.tenant))) {
-        fprintf(stderr, "graphcerts: --tenant must be the tenant's GUID\n");
-        return 2;
-    }
     char tenant[37];
-    for (size_t i = 0; i < 37; i++)
-        tenant[i] = (char)tolower((unsigned char)cfg.tenant[i]);
+    if (gc_cli_tenant(cfg.tenant, tenant) < 0)
+        return 2;
     int result = 1;
     bool progress = isatty(STDERR_FILENO);
     gc_err err;
@@ -186,7 +181,10 @@ static int import_run(int argc, char **argv)
     }
     for (; done_n < n; done_n++) {
         int64_t version;
-        if (gc_store_insert(s, items[done_n].t, tenant, items[done_n].rec, &version, &err) < 0)
+        gc_arena *wa = gc_arena_new(); /* the write's values, one entity at a time */
+        int wrc = gc_store_insert(s, wa, items[done_n].t, tenant, items[done_n].rec, &version, &err);
+        gc_arena_free(wa);
+        if (wrc < 0)
             goto fail;
         if (progress && (done_n + 1) % 100 == 0)
             fprintf(stderr, "\rimported %zu of %zu entities", done_n + 1, n);

@@ -8,32 +8,10 @@
 
 static const gc_cli_cmd *const verbs[] = {&gc_cli_pfx_keygen, &gc_cli_pfx_import,
                                           &gc_cli_pfx_decrypt, NULL};
-#define N_VERBS (sizeof verbs / sizeof verbs[0] - 1)
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: graphcerts pfx VERB [OPTIONS]\n\nVerbs:\n");
-    for (size_t i = 0; i < N_VERBS; i++)
-        fprintf(f, "  %-18s %s\n", verbs[i]->name, verbs[i]->summary);
-    fprintf(f, "\nRun 'graphcerts pfx VERB --help' for a verb's options.\n");
-}
 
 static int pfx_run(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    for (size_t i = 0; i < N_VERBS; i++)
-        if (strcmp(argv[1], verbs[i]->name) == 0)
-            return verbs[i]->run(argc - 1, argv + 1);
-    fprintf(stderr, "graphcerts pfx: unknown verb '%s'\n\n", argv[1]);
-    usage(stderr);
-    return 2;
+    return gc_cli_dispatch(verbs, "graphcerts pfx", "VERB", argc, argv);
 }
 
 const gc_cli_cmd gc_cli_cmd_pfx = {

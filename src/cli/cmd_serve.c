@@ -16,8 +16,10 @@
 #include "api/admin.h"
 #include "api/api.h"
 #include "cli/cli.h"
+#include "console/console.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "http/http.h"
 
 typedef struct serve_config {
     const char *listen, *admin_listen, *db, *jwt_secret_file, *jwks, *jwks_url, *jwks_ca, *tls_cert,
@@ -28,6 +30,7 @@ typedef struct serve_config {
     const char *throttle;
     long long throttle_window, throttle_app_writes, throttle_tenant_writes, throttle_app_requests,
         throttle_tenant_requests, throttle_keys; /* limits: 0 when not set */
+    int no_console;
     gc_opt_list audience, issuer;
 } serve_config;
 
@@ -62,6 +65,10 @@ static const gc_opt serve_opts[] = {
         max_body),
     OPT("max-page-size", GC_OPT_INT, "1000", 1, 100000, "N", "most entities in one page",
         max_page_size),
+    /* a flag: never read from the environment (gc_cli_parse), so no env in its help */
+    {"no-console", GC_OPT_FLAG, NULL, 0, 0, NULL,
+     "do not serve the web console at /console/ (it answers 404)",
+     offsetof(serve_config, no_console), 0},
     OPT("log-level", GC_OPT_STRING, "info", 0, 0, "LEVEL", "debug, info, warn, error or off",
         log_level),
     OPT("io-threads", GC_OPT_INT, "0", 0, 256, "N", "HTTP I/O threads (0: one per core)", io_threads),
@@ -221,6 +228,12 @@ static int throttle_limits(const serve_config *cfg, bool *on, gc_throttle_limits
     return 0;
 }
 
+/* The main listener's open connections, for the admin /metrics. */
+static size_t open_connections(void *srv)
+{
+    return gc_http_open_connections(srv);
+}
+
 static int serve_run(int argc, char **argv)
 {
     serve_config cfg = {0};
@@ -289,6 +302,7 @@ static int serve_run(int argc, char **argv)
     gc_throttle *throttle = NULL;
     gc_http_server *srv = NULL, *admin_srv = NULL;
     gc_admin *admin = NULL;
+    gc_console *console = NULL;
 
     gc_auth_config acfg = {.secret_file = cfg.jwt_secret_file, .jwks_file = cfg.jwks,
                            .jwks_url = cfg.jwks_url, .jwks_ca_file = cfg.jwks_ca,
@@ -328,11 +342,16 @@ static int serve_run(int argc, char **argv)
                            .body_timeout_ms = (unsigned)cfg.body_timeout * 1000u,
                            .keepalive_timeout_ms = (unsigned)cfg.keepalive_timeout * 1000u,
                            .write_timeout_ms = (unsigned)cfg.write_timeout * 1000u};
-    gc_http_handler handler = gc_api_http_handler(api);
+    /* /console in front of the API (off: a 404 there), everything else to the API */
+    gc_console_config ccfg = {.next = gc_api_http_handler(api), .enabled = !cfg.no_console};
+    if (gc_console_new(&ccfg, &console, &err) < 0)
+        goto fail;
+    gc_http_handler handler = gc_console_http_handler(console);
     if (gc_http_start(&hcfg, &handler, &srv, &err) < 0)
         goto fail;
     if (cfg.admin_listen) {
-        gc_admin_config admcfg = {.api = api, .store = store, .main_server = srv};
+        gc_admin_config admcfg = {.api = api, .store = store, .open_connections = open_connections,
+                                  .open_connections_ctx = srv};
         if (gc_admin_new(&admcfg, &admin, &err) < 0)
             goto fail;
         gc_http_config acfg_http = {.listen_host = admin_host, .port = admin_port,
@@ -362,6 +381,7 @@ done:
     gc_admin_free(admin);
     if (srv)
         gc_http_stop(srv);
+    gc_console_free(console);
     gc_api_free(api);
     gc_throttle_free(throttle);
     gc_store_close(store);

@@ -4,8 +4,8 @@
 #include "cli/cli.h"
 
 #include "auth/auth.h"
+#include "core/guid.h"
 
-#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,18 +40,6 @@ static const char token_usage[] =
     "Mints an HS256 access token for https://graph.microsoft.com signed with the shared secret\n"
     "and prints it to stdout. Give exactly one of --scopes (delegated) or --roles (application).";
 
-static bool is_guid(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (size_t i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-            return false;
-    }
-    return true;
-}
-
 static int token_run(int argc, char **argv)
 {
     int code = 2;
@@ -75,7 +63,7 @@ static int token_run(int argc, char **argv)
         fprintf(stderr, "graphcerts token: --tenant is required (see --help)\n");
         goto done;
     }
-    if (!is_guid(cfg.tenant)) {
+    if (!gc_guid_valid(cfg.tenant, strlen(cfg.tenant))) {
         fprintf(stderr, "graphcerts token: --tenant must be a GUID (8-4-4-4-12 hex digits), got '%s'\n",
                 cfg.tenant);
         goto done;

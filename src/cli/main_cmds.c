@@ -11,30 +11,38 @@ const gc_cli_cmd *const gc_cli_commands[] = {&gc_cli_cmd_serve, &gc_cli_cmd_toke
                                              &gc_cli_cmd_version,
                                              &gc_cli_cmd_completion, NULL};
 
-static void usage(FILE *f)
+static void usage(FILE *f, const gc_cli_cmd *const *cmds, const char *prog, const char *noun)
 {
-    fprintf(f, "usage: graphcerts COMMAND [OPTIONS]\n\nCommands:\n");
-    for (size_t i = 0; gc_cli_commands[i]; i++)
-        fprintf(f, "  %-10s %s\n", gc_cli_commands[i]->name, gc_cli_commands[i]->summary);
-    fprintf(f, "\nRun 'graphcerts COMMAND --help' for a command's options.\n");
+    fprintf(f, "usage: %s %s [OPTIONS]\n\n%s:\n", prog, noun,
+            strcmp(noun, "VERB") == 0 ? "Verbs" : "Commands");
+    for (size_t i = 0; cmds[i]; i++)
+        fprintf(f, "  %-18s %s\n", cmds[i]->name, cmds[i]->summary);
+    fprintf(f, "\nRun '%s %s --help' for its options.\n", prog, noun);
+}
+
+int gc_cli_dispatch(const gc_cli_cmd *const *cmds, const char *prog, const char *noun, int argc,
+                    char **argv)
+{
+    if (argc < 2) {
+        usage(stderr, cmds, prog, noun);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout, cmds, prog, noun);
+        return 0;
+    }
+    for (size_t i = 0; cmds[i]; i++)
+        if (strcmp(argv[1], cmds[i]->name) == 0)
+            return cmds[i]->run(argc - 1, argv + 1);
+    fprintf(stderr, "%s: unknown %s '%s'\n\n", prog, strcmp(noun, "VERB") == 0 ? "verb" : "command",
+            argv[1]);
+    usage(stderr, cmds, prog, noun);
+    return 2;
 }
 
 int gc_cli_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+    if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
         return gc_cli_cmd_version.run(argc - 1, argv + 1);
-    for (size_t i = 0; gc_cli_commands[i]; i++)
-        if (strcmp(argv[1], gc_cli_commands[i]->name) == 0)
-            return gc_cli_commands[i]->run(argc - 1, argv + 1);
-    fprintf(stderr, "graphcerts: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
-    return 2;
+    return gc_cli_dispatch(gc_cli_commands, "graphcerts", "COMMAND", argc, argv);
 }

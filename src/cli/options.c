@@ -2,11 +2,13 @@
 #include "cli/cli.h"
 
 #include <ctype.h>
-#include <stdbool.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/util.h"
 
 static int set_value(const gc_opt *o, void *cfg, const char *value, const char *source)
 {
@@ -179,5 +181,16 @@ int gc_cli_parse(const gc_opt *opts, size_t n_opts, void *cfg, int argc, char **
         if (set_value(o, cfg, value, "the value") < 0)
             return 2;
     }
+    return 0;
+}
+
+int gc_cli_tenant(const char *given, char out[37])
+{
+    if (!given || !gc_guid_valid(given, strlen(given))) {
+        fprintf(stderr, "graphcerts: --tenant must be the tenant's GUID\n");
+        return -1;
+    }
+    for (size_t i = 0; i < 37; i++)
+        out[i] = (char)tolower((unsigned char)given[i]);
     return 0;
 }

@@ -4,6 +4,8 @@
  * JSON. */
 #include "core/err.h"
 
+#include "core/codec.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,43 +38,14 @@ static const struct {
     [GC_E_STALE] = {412, "PreconditionFailed"},
 };
 
-/* Length of the valid UTF-8 sequence at s (as JSON accepts it: no overlong forms, no
- * surrogates, nothing past U+10FFFF), or 0. */
-static size_t utf8_char_len(const unsigned char *s)
-{
-    unsigned c = s[0], cp;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) /* the NUL too */
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* Every byte that does not start a valid UTF-8 character becomes '?'. */
 static void utf8_mend(char *s)
 {
     unsigned char *p = (unsigned char *)s;
+    size_t left = strlen(s);
     while (*p) {
-        size_t n = utf8_char_len(p);
+        size_t n = gc_utf8_char_len(p, left);
+        left -= n ? n : 1;
         if (n) {
             p += n;
         } else {

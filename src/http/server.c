@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cert/tls.h"
+#include "core/jobq.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "http/parse.h"
@@ -156,10 +157,9 @@ struct gc_http_server {
     ip_entry *ip_table[IP_BUCKETS];
 
     pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* a job was queued, or quit */
+    gc_jobq work;           /* connections for the workers (linked through qnext) */
     pthread_cond_t idle_cv; /* in_flight or suspended went down */
     bool sync_ready;
-    conn *q_head, *q_tail;
     bool quit;
     bool closing;            /* no more hand-offs to workers: new writes get 503 */
     atomic_size_t in_flight; /* requests between a complete head and their end */
@@ -670,14 +670,9 @@ static void *worker_main(void *arg)
     gc_http_server *srv = arg;
     pthread_mutex_lock(&srv->mu);
     for (;;) {
-        while (!srv->q_head && !srv->quit)
-            pthread_cond_wait(&srv->work_cv, &srv->mu);
-        conn *c = srv->q_head;
-        if (!c)
+        if (!gc_jobq_wait(&srv->work, &srv->mu, &srv->quit))
             break;
-        srv->q_head = c->qnext;
-        if (!srv->q_head)
-            srv->q_tail = NULL;
+        conn *c = gc_jobq_pop(&srv->work);
         pthread_mutex_unlock(&srv->mu);
 
         run_handler(c->rc, srv);
@@ -710,13 +705,7 @@ static void hand_to_worker(conn *c)
     srv->suspended++;
     c->state = CS_WORKER;
     c->deadline_ms = 0;
-    c->qnext = NULL;
-    if (srv->q_tail)
-        srv->q_tail->qnext = c;
-    else
-        srv->q_head = c;
-    srv->q_tail = c;
-    pthread_cond_signal(&srv->work_cv);
+    gc_jobq_push(&srv->work, c);
     pthread_mutex_unlock(&srv->mu);
 }
 
@@ -1465,11 +1454,11 @@ static void server_free(gc_http_server *srv)
     if (srv->sync_ready) {
         pthread_mutex_lock(&srv->mu);
         srv->quit = true;
-        pthread_cond_broadcast(&srv->work_cv);
+        gc_jobq_wake_all(&srv->work);
         pthread_mutex_unlock(&srv->mu);
         for (unsigned i = 0; i < srv->n_workers; i++)
             pthread_join(srv->workers[i], NULL);
-        pthread_cond_destroy(&srv->work_cv);
+        gc_jobq_destroy(&srv->work);
         pthread_cond_destroy(&srv->idle_cv);
         pthread_mutex_destroy(&srv->mu);
     }
@@ -1493,7 +1482,7 @@ static int start_workers(gc_http_server *srv, unsigned n, gc_err *err)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&srv->mu, NULL);
-    pthread_cond_init(&srv->work_cv, NULL);
+    gc_jobq_init(&srv->work, offsetof(conn, qnext));
     pthread_cond_init(&srv->idle_cv, &ca);
     pthread_condattr_destroy(&ca);
     srv->sync_ready = true;

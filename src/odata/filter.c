@@ -66,17 +66,7 @@ typedef struct operand {
 /* Client text for a message: at most ECHO_MAX bytes, bytes outside printable ASCII as '?'. */
 static const char *echo(const char *s, size_t n, char out[ECHO_MAX + 4])
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n && i < ECHO_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[k++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    if (n > ECHO_MAX) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = '\0';
-    return out;
+    return gc_show_text(out, s, n, ECHO_MAX);
 }
 
 static int fail_at(parser *ps, size_t pos, const char *what)
@@ -133,43 +123,6 @@ static bool is_word_char(char c)
     return is_alpha(c) || is_digit(c) || c == '-' || c == ':' || c == '.' || c == '+' || c == '_';
 }
 
-/* Well-formed UTF-8 without NUL, overlong forms, surrogates or code points past U+10FFFF. */
-static bool utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t more;
-        unsigned cp;
-        if (c == 0)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            more = 1, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            more = 2, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            more = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= more)
-            return false;
-        for (size_t k = 1; k <= more; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        static const unsigned min_cp[4] = {0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += more + 1;
-    }
-    return true;
-}
-
 /* A quoted string starting at the quote at ps->p; a doubled quote stands for one. */
 static int lex_string(parser *ps, tok *k)
 {
@@ -194,7 +147,7 @@ static int lex_string(parser *ps, tok *k)
             j++;
     }
     s[o] = '\0';
-    if (!utf8_ok((const unsigned char *)s, o))
+    if (!gc_utf8_valid((const unsigned char *)s, o))
         return fail_at(ps, start, "String literal is not valid UTF-8 text");
     k->s = s;
     k->slen = o;
@@ -415,7 +368,7 @@ static int bad_member(parser *ps, const gc_prop *p, const char *what, size_t pos
 
 /* The literal l as a value of property p; null only when allow_null. */
 static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow_null,
-                      gc_filter_value *out)
+                      gc_value *out)
 {
     char buf[ECHO_MAX + 4], what[ECHO_MAX + 32];
     const tok *k = &l->lit;
@@ -424,25 +377,25 @@ static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow
     if (l->rk == R_NULL) {
         if (!allow_null)
             return fail_at(ps, l->pos, "null can only be compared with eq or ne");
-        out->kind = GC_FILTER_LIT_NULL;
+        out->kind = GC_VALUE_NULL;
         return 0;
     }
     switch (p->type) {
     case GC_EDM_STRING:
         if (l->rk != R_STRING)
             break;
-        *out = (gc_filter_value){.kind = GC_FILTER_LIT_STRING, .s = k->s, .len = k->slen};
+        *out = (gc_value){.kind = GC_VALUE_TEXT, .s = k->s, .len = k->slen};
         return 0;
     case GC_EDM_GUID:
         if (l->rk == R_STRING && gc_guid_valid(k->s, k->slen)) {
             char *s = gc_arena_strndup(ps->a, k->s, k->slen);
             gc_str_lower(s);
-            *out = (gc_filter_value){.kind = GC_FILTER_LIT_STRING, .s = s, .len = k->slen};
+            *out = (gc_value){.kind = GC_VALUE_TEXT, .s = s, .len = k->slen};
             return 0;
         }
         if (l->rk != R_GUID)
             break;
-        *out = (gc_filter_value){.kind = GC_FILTER_LIT_STRING, .s = k->s, .len = k->slen};
+        *out = (gc_value){.kind = GC_VALUE_TEXT, .s = k->s, .len = k->slen};
         return 0;
     case GC_EDM_INT32:
         if (l->rk != R_INT)
@@ -451,20 +404,20 @@ static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow
             return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                               "Value %lld is out of range for Edm.Int32 property '%s' at "
                               "position %zu.", (long long)k->i, p->name, l->pos);
-        *out = (gc_filter_value){.kind = GC_FILTER_LIT_INT, .i = k->i};
+        *out = (gc_value){.kind = GC_VALUE_INT, .i = k->i};
         return 0;
     case GC_EDM_BOOLEAN:
         if (l->rk != R_BOOL)
             break;
-        *out = (gc_filter_value){.kind = GC_FILTER_LIT_BOOL, .i = k->i};
+        *out = (gc_value){.kind = GC_VALUE_BOOL, .i = k->i};
         return 0;
     case GC_EDM_DATETIME:
         if (l->rk != R_DATETIME)
             break;
-        *out = (gc_filter_value){.kind = GC_FILTER_LIT_INT, .i = k->i};
+        *out = (gc_value){.kind = GC_VALUE_INT, .i = k->i};
         return 0;
     case GC_EDM_ENUM: {
-        const gc_enum_member *m;
+        long value;
         if (l->rk == R_STRING || l->rk == R_ENUM) {
             if (l->rk == R_ENUM && !qualified_enum_matches(ps, k, p->enum_type)) {
                 return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
@@ -472,22 +425,20 @@ static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow
                                   "member of %s, at position %zu.", p->name, p->enum_type->name,
                                   echo(ps->text + k->pos, k->type_len, buf), l->pos);
             }
-            m = gc_enum_by_name(p->enum_type, k->s, k->slen);
-            if (!m) {
+            if (gc_enum_parse(p->enum_type, k->s, k->slen, &value) != 0) {
                 snprintf(what, sizeof what, "'%s'", echo(k->s, k->slen, buf));
                 return bad_member(ps, p, what, l->pos);
             }
         } else if (l->rk == R_INT) {
-            m = k->i >= INT32_MIN && k->i <= INT32_MAX ? gc_enum_by_value(p->enum_type, (long)k->i)
-                                                       : NULL;
-            if (!m) {
+            value = (long)k->i;
+            if (k->i < INT32_MIN || k->i > INT32_MAX || !gc_enum_valid(p->enum_type, value)) {
                 snprintf(what, sizeof what, "%lld", (long long)k->i);
                 return bad_member(ps, p, what, l->pos);
             }
         } else {
             break;
         }
-        *out = (gc_filter_value){.kind = GC_FILTER_LIT_INT, .i = m->value};
+        *out = (gc_value){.kind = GC_VALUE_INT, .i = value};
         return 0;
     }
     case GC_EDM_BINARY:
@@ -692,7 +643,7 @@ static gc_filter *parse_in(parser *ps, operand *l)
         }
         if (f->n_vals == cap) {
             cap = cap ? cap * 2 : 4;
-            gc_filter_value *v = gc_arena_alloc(ps->a, cap * sizeof *v);
+            gc_value *v = gc_arena_alloc(ps->a, cap * sizeof *v);
             if (f->n_vals)
                 memcpy(v, f->vals, f->n_vals * sizeof *v);
             f->vals = v;

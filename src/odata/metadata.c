@@ -17,19 +17,18 @@
 /* Appends are sticky-failing: after the first failure the rest are no-ops, checked once. */
 typedef struct xml_writer {
     gc_buf b;
-    bool failed;
 } xml_writer;
 
 static void put(xml_writer *w, const char *s)
 {
-    if (!w->failed && gc_buf_append(&w->b, s, strlen(s)) != 0)
-        w->failed = true;
+    if (!w->b.overflow)
+        gc_buf_append(&w->b, s, strlen(s));
 }
 
 /* Text escaped for an XML attribute value (double-quoted) or character data. */
 static void put_escaped(xml_writer *w, const char *s)
 {
-    for (const char *p = s; *p && !w->failed; p++) {
+    for (const char *p = s; *p && !w->b.overflow; p++) {
         const char *rep = NULL;
         switch (*p) {
         case '&': rep = "&amp;"; break;
@@ -41,8 +40,8 @@ static void put_escaped(xml_writer *w, const char *s)
         }
         if (rep)
             put(w, rep);
-        else if (gc_buf_append(&w->b, p, 1) != 0)
-            w->failed = true;
+        else
+            gc_buf_append(&w->b, p, 1);
     }
 }
 
@@ -84,6 +83,8 @@ static void put_enum(xml_writer *w, const gc_enum_type *e)
 {
     put(w, "      <EnumType");
     put_attr(w, "Name", NULL, e->name, NULL);
+    if (e->is_flags)
+        put(w, " IsFlags=\"true\"");
     put(w, ">\n");
     for (size_t i = 0; i < e->n_members; i++) {
         char value[16];
@@ -202,7 +203,7 @@ char *gc_odata_metadata_xml(gc_arena *a, unsigned version, size_t *len)
 {
     assert(version == GC_V_BETA || version == GC_V_V1);
     char *result = NULL;
-    xml_writer w = {.failed = false};
+    xml_writer w = {0};
     gc_buf_init(&w.b, METADATA_LIMIT);
     const char **containers = gc_arena_alloc(a, (gc_schema_n_types + 1) * sizeof *containers);
     size_t n_containers = served_containers(version, containers);
@@ -247,7 +248,7 @@ char *gc_odata_metadata_xml(gc_arena *a, unsigned version, size_t *len)
             "    </Schema>\n"
             "  </edmx:DataServices>\n"
             "</edmx:Edmx>\n");
-    if (w.failed)
+    if (w.b.overflow)
         goto done;
 
     result = gc_arena_strndup(a, w.b.data, w.b.len);

@@ -1,9 +1,10 @@
 /* System query options (see query.h): split the raw query string, recognise the options by a
  * table, decode their values and bind $select/$orderby to the entity type's properties.
- * $filter stays text here; the filter parser owns its grammar. */
+ * $filter is bound last, by the filter parser, which owns its grammar. */
 #include "odata/query.h"
 
 #include "core/util.h"
+#include "odata/filter.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -56,16 +57,7 @@ const char *gc_odata_opt_name(gc_odata_opt opt)
  * replaced by '?' (so the message is valid UTF-8 and holds no control characters). */
 static const char *show(gc_arena *a, const char *s, size_t n)
 {
-    bool cut = n > SHOW_MAX;
-    size_t m = cut ? SHOW_MAX : n;
-    char *d = gc_arena_alloc(a, m + 4);
-    for (size_t i = 0; i < m; i++) {
-        unsigned char c = (unsigned char)s[i];
-        d[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (cut)
-        memcpy(d + m, "...", 3);
-    return d;
+    return gc_show_text(gc_arena_alloc(a, SHOW_MAX + 4), s, n, SHOW_MAX);
 }
 
 static bool is_space(char c)
@@ -155,7 +147,7 @@ static int parse_select(gc_arena *a, const gc_entity_type *t, const char *v, siz
 
 /* One "prop [asc|desc]" item (already trimmed). */
 static int parse_orderby_item(gc_arena *a, const gc_entity_type *t, const char *item, size_t len,
-                              gc_odata_orderby *out, gc_err *err)
+                              gc_order *out, gc_err *err)
 {
     const char *opt = opt_names[GC_ODATA_OPT_ORDERBY];
     size_t name_len = 0;
@@ -201,7 +193,7 @@ static int parse_orderby(gc_arena *a, const gc_entity_type *t, const char *v, si
             return gc_err_set(err, GC_E_BAD_REQUEST, opt,
                               "The query option '$orderby' allows at most %d sort keys.",
                               GC_ODATA_MAX_ORDERBY);
-        gc_odata_orderby key;
+        gc_order key;
         if (parse_orderby_item(a, t, item, len, &key, err) != 0)
             return -1;
         for (size_t j = 0; j < q->n_orderby; j++)
@@ -239,8 +231,8 @@ static int parse_value(gc_arena *a, const gc_entity_type *t, gc_odata_opt o, con
 {
     switch (o) {
     case GC_ODATA_OPT_FILTER:
-        q->filter = v;
-        q->filter_len = n;
+        q->filter_text = v;
+        q->filter_text_len = n;
         return 0;
     case GC_ODATA_OPT_SELECT:
         return parse_select(a, t, v, n, q, err);
@@ -324,7 +316,7 @@ static int parse_param(gc_arena *a, const gc_entity_type *t, const char *s, size
     return 0;
 }
 
-int gc_odata_query_parse(gc_arena *a, const gc_entity_type *t, const char *raw_query, bool beta,
+int gc_odata_query_split(gc_arena *a, const gc_entity_type *t, const char *raw_query, bool beta,
                          gc_odata_query *out, gc_err *err)
 {
     int rc = -1;
@@ -348,6 +340,38 @@ int gc_odata_query_parse(gc_arena *a, const gc_entity_type *t, const char *raw_q
 done:
     if (rc != 0)
         memset(out, 0, sizeof *out);
+    return rc;
+}
+
+int gc_odata_query_parse(gc_arena *a, const gc_entity_type *t, const char *raw_query, bool beta,
+                         bool entity, gc_odata_query *out, gc_err *err)
+{
+    int rc = -1;
+    bool filter_invalid = false;
+    if (gc_odata_query_split(a, t, raw_query, beta, out, err) != 0)
+        return -1;
+    if (entity)
+        for (int o = 0; o < GC_ODATA_OPT__COUNT; o++)
+            if (o != GC_ODATA_OPT_SELECT && gc_odata_query_has(out, (gc_odata_opt)o)) {
+                gc_err_set(err, GC_E_BAD_REQUEST, opt_names[o],
+                           "The query option '%s' applies to collections, not to one entity.",
+                           opt_names[o]);
+                goto done;
+            }
+    if (out->filter_text) {
+        gc_filter *f;
+        if (gc_odata_filter_parse(a, t, out->filter_text, out->filter_text_len, &f, err) != 0) {
+            filter_invalid = true;
+            goto done;
+        }
+        out->filter = f;
+    }
+    rc = 0;
+done:
+    if (rc != 0) {
+        memset(out, 0, sizeof *out);
+        out->filter_invalid = filter_invalid;
+    }
     return rc;
 }
 

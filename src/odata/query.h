@@ -1,7 +1,7 @@
 /* OData system query options of a collection request ($filter, $select, $orderby, $top, $skip,
  * $count, $skiptoken), read from the raw query string and bound against one entity type.
- * $filter is kept as decoded text for the filter parser; $select and $orderby become schema
- * properties. Option names match case-insensitively; on beta the '$' is optional. */
+ * $filter comes back bound (a filter tree, schema/expr.h, made by the filter parser) along with
+ * its decoded text; $select and $orderby become schema properties. Option names match case-insensitively; on beta the '$' is optional. */
 #ifndef GC_ODATA_QUERY_H
 #define GC_ODATA_QUERY_H
 
@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "schema/expr.h"
 #include "schema/schema.h"
 
 #define GC_ODATA_QUERY_MAX 32768u   /* bytes of raw query string */
@@ -29,12 +30,6 @@ typedef enum gc_odata_opt {
     GC_ODATA_OPT__COUNT
 } gc_odata_opt;
 
-/* One $orderby key. The api layer converts these to the store's gc_order. */
-typedef struct gc_odata_orderby {
-    const gc_prop *prop;
-    bool desc;
-} gc_odata_orderby;
-
 /* One supported option as the client gave it: the canonical name and the decoded value. */
 typedef struct gc_odata_param {
     gc_odata_opt opt;
@@ -46,9 +41,12 @@ typedef struct gc_odata_param {
 typedef struct gc_odata_query {
     unsigned present; /* bit (1u << gc_odata_opt) for each option given */
 
-    /* $filter: the decoded text, for gc_odata_filter_parse. NULL when absent. */
-    const char *filter;
-    size_t filter_len;
+    /* $filter: the tree bound against the type (NULL when absent), and its decoded text. */
+    const gc_filter *filter;
+    const char *filter_text;
+    size_t filter_text_len;
+    /* set (with the error) when the parse failed on binding $filter's expression */
+    bool filter_invalid;
 
     /* $select: the properties of the type, in the client's order, duplicates dropped; with
      * '*' every property of the type (select_all set). NULL/0 when absent. */
@@ -57,7 +55,7 @@ typedef struct gc_odata_query {
     bool select_all;
 
     /* $orderby: 1..GC_ODATA_MAX_ORDERBY keys, each a distinct GC_P_SORT property. */
-    gc_odata_orderby orderby[GC_ODATA_MAX_ORDERBY];
+    gc_order orderby[GC_ODATA_MAX_ORDERBY];
     size_t n_orderby;
 
     uint32_t top;   /* 1..GC_ODATA_TOP_MAX; the api clamps it to its page size */
@@ -79,10 +77,11 @@ static inline bool gc_odata_query_has(const gc_odata_query *q, gc_odata_opt opt)
 /* The canonical name with its '$', e.g. "$filter". */
 const char *gc_odata_opt_name(gc_odata_opt opt);
 
-/* Parses raw_query (the undecoded text after '?', NULL or "" for none) for a collection of
- * type t. Parameters are split on '&' and each on its first '='; names and values are
- * percent-decoded ('+' stays '+'; a '%' not followed by two hex digits stays as it is; raw
- * spaces and quotes are accepted). On beta (beta true) the options are also recognised
+/* Reads raw_query (the undecoded text after '?', NULL or "" for none) for a collection of
+ * type t, leaving $filter as text (filter NULL, filter_text set): the first half of
+ * gc_odata_query_parse, for tests of the option syntax. Parameters are split on '&' and each
+ * on its first '='; names and values are percent-decoded ('+' stays '+'; a '%' not followed
+ * by two hex digits stays as it is; raw spaces and quotes are accepted). On beta (beta true) the options are also recognised
  * without their '$'; on v1.0 such names are custom query options and ignored, as is any
  * other name without '$'. Property names in $select and $orderby match case-insensitively.
  * Fills *out (zeroed first) and returns 0, or returns -1 with err set:
@@ -93,8 +92,15 @@ const char *gc_odata_opt_name(gc_odata_opt opt);
  *                      or any other '$' option ("The query option '$x' is not supported.").
  * err->target names the option ("$top", ...). Messages quote client text truncated and with
  * bytes outside printable ASCII replaced by '?'. */
-int gc_odata_query_parse(gc_arena *a, const gc_entity_type *t, const char *raw_query, bool beta,
+int gc_odata_query_split(gc_arena *a, const gc_entity_type *t, const char *raw_query, bool beta,
                          gc_odata_query *out, gc_err *err);
+
+/* gc_odata_query_split, then: for one entity (entity true) any option but $select is a
+ * GC_E_BAD_REQUEST ("The query option '$x' applies to collections, not to one entity."); and
+ * $filter is bound against t by gc_odata_filter_parse (its errors as documented there, with
+ * out->filter_invalid set), so out->filter is the tree the store reads. */
+int gc_odata_query_parse(gc_arena *a, const gc_entity_type *t, const char *raw_query, bool beta,
+                         bool entity, gc_odata_query *out, gc_err *err);
 
 /* Percent-encodes s[0..n) for use as a query option value in a URL (a nextLink). Left as they
  * are: the unreserved characters A-Z a-z 0-9 - . _ ~ and , $ ( ) ' : / * @ (all legal in a

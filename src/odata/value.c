@@ -82,11 +82,14 @@ static int wrong_type(const gc_entity_type *t, const gc_prop *p, const json_t *i
                       p->name, t->name, expects, gc_schema_edm_name(p), json_kind(in));
 }
 
-static int canonical_enum(const gc_entity_type *t, const gc_prop *p, const json_t *in, json_t **out,
-                          gc_err *err)
+/* A member name (for a flags enum, names joined by ','), qualified or not, or a member's value;
+ * answered as the canonical name(s). */
+static int canonical_enum(const gc_entity_type *t, const gc_prop *p, const json_t *in, gc_arena *a,
+                          json_t **out, gc_err *err)
 {
     const gc_enum_type *e = p->enum_type;
-    const gc_enum_member *m = NULL;
+    long value = 0;
+    bool ok;
     if (json_is_string(in)) {
         const char *s = json_string_value(in);
         size_t n = json_string_length(in);
@@ -94,15 +97,16 @@ static int canonical_enum(const gc_entity_type *t, const gc_prop *p, const json_
         char prefix[128];
         int k = snprintf(prefix, sizeof prefix, "microsoft.graph.%s'", e->name);
         if (k > 0 && (size_t)k < n && strncasecmp(s, prefix, (size_t)k) == 0 && s[n - 1] == '\'')
-            m = gc_enum_by_name(e, s + k, n - (size_t)k - 1);
+            ok = gc_enum_parse(e, s + k, n - (size_t)k - 1, &value) == 0;
         else
-            m = gc_enum_by_name(e, s, n);
+            ok = gc_enum_parse(e, s, n, &value) == 0;
     } else if (json_is_integer(in)) {
-        m = gc_enum_by_value(e, (long)json_integer_value(in));
+        value = (long)json_integer_value(in);
+        ok = gc_enum_valid(e, value);
     } else {
         return wrong_type(t, p, in, "a member name", err);
     }
-    if (!m) {
+    if (!ok) {
         char names[512] = "";
         size_t used = 0;
         for (size_t i = 0; i < e->n_members && used < sizeof names; i++)
@@ -116,11 +120,12 @@ static int canonical_enum(const gc_entity_type *t, const gc_prop *p, const json_
                           "Invalid value %lld for property '%s': expected one of the %s members %s.",
                           (long long)json_integer_value(in), p->name, e->name, names);
     }
+    const char *name = gc_enum_format(e, value, a);
     for (const int *r = p->refused; r && *r >= 0; r++)
-        if (*r == m->value)
+        if (*r == value)
             return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "The value '%s' of property '%s' %s.",
-                              m->name, p->name, p->refused_why ? p->refused_why : "is not supported");
-    *out = json_string(m->name);
+                              name, p->name, p->refused_why ? p->refused_why : "is not supported");
+    *out = json_string(name);
     return 0;
 }
 
@@ -275,7 +280,7 @@ int gc_odata_canonical_value(const gc_entity_type *t, const gc_prop *p, const js
         return 0;
     }
     case GC_EDM_ENUM:
-        return canonical_enum(t, p, in, out, err);
+        return canonical_enum(t, p, in, a, out, err);
     case GC_EDM_COMPLEX:
         return canonical_complex(t, p, in, a, out, err);
     }

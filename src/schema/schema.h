@@ -1,6 +1,7 @@
 /* Entities as data. Each entity type is one table of properties with their EDM type, JSON name,
  * storage column and flags; $metadata, DDL, validation and serialization are all derived from
- * these tables. Adding an entity type means adding one table in entities.c and its tests. */
+ * these tables. Each type lives in its own file of schema/entities/ with its hooks; adding one
+ * means adding that file (and its tests) and its line in the registry, schema/entities.c. */
 #ifndef GC_SCHEMA_SCHEMA_H
 #define GC_SCHEMA_SCHEMA_H
 
@@ -31,6 +32,10 @@ typedef struct gc_enum_type {
     const char *name; /* e.g. "userPfxPaddingScheme" */
     const gc_enum_member *members;
     size_t n_members;
+    /* OData IsFlags: a value is any combination of the members' bits, written on the wire as
+     * their names joined by ',' ("companyPortal,email"); a member of value 0 names the empty
+     * combination */
+    bool is_flags;
 } gc_enum_type;
 
 enum gc_prop_flags {
@@ -87,11 +92,11 @@ typedef int (*gc_entity_hook)(const struct gc_entity_type *t, const struct json_
                               const struct json_t *body, struct json_t *next, int64_t now_ticks,
                               gc_arena *a, gc_err *err);
 
-/* How ids are made on create. */
-typedef enum gc_id_kind {
-    GC_ID_GUID,        /* a random GUID */
-    GC_ID_USER_THUMB,  /* {v5 user id without dashes}-{lowercase thumbprint} */
-} gc_id_kind;
+/* Makes the id of a record about to be created (rec is the full record without its key, in
+ * canonical wire form) for the tenant's set: *id is arena-owned. A type without one gets a
+ * random GUID. */
+typedef int (*gc_id_maker)(const struct gc_entity_type *t, const struct json_t *rec,
+                           const char *tenant, gc_arena *a, char **id, gc_err *err);
 
 enum gc_version_bits { GC_V_BETA = 1u << 0, GC_V_V1 = 1u << 1 };
 
@@ -104,7 +109,7 @@ typedef struct gc_entity_type {
     unsigned versions;       /* GC_V_* */
     const gc_prop *props;    /* props[0] is the key */
     size_t n_props;
-    gc_id_kind id_kind;
+    gc_id_maker make_id;            /* NULL: a random GUID */
     const char *const *read_perms;  /* NULL-terminated: any one grants read */
     const char *const *write_perms; /* NULL-terminated: any one grants write */
     gc_entity_hook hook;            /* may be NULL */
@@ -135,6 +140,12 @@ extern const size_t gc_schema_n_enums;
  * '...'): not stored, derived per tenant and UPN, so it is not among gc_schema_types. */
 extern const gc_entity_type gc_schema_user;
 
+/* The user id graphcerts derives for a UPN (upn[0..len)): RFC 9562 v5 of the lower-cased UPN
+ * in the tenant's namespace; compact drops the dashes (the form inside userPFXCertificate
+ * ids). *out is arena-owned. GC_E_INTERNAL when the tenant is not a GUID. */
+int gc_schema_user_id(const char *tenant, const char *upn, size_t len, bool compact, gc_arena *a,
+                      char **out, gc_err *err);
+
 /* The type whose set is container/set_name (container NULL for a root set), or NULL. */
 const gc_entity_type *gc_schema_find_set(const char *container, const char *set_name);
 const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name);
@@ -149,5 +160,13 @@ const char *gc_schema_edm_name(const gc_prop *p);
 /* Enum lookups: by member name (case-insensitive) or value. NULL when not a member. */
 const gc_enum_member *gc_enum_by_name(const gc_enum_type *e, const char *name, size_t len);
 const gc_enum_member *gc_enum_by_value(const gc_enum_type *e, long value);
+/* A value of e from its wire text s[0..len): a member's name, or for a flags enum member names
+ * joined by ',' (spaces around them allowed). 0, or -1 when not a value of e. */
+int gc_enum_parse(const gc_enum_type *e, const char *s, size_t len, long *value);
+/* The wire text of value (a member's name; for a flags enum the names of its bits in member
+ * order, joined by ','), in a or static; NULL when value is not a value of e. */
+const char *gc_enum_format(const gc_enum_type *e, long value, gc_arena *a);
+/* True when value is a value of e (a member, or for a flags enum a combination of them). */
+bool gc_enum_valid(const gc_enum_type *e, long value);
 
 #endif

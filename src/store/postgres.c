@@ -19,7 +19,8 @@
 #include <time.h>
 
 #include "core/log.h"
-#include "core/util.h"
+#include "core/buf.h"
+#include "core/codec.h"
 #include "store/sql.h"
 #include "store/store.h"
 
@@ -377,6 +378,7 @@ static PGresult *run(conn *c, const char *sql, bool prepared, const gc_sql_value
             vals[i] = NULL;
             break;
         case GC_SQL_INT:
+        case GC_VALUE_BOOL: /* not given to backends (sql_writer.h), but bound as 0/1 all the same */
             snprintf(ints + 24 * i, 24, "%lld", (long long)v->i);
             vals[i] = ints + 24 * i;
             break;
@@ -637,14 +639,13 @@ done:
     return result;
 }
 
-static int pg_count(gc_store *gs, const gc_entity_type *t, const char *tenant,
+static int pg_count(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
                     const gc_store_query *q, int64_t *out, gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
     conn *c = NULL;
     PGresult *r = NULL;
-    gc_arena *a = gc_arena_new();
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
     gc_sql_value *params = gc_arena_alloc(a, GC_SQL_MAX_PARAMS * sizeof *params);
@@ -662,7 +663,6 @@ done:
     PQclear(r);
     release(s, c);
     gc_buf_free(&sql);
-    gc_arena_free(a);
     return result;
 }
 
@@ -898,12 +898,11 @@ static int prepare_with(pg_store *s, const gc_store_row *with, write_op *op, gc_
     return 0;
 }
 
-static int pg_insert(gc_store *gs, const gc_entity_type *t, const char *tenant, const json_t *obj,
-                     const gc_store_row *with, int64_t *version_out, gc_err *err)
+static int pg_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                     const json_t *obj, const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
-    gc_arena *a = gc_arena_new();
     const type_sql *q = sql_of(s, t, err);
     size_t n = gc_sql_n_values(t);
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
@@ -915,17 +914,15 @@ static int pg_insert(gc_store *gs, const gc_entity_type *t, const char *tenant, 
         goto done;
     result = submit(s, &op, version_out, err);
 done:
-    gc_arena_free(a);
     return result;
 }
 
-static int pg_update(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
-                     int64_t expect_version, const json_t *old, const json_t *obj,
+static int pg_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                     const char *id, int64_t expect_version, const json_t *old, const json_t *obj,
                      const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
-    gc_arena *a = gc_arena_new();
     const type_sql *q = sql_of(s, t, err);
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
@@ -945,16 +942,14 @@ static int pg_update(gc_store *gs, const gc_entity_type *t, const char *tenant, 
     result = submit(s, &op, version_out, err);
 done:
     gc_buf_free(&sql);
-    gc_arena_free(a);
     return result;
 }
 
-static int pg_remove(gc_store *gs, const gc_entity_type *t, const char *tenant, const char *id,
-                     int64_t expect_version, const gc_store_row *with, gc_err *err)
+static int pg_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                     const char *id, int64_t expect_version, const gc_store_row *with, gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
-    gc_arena *a = gc_arena_new();
     const type_sql *q = sql_of(s, t, err);
     if (!q)
         goto done;
@@ -966,7 +961,6 @@ static int pg_remove(gc_store *gs, const gc_entity_type *t, const char *tenant, 
         goto done;
     result = submit(s, &op, NULL, err);
 done:
-    gc_arena_free(a);
     return result;
 }
 

@@ -9,89 +9,22 @@
 #include <stdint.h>
 #include <string.h>
 
-const gc_sql_dialect gc_sql_dialect_sqlite = {
-    .text_type = "TEXT",
-    .int32_type = "INTEGER",
-    .int64_type = "INTEGER",
-    .blob_type = "BLOB",
-    .numbered_params = false,
-};
-
-const gc_sql_dialect gc_sql_dialect_postgres = {
-    .text_type = "TEXT COLLATE \"C\"",
-    .int32_type = "INTEGER",
-    .int64_type = "BIGINT",
-    .blob_type = "BYTEA",
-    .numbered_params = true,
-    .max_ident = 63,
-};
-
-int gc_sql_ident(gc_buf *b, const char *name, const char *suffix)
-{
-    const char *parts[2] = {name, suffix ? suffix : ""};
-    if (gc_buf_append(b, "\"", 1) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++)
-        for (const char *c = parts[i]; *c;) {
-            size_t run = strcspn(c, "\""); /* up to the next quote, appended at once */
-            if (gc_buf_append(b, c, run) != 0)
-                return -1;
-            c += run;
-            if (*c == '"') {
-                if (gc_buf_append(b, "\"\"", 2) != 0)
-                    return -1;
-                c++;
-            }
-        }
-    return gc_buf_append(b, "\"", 1);
-}
-
 size_t gc_sql_n_values(const gc_entity_type *t)
 {
     size_t n = 0;
     for (size_t i = 0; i < t->n_props; i++)
-        n += t->props[i].type == GC_EDM_DATETIME ? 2 : 1;
+        n += gc_value_width(&t->props[i]);
     return n;
 }
 
 /* ---- statement text ---- */
 
-typedef struct sqlw {
-    gc_buf *b;
-    const gc_sql_dialect *d;
-    int n_params;
-    bool failed;
-} sqlw;
-
-static void w_str(sqlw *w, const char *s)
-{
-    if (!w->failed && gc_buf_append(w->b, s, strlen(s)) != 0)
-        w->failed = true;
-}
-
-static void w_ident(sqlw *w, const char *name, const char *suffix)
-{
-    if (!w->failed && gc_sql_ident(w->b, name, suffix) != 0)
-        w->failed = true;
-}
-
-static void w_param(sqlw *w)
-{
-    w->n_params++;
-    if (w->d->numbered_params) {
-        if (!w->failed && gc_buf_appendf(w->b, "$%d", w->n_params) != 0)
-            w->failed = true;
-    } else {
-        w_str(w, "?");
-    }
-}
-
 /* `"col" = ?` */
-static void w_eq(sqlw *w, const char *name, const char *suffix)
+static void w_eq(gc_sqlw *w, const char *name, const char *suffix)
 {
-    w_ident(w, name, suffix);
-    w_str(w, " = ");
-    w_param(w);
+    gc_sqlw_ident(w, name, suffix);
+    gc_sqlw_str(w, " = ");
+    gc_sqlw_placeholder(w);
 }
 
 static const gc_prop *key_of(const gc_entity_type *t)
@@ -101,70 +34,56 @@ static const gc_prop *key_of(const gc_entity_type *t)
     return &t->props[0];
 }
 
-static int w_done(sqlw *w, const gc_entity_type *t, gc_err *err)
+static int w_done(gc_sqlw *w, const gc_entity_type *t, gc_err *err)
 {
-    if (w->failed)
+    if (gc_sqlw_failed(w))
         return gc_err_set(err, GC_E_INTERNAL, "", "SQL for table %s exceeds %d bytes.", t->table,
                           GC_SQL_MAX_LEN);
     return 0;
 }
 
-static sqlw w_start(gc_buf *b, const gc_sql_dialect *d)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-    return (sqlw){.b = b, .d = d};
-}
-
 /* Every value column then version, comma-separated; without secrets, a write-only property's
  * columns are NULL literals (same positions, nothing read). */
-static void w_cols(sqlw *w, const gc_entity_type *t, bool with_secrets)
+static void w_cols(gc_sqlw *w, const gc_entity_type *t, bool with_secrets)
 {
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         bool hide = !with_secrets && (p->flags & GC_P_SECRET);
         if (hide)
-            w_str(w, "NULL");
+            gc_sqlw_str(w, "NULL");
         else
-            w_ident(w, p->column, NULL);
-        w_str(w, ", ");
+            gc_sqlw_ident(w, p->column, NULL);
+        gc_sqlw_str(w, ", ");
         if (p->type == GC_EDM_DATETIME) {
             if (hide)
-                w_str(w, "NULL");
+                gc_sqlw_str(w, "NULL");
             else
-                w_ident(w, p->column, GC_SQL_TICKS_SUFFIX);
-            w_str(w, ", ");
+                gc_sqlw_ident(w, p->column, GC_SQL_TICKS_SUFFIX);
+            gc_sqlw_str(w, ", ");
         }
     }
-    w_ident(w, GC_SQL_VERSION_COL, NULL);
+    gc_sqlw_ident(w, GC_SQL_VERSION_COL, NULL);
 }
 
 /* ` WHERE "tenant" = ? AND "key" = ?` */
-static void w_where_id(sqlw *w, const gc_entity_type *t)
+static void w_where_id(gc_sqlw *w, const gc_entity_type *t)
 {
-    w_str(w, " WHERE ");
+    gc_sqlw_str(w, " WHERE ");
     w_eq(w, GC_SQL_TENANT_COL, NULL);
-    w_str(w, " AND ");
+    gc_sqlw_str(w, " AND ");
     w_eq(w, key_of(t)->column, NULL);
 }
 
 static const char *col_type(const gc_sql_dialect *d, const gc_prop *p)
 {
-    if (gc_schema_is_json(p))
-        return d->text_type;
-    switch (p->type) {
-    case GC_EDM_STRING:
-    case GC_EDM_GUID:
-    case GC_EDM_DATETIME:
-        return d->text_type;
-    case GC_EDM_INT32:
-    case GC_EDM_BOOLEAN:
-    case GC_EDM_ENUM:
+    switch (gc_value_stored_kind(p)) {
+    case GC_VALUE_INT:
+    case GC_VALUE_BOOL:
         return d->int32_type;
-    case GC_EDM_BINARY:
+    case GC_VALUE_BLOB:
         return d->blob_type;
-    case GC_EDM_COMPLEX:
+    case GC_VALUE_NULL:
+    case GC_VALUE_TEXT:
         break;
     }
     return d->text_type;
@@ -177,41 +96,41 @@ static bool reserved_column(const char *c)
 
 int gc_sql_create_table(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "CREATE TABLE IF NOT EXISTS ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, " ");
-    w_str(&w, d->text_type);
-    w_str(&w, " NOT NULL, ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "CREATE TABLE IF NOT EXISTS ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, " ");
+    gc_sqlw_str(&w, d->text_type);
+    gc_sqlw_str(&w, " NOT NULL, ");
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         if (reserved_column(p->column))
             return gc_err_set(err, GC_E_INTERNAL, p->name,
                               "Column name %s of table %s is reserved by the store.", p->column,
                               t->table);
-        w_ident(&w, p->column, NULL);
-        w_str(&w, " ");
-        w_str(&w, col_type(d, p));
+        gc_sqlw_ident(&w, p->column, NULL);
+        gc_sqlw_str(&w, " ");
+        gc_sqlw_str(&w, col_type(d, p));
         if (i == 0)
-            w_str(&w, " NOT NULL");
-        w_str(&w, ", ");
+            gc_sqlw_str(&w, " NOT NULL");
+        gc_sqlw_str(&w, ", ");
         if (p->type == GC_EDM_DATETIME) {
-            w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-            w_str(&w, " ");
-            w_str(&w, d->int64_type);
-            w_str(&w, ", ");
+            gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+            gc_sqlw_str(&w, " ");
+            gc_sqlw_str(&w, d->int64_type);
+            gc_sqlw_str(&w, ", ");
         }
     }
-    w_ident(&w, GC_SQL_VERSION_COL, NULL);
-    w_str(&w, " ");
-    w_str(&w, d->int64_type);
-    w_str(&w, " NOT NULL, PRIMARY KEY (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, ", ");
-    w_ident(&w, key_of(t)->column, NULL);
-    w_str(&w, "))");
+    gc_sqlw_ident(&w, GC_SQL_VERSION_COL, NULL);
+    gc_sqlw_str(&w, " ");
+    gc_sqlw_str(&w, d->int64_type);
+    gc_sqlw_str(&w, " NOT NULL, PRIMARY KEY (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, ", ");
+    gc_sqlw_ident(&w, key_of(t)->column, NULL);
+    gc_sqlw_str(&w, "))");
     return w_done(&w, t, err);
 }
 
@@ -229,44 +148,44 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
         snprintf(name + keep, sizeof name - keep, "_%016llx",
                  (unsigned long long)gc_hash64(0, name, (size_t)n));
     }
-    sqlw w = w_start(b, d);
-    w_str(&w, "CREATE INDEX IF NOT EXISTS ");
-    w_ident(&w, name, NULL);
-    w_str(&w, " ON ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, ", ");
-    w_ident(&w, p->column, suffix);
-    w_str(&w, ", ");
-    w_ident(&w, key_of(t)->column, NULL);
-    w_str(&w, ")");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "CREATE INDEX IF NOT EXISTS ");
+    gc_sqlw_ident(&w, name, NULL);
+    gc_sqlw_str(&w, " ON ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, ", ");
+    gc_sqlw_ident(&w, p->column, suffix);
+    gc_sqlw_str(&w, ", ");
+    gc_sqlw_ident(&w, key_of(t)->column, NULL);
+    gc_sqlw_str(&w, ")");
     return w_done(&w, t, err);
 }
 
 int gc_sql_select_one(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                       bool with_secrets, const char *extra, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "SELECT ");
     w_cols(&w, t, with_secrets);
     if (extra) {
-        w_str(&w, ", ");
-        w_str(&w, extra);
+        gc_sqlw_str(&w, ", ");
+        gc_sqlw_str(&w, extra);
     }
-    w_str(&w, " FROM ");
-    w_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
     w_where_id(&w, t);
     return w_done(&w, t, err);
 }
 
 int gc_sql_select_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
-    w_ident(&w, GC_SQL_VERSION_COL, NULL);
-    w_str(&w, " FROM ");
-    w_ident(&w, t->table, NULL);
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "SELECT ");
+    gc_sqlw_ident(&w, GC_SQL_VERSION_COL, NULL);
+    gc_sqlw_str(&w, " FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
     w_where_id(&w, t);
     return w_done(&w, t, err);
 }
@@ -293,24 +212,11 @@ static int check_query(const gc_entity_type *t, const gc_store_query *q, gc_err 
 
 static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
                           gc_err *err);
-static gc_sql_value text_value(const char *s, size_t len);
-static gc_sql_value int_value(int64_t i);
-
-/* A placeholder bound to v. */
-static void w_bind(sqlw *w, gc_sql_value *params, size_t *n, gc_sql_value v)
-{
-    if (*n >= GC_SQL_MAX_PARAMS) {
-        w->failed = true;
-        return;
-    }
-    params[(*n)++] = v;
-    w_param(w);
-}
 
 /* The column a sort key compares on: a date-time's instant, otherwise the column itself. */
-static void w_sort_col(sqlw *w, const gc_prop *p)
+static void w_sort_col(gc_sqlw *w, const gc_prop *p)
 {
-    w_ident(w, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
+    gc_sqlw_ident(w, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
 }
 
 /* The sortable value of a position entry (NULL kind for JSON null). */
@@ -330,8 +236,8 @@ static int sort_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_val
 /* Keyset predicate: rows strictly after position q->after in the order (keys, then id ASC),
  * with nulls first ascending and last descending, as the ORDER BY sorts them. Expanded as
  * k1 after v1 OR (k1 same v1 AND (k2 after v2 OR (... AND id > vid))). */
-static int w_keyset(sqlw *w, const gc_entity_type *t, const gc_store_query *q, gc_arena *a,
-                    gc_sql_value *params, size_t *n, gc_err *err)
+static int w_keyset(gc_sqlw *w, const gc_entity_type *t, const gc_store_query *q, gc_arena *a,
+                    gc_err *err)
 {
     size_t keys = q->n_order;
     gc_sql_value vals[GC_SQL_MAX_ORDER + 1];
@@ -345,114 +251,120 @@ static int w_keyset(sqlw *w, const gc_entity_type *t, const gc_store_query *q, g
         return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken", "The $skiptoken does not fit this request.");
     vals[keys] = (gc_sql_value){.kind = GC_SQL_TEXT, .p = json_string_value(last),
                                 .len = json_string_length(last)};
-    w_str(w, " AND (");
+    gc_sqlw_str(w, " AND (");
     for (size_t i = 0; i < keys; i++) {
         const gc_prop *p = q->order[i].prop;
         bool desc = q->order[i].desc;
         bool null = vals[i].kind == GC_SQL_NULL;
         /* k after v */
-        w_str(w, "(");
+        gc_sqlw_str(w, "(");
         if (null && !desc) {
             w_sort_col(w, p);
-            w_str(w, " IS NOT NULL");
+            gc_sqlw_str(w, " IS NOT NULL");
         } else if (null && desc) {
-            w_str(w, "1 = 0");
+            gc_sqlw_str(w, "1 = 0");
         } else if (!desc) {
             w_sort_col(w, p);
-            w_str(w, " > ");
-            w_bind(w, params, n, vals[i]);
+            gc_sqlw_str(w, " > ");
+            gc_sqlw_bind(w, vals[i]);
         } else {
             w_sort_col(w, p);
-            w_str(w, " < ");
-            w_bind(w, params, n, vals[i]);
-            w_str(w, " OR ");
+            gc_sqlw_str(w, " < ");
+            gc_sqlw_bind(w, vals[i]);
+            gc_sqlw_str(w, " OR ");
             w_sort_col(w, p);
-            w_str(w, " IS NULL");
+            gc_sqlw_str(w, " IS NULL");
         }
-        w_str(w, ") OR (");
+        gc_sqlw_str(w, ") OR (");
         /* k same v */
         w_sort_col(w, p);
         if (null) {
-            w_str(w, " IS NULL");
+            gc_sqlw_str(w, " IS NULL");
         } else {
-            w_str(w, " = ");
-            w_bind(w, params, n, vals[i]);
+            gc_sqlw_str(w, " = ");
+            gc_sqlw_bind(w, vals[i]);
         }
-        w_str(w, " AND (");
+        gc_sqlw_str(w, " AND (");
     }
-    w_ident(w, key_of(t)->column, NULL);
-    w_str(w, " > ");
-    w_bind(w, params, n, vals[keys]);
+    gc_sqlw_ident(w, key_of(t)->column, NULL);
+    gc_sqlw_str(w, " > ");
+    gc_sqlw_bind(w, vals[keys]);
     for (size_t i = 0; i < keys; i++)
-        w_str(w, "))");
-    w_str(w, ")");
+        gc_sqlw_str(w, "))");
+    gc_sqlw_str(w, ")");
     return 0;
 }
 
 /* FROM table WHERE tenant = ? [AND (filter)] */
-static int w_from_where(sqlw *w, const gc_entity_type *t, const gc_store_query *q,
-                        const char *tenant, gc_arena *a, gc_sql_value *params, size_t *n, gc_err *err)
+static int w_from_where(gc_sqlw *w, const gc_entity_type *t, const gc_store_query *q,
+                        const char *tenant, gc_arena *a, gc_err *err)
 {
-    w_str(w, " FROM ");
-    w_ident(w, t->table, NULL);
-    w_str(w, " WHERE ");
-    w_ident(w, GC_SQL_TENANT_COL, NULL);
-    w_str(w, " = ");
-    w_bind(w, params, n, text_value(tenant, strlen(tenant)));
+    gc_sqlw_str(w, " FROM ");
+    gc_sqlw_ident(w, t->table, NULL);
+    gc_sqlw_str(w, " WHERE ");
+    gc_sqlw_ident(w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(w, " = ");
+    gc_sqlw_bind(w, gc_value_text(tenant, strlen(tenant)));
     if (q && q->filter) {
-        w_str(w, " AND ");
-        size_t added = 0;
-        if (w->failed)
+        gc_sqlw_str(w, " AND ");
+        if (gc_sqlw_failed(w))
             return 0;
-        if (gc_sql_filter_where(w->b, w->d, t, q->filter, params + *n, GC_SQL_MAX_PARAMS - *n,
-                                w->n_params + 1, &added, a, err) != 0)
+        if (gc_sql_filter_write(w, t, q->filter, a, err) != 0)
             return -1;
-        *n += added;
-        w->n_params += (int)added;
     }
     return 0;
+}
+
+/* The list (count false) or count statement of q: SELECT what FROM ... WHERE ..., and for a list
+ * the keyset position, order and page. */
+static int w_query(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                   const gc_store_query *q, const char *tenant, gc_arena *a, bool count,
+                   gc_sql_value *params, size_t *n_params, gc_err *err)
+{
+    *n_params = 0;
+    if (check_query(t, q, err) != 0)
+        return -1;
+    gc_sqlw w = gc_sqlw_start(b, d, true, params, GC_SQL_MAX_PARAMS);
+    gc_sqlw_str(&w, "SELECT ");
+    if (count)
+        gc_sqlw_str(&w, "count(*)");
+    else
+        w_cols(&w, t, false);
+    if (w_from_where(&w, t, q, tenant, a, err) != 0)
+        return -1;
+    if (count) {
+        *n_params = w.n_bound;
+        return w_done(&w, t, err);
+    }
+    if (q && q->after && w_keyset(&w, t, q, a, err) != 0)
+        return -1;
+    gc_sqlw_str(&w, " ORDER BY ");
+    for (size_t i = 0; q && i < q->n_order; i++) {
+        w_sort_col(&w, q->order[i].prop);
+        gc_sqlw_str(&w, q->order[i].desc ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
+    }
+    gc_sqlw_ident(&w, key_of(t)->column, NULL);
+    gc_sqlw_str(&w, " ASC LIMIT ");
+    size_t limit = q ? q->limit : 0, offset = q ? q->offset : 0;
+    gc_sqlw_bind(&w, gc_value_int(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
+    gc_sqlw_str(&w, " OFFSET ");
+    gc_sqlw_bind(&w, gc_value_int(offset > INT64_MAX ? INT64_MAX : (int64_t)offset));
+    *n_params = w.n_bound;
+    return w_done(&w, t, err);
 }
 
 int gc_sql_select_list(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                        const gc_store_query *q, const char *tenant, gc_arena *a,
                        gc_sql_value *params, size_t *n_params, gc_err *err)
 {
-    *n_params = 0;
-    if (check_query(t, q, err) != 0)
-        return -1;
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
-    w_cols(&w, t, false);
-    if (w_from_where(&w, t, q, tenant, a, params, n_params, err) != 0)
-        return -1;
-    if (q && q->after && w_keyset(&w, t, q, a, params, n_params, err) != 0)
-        return -1;
-    w_str(&w, " ORDER BY ");
-    for (size_t i = 0; q && i < q->n_order; i++) {
-        w_sort_col(&w, q->order[i].prop);
-        w_str(&w, q->order[i].desc ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
-    }
-    w_ident(&w, key_of(t)->column, NULL);
-    w_str(&w, " ASC LIMIT ");
-    size_t limit = q ? q->limit : 0, offset = q ? q->offset : 0;
-    w_bind(&w, params, n_params, int_value(limit == 0 || limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
-    w_str(&w, " OFFSET ");
-    w_bind(&w, params, n_params, int_value(offset > INT64_MAX ? INT64_MAX : (int64_t)offset));
-    return w_done(&w, t, err);
+    return w_query(b, d, t, q, tenant, a, false, params, n_params, err);
 }
 
 int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                  const gc_store_query *q, const char *tenant, gc_arena *a,
                  gc_sql_value *params, size_t *n_params, gc_err *err)
 {
-    *n_params = 0;
-    if (check_query(t, q, err) != 0)
-        return -1;
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT count(*)");
-    if (w_from_where(&w, t, q, tenant, a, params, n_params, err) != 0)
-        return -1;
-    return w_done(&w, t, err);
+    return w_query(b, d, t, q, tenant, a, true, params, n_params, err);
 }
 
 int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
@@ -461,74 +373,74 @@ int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_ty
     const gc_prop *p = t->expiry ? gc_schema_find_prop(t, t->expiry) : NULL;
     if (!p || p->type != GC_EDM_DATETIME)
         return gc_err_set(err, GC_E_INTERNAL, "", "%s has no date-time expiry property.", t->name);
-    sqlw w = w_start(b, d);
-    w_str(&w, "SELECT ");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "SELECT ");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
     for (size_t i = 0; i < n_windows; i++) {
-        w_str(&w, ", sum(CASE WHEN ");
-        w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-        w_str(&w, " <= ");
-        w_param(&w);
-        w_str(&w, " THEN 1 ELSE 0 END)");
+        gc_sqlw_str(&w, ", sum(CASE WHEN ");
+        gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+        gc_sqlw_str(&w, " <= ");
+        gc_sqlw_placeholder(&w);
+        gc_sqlw_str(&w, " THEN 1 ELSE 0 END)");
     }
-    w_str(&w, " FROM ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " WHERE ");
-    w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-    w_str(&w, " >= ");
-    w_param(&w);
-    w_str(&w, " AND ");
-    w_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
-    w_str(&w, " <= ");
-    w_param(&w);
-    w_str(&w, " GROUP BY ");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, " ORDER BY ");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, " FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " WHERE ");
+    gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+    gc_sqlw_str(&w, " >= ");
+    gc_sqlw_placeholder(&w);
+    gc_sqlw_str(&w, " AND ");
+    gc_sqlw_ident(&w, p->column, GC_SQL_TICKS_SUFFIX);
+    gc_sqlw_str(&w, " <= ");
+    gc_sqlw_placeholder(&w);
+    gc_sqlw_str(&w, " GROUP BY ");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, " ORDER BY ");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
     return w_done(&w, t, err);
 }
 
 int gc_sql_insert(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "INSERT INTO ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " (");
-    w_ident(&w, GC_SQL_TENANT_COL, NULL);
-    w_str(&w, ", ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "INSERT INTO ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " (");
+    gc_sqlw_ident(&w, GC_SQL_TENANT_COL, NULL);
+    gc_sqlw_str(&w, ", ");
     w_cols(&w, t, true);
-    w_str(&w, ") VALUES (");
+    gc_sqlw_str(&w, ") VALUES (");
     size_t n = gc_sql_n_values(t) + 2;
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            w_str(&w, ", ");
-        w_param(&w);
+            gc_sqlw_str(&w, ", ");
+        gc_sqlw_placeholder(&w);
     }
-    w_str(&w, ")");
+    gc_sqlw_str(&w, ")");
     return w_done(&w, t, err);
 }
 
 int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, const bool *set,
                   gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "UPDATE ");
-    w_ident(&w, t->table, NULL);
-    w_str(&w, " SET ");
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "UPDATE ");
+    gc_sqlw_ident(&w, t->table, NULL);
+    gc_sqlw_str(&w, " SET ");
     for (size_t i = 1; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         if (set && !set[i])
             continue;
         w_eq(&w, p->column, NULL);
-        w_str(&w, ", ");
+        gc_sqlw_str(&w, ", ");
         if (p->type == GC_EDM_DATETIME) {
             w_eq(&w, p->column, GC_SQL_TICKS_SUFFIX);
-            w_str(&w, ", ");
+            gc_sqlw_str(&w, ", ");
         }
     }
     w_eq(&w, GC_SQL_VERSION_COL, NULL);
     w_where_id(&w, t);
-    w_str(&w, " AND ");
+    gc_sqlw_str(&w, " AND ");
     w_eq(&w, GC_SQL_VERSION_COL, NULL);
     return w_done(&w, t, err);
 }
@@ -536,12 +448,12 @@ int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, c
 int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, bool check_version,
                   gc_err *err)
 {
-    sqlw w = w_start(b, d);
-    w_str(&w, "DELETE FROM ");
-    w_ident(&w, t->table, NULL);
+    gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
+    gc_sqlw_str(&w, "DELETE FROM ");
+    gc_sqlw_ident(&w, t->table, NULL);
     w_where_id(&w, t);
     if (check_version) {
-        w_str(&w, " AND ");
+        gc_sqlw_str(&w, " AND ");
         w_eq(&w, GC_SQL_VERSION_COL, NULL);
     }
     return w_done(&w, t, err);
@@ -549,97 +461,11 @@ int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, b
 
 /* ---- values ---- */
 
-static int bad_value(const gc_prop *p, const char *what, gc_err *err)
-{
-    return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "Property '%s' %s.", p->name, what);
-}
-
-static gc_sql_value text_value(const char *s, size_t len)
-{
-    return (gc_sql_value){.kind = GC_SQL_TEXT, .p = s, .len = len};
-}
-
-static gc_sql_value int_value(int64_t i)
-{
-    return (gc_sql_value){.kind = GC_SQL_INT, .i = i};
-}
-
-/* A complex value or a collection as its compact JSON text (arena-owned). */
-static int json_to_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
-                         gc_err *err)
-{
-    bool many = p->flags & GC_P_COLLECTION;
-    if (many ? !json_is_array(v) : !json_is_object(v))
-        return bad_value(p, many ? "must be an array" : "must be an object", err);
-    char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!s)
-        return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' could not be written.", p->name);
-    gc_arena_defer(a, gc_json_text_free, s);
-    out[0] = text_value(s, strlen(s));
-    return 0;
-}
-
 /* One property's values (two for DATETIME) from its JSON value v (not null). */
 static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
                           gc_err *err)
 {
-    if (gc_schema_is_json(p))
-        return json_to_value(p, v, a, out, err);
-    switch (p->type) {
-    case GC_EDM_STRING:
-    case GC_EDM_GUID:
-        if (!json_is_string(v))
-            return bad_value(p, "must be a string", err);
-        out[0] = text_value(json_string_value(v), json_string_length(v));
-        return 0;
-    case GC_EDM_INT32: {
-        if (!json_is_integer(v))
-            return bad_value(p, "must be an integer", err);
-        json_int_t i = json_integer_value(v);
-        if (i < INT32_MIN || i > INT32_MAX)
-            return bad_value(p, "is out of range for Edm.Int32", err);
-        out[0] = int_value((int64_t)i);
-        return 0;
-    }
-    case GC_EDM_BOOLEAN:
-        if (!json_is_boolean(v))
-            return bad_value(p, "must be true or false", err);
-        out[0] = int_value(json_is_true(v) ? 1 : 0);
-        return 0;
-    case GC_EDM_DATETIME: {
-        if (!json_is_string(v))
-            return bad_value(p, "must be a date-time string", err);
-        int64_t ticks;
-        if (gc_datetime_parse(json_string_value(v), json_string_length(v), &ticks) != 0)
-            return bad_value(p, "is not a valid date-time", err);
-        out[0] = text_value(json_string_value(v), json_string_length(v));
-        out[1] = int_value(ticks);
-        return 0;
-    }
-    case GC_EDM_BINARY: {
-        unsigned char *bytes;
-        size_t len;
-        if (!json_is_string(v))
-            return bad_value(p, "must be a base64 string", err);
-        if (gc_base64_decode(a, json_string_value(v), json_string_length(v), &bytes, &len) != 0)
-            return bad_value(p, "is not valid base64", err);
-        out[0] = (gc_sql_value){.kind = GC_SQL_BLOB, .p = bytes, .len = len};
-        return 0;
-    }
-    case GC_EDM_ENUM: {
-        assert(p->enum_type);
-        const gc_enum_member *m = NULL;
-        if (json_is_string(v))
-            m = gc_enum_by_name(p->enum_type, json_string_value(v), json_string_length(v));
-        if (!m)
-            return bad_value(p, "is not a member of its enumeration", err);
-        out[0] = int_value(m->value);
-        return 0;
-    }
-    case GC_EDM_COMPLEX:
-        break;
-    }
-    return gc_err_set(err, GC_E_INTERNAL, p->name, "Property '%s' has an unknown type.", p->name);
+    return gc_value_from_wire(p, v, a, out, err);
 }
 
 int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_arena *a,
@@ -650,7 +476,7 @@ int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_are
     size_t k = 0;
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
-        size_t width = p->type == GC_EDM_DATETIME ? 2 : 1;
+        size_t width = gc_value_width(p);
         const json_t *v = json_object_get(obj, p->name);
         if (!v || json_is_null(v)) {
             if (i == 0)
@@ -681,7 +507,7 @@ int gc_sql_update_values(const gc_entity_type *t, const char *key, const json_t 
     size_t n = 0;
     for (size_t i = 1; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
-        size_t width = p->type == GC_EDM_DATETIME ? 2 : 1;
+        size_t width = gc_value_width(p);
         const json_t *v = json_object_get(obj, p->name);
         set[i] = false;
         if (!v)
@@ -714,47 +540,7 @@ static int bad_stored(const gc_entity_type *t, const gc_prop *p, gc_err *err)
 static json_t *prop_from_value(const gc_entity_type *t, const gc_prop *p, const gc_sql_value *v,
                                gc_arena *a, gc_err *err)
 {
-    json_t *j = NULL;
-    if (gc_schema_is_json(p)) {
-        bool many = p->flags & GC_P_COLLECTION;
-        if (v->kind == GC_SQL_TEXT)
-            j = json_loadb(v->p, v->len, 0, NULL);
-        if (j && (many ? !json_is_array(j) : !json_is_object(j))) {
-            json_decref(j);
-            j = NULL;
-        }
-        if (!j)
-            bad_stored(t, p, err);
-        return j;
-    }
-    switch (p->type) {
-    case GC_EDM_STRING:
-    case GC_EDM_GUID:
-    case GC_EDM_DATETIME:
-        if (v->kind == GC_SQL_TEXT)
-            j = json_stringn_nocheck(v->p, v->len);
-        break;
-    case GC_EDM_INT32:
-        if (v->kind == GC_SQL_INT)
-            j = json_integer((json_int_t)v->i);
-        break;
-    case GC_EDM_BOOLEAN:
-        if (v->kind == GC_SQL_INT)
-            j = json_boolean(v->i != 0);
-        break;
-    case GC_EDM_BINARY:
-        if (v->kind == GC_SQL_BLOB)
-            j = json_string_nocheck(gc_base64_encode(a, v->len ? v->p : (const void *)"", v->len));
-        break;
-    case GC_EDM_ENUM: {
-        const gc_enum_member *m = v->kind == GC_SQL_INT ? gc_enum_by_value(p->enum_type, (long)v->i) : NULL;
-        if (m)
-            j = json_string_nocheck(m->name);
-        break;
-    }
-    case GC_EDM_COMPLEX:
-        break;
-    }
+    json_t *j = gc_value_to_wire(p, v, a);
     if (!j)
         bad_stored(t, p, err);
     return j;
@@ -773,7 +559,7 @@ int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *value
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
         const gc_sql_value *v = &values[k];
-        k += p->type == GC_EDM_DATETIME ? 2 : 1;
+        k += gc_value_width(p);
         json_t *j = v->kind == GC_SQL_NULL ? json_null() : prop_from_value(t, p, v, a, err);
         if (!j)
             goto done;

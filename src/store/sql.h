@@ -13,47 +13,14 @@
 #include "core/err.h"
 #include "core/util.h"
 #include "schema/schema.h"
+#include "schema/value.h"
+#include "store/sql_writer.h"
 #include "store/store.h"
 
 struct json_t;
 
 /* Hard limit on one statement's text. */
 #define GC_SQL_MAX_LEN (64 * 1024)
-
-/* The fixed columns every entity table has besides its properties. */
-#define GC_SQL_TENANT_COL "tenant"
-#define GC_SQL_VERSION_COL "version"
-#define GC_SQL_TICKS_SUFFIX "_ticks"
-
-typedef struct gc_sql_dialect {
-    const char *text_type;   /* STRING, GUID, DATETIME text, tenant */
-    const char *int32_type;  /* INT32, ENUM, BOOLEAN (0/1) */
-    const char *int64_type;  /* DATETIME ticks, version */
-    const char *blob_type;   /* BINARY */
-    bool numbered_params;    /* $1, $2, ... (PostgreSQL) instead of ? */
-    size_t max_ident;        /* longest identifier kept, in bytes (0: no limit): a longer index
-                              * name is cut and ends in a hash of the whole, so two never clash */
-} gc_sql_dialect;
-
-extern const gc_sql_dialect gc_sql_dialect_sqlite;
-/* Text columns compare and sort bytewise (COLLATE "C"), as SQLite's BINARY does, whatever the
- * database's locale. */
-extern const gc_sql_dialect gc_sql_dialect_postgres;
-
-typedef enum gc_sql_kind { GC_SQL_NULL, GC_SQL_INT, GC_SQL_TEXT, GC_SQL_BLOB } gc_sql_kind;
-
-/* One column value. p/len for TEXT (not necessarily NUL-terminated) and BLOB; the memory
- * belongs to whoever filled the value (an arena, or the backend's current row). */
-typedef struct gc_sql_value {
-    gc_sql_kind kind;
-    int64_t i;
-    const void *p;
-    size_t len;
-} gc_sql_value;
-
-/* Appends name followed by suffix (NULL for none) as one double-quoted identifier, doubling any
- * embedded quote. The only place identifiers are quoted. 0, or -1 when b's limit is reached. */
-int gc_sql_ident(gc_buf *b, const char *name, const char *suffix);
 
 /* Value columns of t, in this order: for each property, its column, and for a DATETIME also
  * its ticks column right after it. The key (props[0]) is always values[0]. */

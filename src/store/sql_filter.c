@@ -27,56 +27,40 @@ static bool uses_glob(const gc_sql_dialect *d)
 }
 
 typedef struct fw {
-    gc_buf *b;
-    const gc_sql_dialect *d;
+    gc_sqlw *sw;    /* the text, placeholders and values */
     const gc_entity_type *t;
     gc_arena *a;
     bool glob;
-    int next_no; /* the next $N */
-    gc_sql_value *params;
-    size_t max_params, n_params;
-    bool full;      /* b's limit reached */
-    bool too_many;  /* more than max_params values */
     bool foreign;   /* a property not of t */
 } fw;
 
 static void w_str(fw *w, const char *s)
 {
-    if (!w->full && gc_buf_append(w->b, s, strlen(s)) != 0)
-        w->full = true;
+    gc_sqlw_str(w->sw, s);
 }
 
 static void w_ident(fw *w, const gc_prop *p)
 {
-    if (!w->full && gc_sql_ident(w->b, p->column,
-                                 p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL) != 0)
-        w->full = true;
+    gc_sqlw_ident(w->sw, p->column, p->type == GC_EDM_DATETIME ? GC_SQL_TICKS_SUFFIX : NULL);
 }
 
 static void w_param(fw *w, gc_sql_value v)
 {
-    if (w->n_params == w->max_params) {
-        w->too_many = true;
-        return;
-    }
-    w->params[w->n_params++] = v;
-    if (!w->d->numbered_params)
-        w_str(w, "?");
-    else if (!w->full && gc_buf_appendf(w->b, "$%d", w->next_no++) != 0)
-        w->full = true;
+    gc_sqlw_bind(w->sw, v);
 }
 
-static void w_value(fw *w, const gc_filter_value *v)
+static void w_value(fw *w, const gc_value *v)
 {
     switch (v->kind) {
-    case GC_FILTER_LIT_STRING:
-        w_param(w, (gc_sql_value){.kind = GC_SQL_TEXT, .p = v->s, .len = v->len});
+    case GC_VALUE_TEXT:
+    case GC_VALUE_BLOB:
+    case GC_VALUE_INT:
+        w_param(w, *v);
         return;
-    case GC_FILTER_LIT_INT:
-    case GC_FILTER_LIT_BOOL:
+    case GC_VALUE_BOOL: /* stored as 0/1 */
         w_param(w, (gc_sql_value){.kind = GC_SQL_INT, .i = v->i});
         return;
-    case GC_FILTER_LIT_NULL:
+    case GC_VALUE_NULL:
         break;
     }
     assert(!"null is written as IS NULL");
@@ -116,7 +100,7 @@ static void w_operand(fw *w, const gc_filter *f)
 
 /* The pattern for a string-function value: wildcards around, the value's own wildcard and
  * escape characters neutralised. */
-static const char *pattern(fw *w, gc_filter_kind kind, const gc_filter_value *v, size_t *len)
+static const char *pattern(fw *w, gc_filter_kind kind, const gc_value *v, size_t *len)
 {
     char *out = gc_arena_alloc(w->a, v->len * 3 + 3);
     const char *any = w->glob ? "*" : "%";
@@ -247,7 +231,7 @@ static bool leaf_wrapped(const gc_filter *f, bool neg)
 {
     if (f->kind == GC_FILTER_IN)
         return neg;
-    if (f->kind != GC_FILTER_CMP || f->vals[0].kind == GC_FILTER_LIT_NULL)
+    if (f->kind != GC_FILTER_CMP || f->vals[0].kind == GC_VALUE_NULL)
         return false;
     /* ne, and the complements of eq gt ge lt le, must hold for null columns too */
     return f->op == GC_FILTER_NE ? !neg : neg;
@@ -257,7 +241,7 @@ static void w_leaf(fw *w, const gc_filter *f, bool neg)
 {
     switch (f->kind) {
     case GC_FILTER_CMP: {
-        bool is_null = f->vals[0].kind == GC_FILTER_LIT_NULL;
+        bool is_null = f->vals[0].kind == GC_VALUE_NULL;
         gc_filter_op op = neg ? complement(f->op) : f->op;
         if (is_null) {
             w_operand(w, f->left);
@@ -348,14 +332,13 @@ static void w_pred(fw *w, const gc_filter *f, bool neg)
         w_str(w, ")");
 }
 
-int gc_sql_filter_where(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                        const gc_filter *f, gc_sql_value *params, size_t max_params,
-                        int first_param, size_t *n_params, gc_arena *a, gc_err *err)
+int gc_sql_filter_write(gc_sqlw *sw, const gc_entity_type *t, const gc_filter *f, gc_arena *a,
+                        gc_err *err)
 {
     int rc = -1;
-    assert(b && d && t && f && n_params && a && (params || max_params == 0));
-    fw w = {.b = b, .d = d, .t = t, .a = a, .glob = uses_glob(d), .next_no = first_param,
-            .params = params, .max_params = max_params};
+    assert(sw && t && f && a);
+    size_t room = sw->max_params - sw->n_bound;
+    fw w = {.sw = sw, .t = t, .a = a, .glob = uses_glob(sw->d)};
     bool neg = false;
     const gc_filter *root = strip_not(f, &neg);
     gc_filter_kind k = chain_kind(root, neg);
@@ -365,23 +348,34 @@ int gc_sql_filter_where(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
     w_pred(&w, f, false);
     if (!unit)
         w_str(&w, ")");
-    *n_params = w.n_params;
     if (w.foreign) {
         gc_err_set(err, GC_E_INTERNAL, "$filter", "The filter was not bound against type %s.",
                    t->name);
         goto done;
     }
-    if (w.too_many) {
+    if (sw->too_many) {
         gc_err_set(err, GC_E_INTERNAL, "$filter", "The filter needs more than %zu parameters.",
-                   max_params);
+                   room);
         goto done;
     }
-    if (w.full) {
+    if (sw->b->overflow) {
         gc_err_set(err, GC_E_BAD_REQUEST, "$filter",
                    "The $filter expression is too large to translate.");
         goto done;
     }
     rc = 0;
 done:
+    return rc;
+}
+
+int gc_sql_filter_where(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
+                        const gc_filter *f, gc_sql_value *params, size_t max_params,
+                        int first_param, size_t *n_params, gc_arena *a, gc_err *err)
+{
+    assert(b && d && n_params && (params || max_params == 0));
+    gc_sqlw sw = gc_sqlw_start(b, d, false, params, max_params);
+    sw.n_params = first_param - 1;
+    int rc = gc_sql_filter_write(&sw, t, f, a, err);
+    *n_params = sw.n_bound;
     return rc;
 }

@@ -1,7 +1,6 @@
-/* $filter to SQL: a bound filter AST (odata/filter.h) becomes one parenthesised boolean
- * expression for a WHERE clause, with every literal a bound parameter and every identifier
- * quoted by gc_sql_ident. Only the AST's types are used from odata/ (a header), never its code,
- * so gc_store does not link gc_odata. */
+/* A filter to SQL: a bound filter tree (schema/expr.h, built by odata/filter.c from $filter)
+ * becomes one parenthesised boolean expression for a WHERE clause, with every literal a bound
+ * parameter and every identifier quoted by gc_sql_ident. */
 #ifndef GC_STORE_SQL_FILTER_H
 #define GC_STORE_SQL_FILTER_H
 
@@ -10,15 +9,15 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/util.h"
-#include "odata/filter.h"
+#include "schema/expr.h"
 #include "schema/schema.h"
-#include "store/sql.h"
+#include "store/sql_writer.h"
 
 /* Appends to b the SQL of f (a filter bound against t), to be ANDed by the caller after its
  * `"tenant" = ?`. Placeholders are `?`, or `$first_param`, `$first_param+1`, ... when
  * d->numbered_params (first_param is ignored otherwise). The values, in placeholder order, go
  * to params[0..*n_params); TEXT values point into f or into a. max_params of
- * GC_FILTER_MAX_NODES always suffices. Returns 0, or -1 with:
+ * the filter parser's node limit (GC_FILTER_MAX_NODES) always suffices. Returns 0, or -1 with:
  *   GC_E_BAD_REQUEST  b's limit reached (the filter is too large to translate);
  *   GC_E_INTERNAL     more than max_params values, or a node that does not belong to t.
  * On failure b and params may hold part of the output.
@@ -51,5 +50,9 @@
 int gc_sql_filter_where(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                         const gc_filter *f, gc_sql_value *params, size_t max_params,
                         int first_param, size_t *n_params, gc_arena *a, gc_err *err);
+/* The same through a statement's writer (sql.c): placeholders continue w's numbering and the
+ * values go after those w has bound; errors as above (b's limit: w's buffer overflowed). */
+int gc_sql_filter_write(gc_sqlw *w, const gc_entity_type *t, const gc_filter *f, gc_arena *a,
+                        gc_err *err);
 
 #endif

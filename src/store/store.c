@@ -76,50 +76,53 @@ int gc_store_list(gc_store *s, gc_arena *a, const gc_entity_type *t, const char 
     TIMED(s, GC_STORE_OP_LIST, s->be->list(s, a, t, tenant, q, out, n_out, err));
 }
 
-int gc_store_count(gc_store *s, const gc_entity_type *t, const char *tenant,
+int gc_store_count(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                    const gc_store_query *q, int64_t *out, gc_err *err)
 {
-    TIMED(s, GC_STORE_OP_COUNT, s->be->count(s, t, tenant, q, out, err));
+    TIMED(s, GC_STORE_OP_COUNT, s->be->count(s, a, t, tenant, q, out, err));
 }
 
-int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
+int gc_store_insert(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                     const struct json_t *obj, int64_t *version_out, gc_err *err)
 {
-    return gc_store_insert_with(s, t, tenant, obj, NULL, version_out, err);
+    return gc_store_insert_with(s, a, t, tenant, obj, NULL, version_out, err);
 }
 
-int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                    int64_t expect_version, const struct json_t *old, const struct json_t *obj,
-                    int64_t *version_out, gc_err *err)
+int gc_store_update(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                    const char *id, int64_t expect_version, const struct json_t *old,
+                    const struct json_t *obj, int64_t *version_out, gc_err *err)
 {
-    return gc_store_update_with(s, t, tenant, id, expect_version, old, obj, NULL, version_out, err);
+    return gc_store_update_with(s, a, t, tenant, id, expect_version, old, obj, NULL, version_out,
+                                err);
 }
 
-int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                    int64_t expect_version, gc_err *err)
+int gc_store_remove(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                    const char *id, int64_t expect_version, gc_err *err)
 {
-    return gc_store_remove_with(s, t, tenant, id, expect_version, NULL, err);
+    return gc_store_remove_with(s, a, t, tenant, id, expect_version, NULL, err);
 }
 
-int gc_store_insert_with(gc_store *s, const gc_entity_type *t, const char *tenant,
+int gc_store_insert_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                          const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
                          gc_err *err)
 {
-    TIMED(s, GC_STORE_OP_CREATE, s->be->insert(s, t, tenant, obj, with, version_out, err));
+    TIMED(s, GC_STORE_OP_CREATE, s->be->insert(s, a, t, tenant, obj, with, version_out, err));
 }
 
-int gc_store_update_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                         int64_t expect_version, const struct json_t *old, const struct json_t *obj,
-                         const gc_store_row *with, int64_t *version_out, gc_err *err)
+int gc_store_update_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                         const char *id, int64_t expect_version, const struct json_t *old,
+                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
+                         gc_err *err)
 {
     TIMED(s, GC_STORE_OP_UPDATE,
-          s->be->update(s, t, tenant, id, expect_version, old, obj, with, version_out, err));
+          s->be->update(s, a, t, tenant, id, expect_version, old, obj, with, version_out, err));
 }
 
-int gc_store_remove_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                         int64_t expect_version, const gc_store_row *with, gc_err *err)
+int gc_store_remove_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                         const char *id, int64_t expect_version, const gc_store_row *with,
+                         gc_err *err)
 {
-    TIMED(s, GC_STORE_OP_DELETE, s->be->remove(s, t, tenant, id, expect_version, with, err));
+    TIMED(s, GC_STORE_OP_DELETE, s->be->remove(s, a, t, tenant, id, expect_version, with, err));
 }
 
 int gc_store_ping(gc_store *s, gc_err *err)

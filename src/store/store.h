@@ -7,8 +7,13 @@
  * Writes return only once they are durable (synced to disk). Concurrent writes are grouped
  * into one transaction and one sync. Reads never wait for writes.
  *
- * Backends are function tables in their own files (sqlite.c, postgres.c); gc_store_open
- * picks one from the DSN scheme. All functions are safe to call from many threads at once. */
+ * Backends are function tables in their own files (sqlite/, postgres.c); gc_store_open
+ * picks one from the DSN scheme. All functions are safe to call from many threads at once.
+ *
+ * One arena convention: every call that reads or writes entities takes the caller's arena right
+ * after the store (gc_store_get(s, a, ...), gc_store_insert(s, a, ...), ...). What it returns
+ * lives there, and so does whatever it needs while it runs (column values, statement text):
+ * a call allocates nothing that outlives it outside a. */
 #ifndef GC_STORE_STORE_H
 #define GC_STORE_STORE_H
 
@@ -19,23 +24,18 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/metrics.h"
+#include "schema/expr.h"
 #include "schema/schema.h"
 
 struct json_t;
 typedef struct gc_store gc_store;
 
-typedef struct gc_order {
-    const gc_prop *prop;
-    bool desc;
-} gc_order;
-
-struct gc_filter;
 
 /* What a list or count reads: the tenant's rows matching filter, in order, a page at a time.
  * Paging is by keyset: after holds the position of the last row of the previous page, so a
  * deep page costs what the first does. */
 typedef struct gc_store_query {
-    const struct gc_filter *filter; /* bound $filter AST (odata/filter.h), or NULL for all rows */
+    const gc_filter *filter; /* bound filter tree (schema/expr.h), or NULL for all rows */
     const gc_order *order;  /* sort keys; the key (id) is always the final tiebreak */
     size_t n_order;
     size_t limit;           /* at most this many rows (0: none) */
@@ -99,16 +99,16 @@ typedef struct gc_store_backend {
                const char *id, unsigned flags, gc_record *out, gc_err *err);
     int (*list)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                 const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err);
-    int (*count)(gc_store *s, const gc_entity_type *t, const char *tenant,
+    int (*count)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                  const gc_store_query *q, int64_t *out, gc_err *err);
     /* with: NULL, or a row of the same tenant written in the write's transaction */
-    int (*insert)(gc_store *s, const gc_entity_type *t, const char *tenant,
+    int (*insert)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                   const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
                   gc_err *err);
-    int (*update)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+    int (*update)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, const struct json_t *old, const struct json_t *obj,
                   const gc_store_row *with, int64_t *version_out, gc_err *err);
-    int (*remove)(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+    int (*remove)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, const gc_store_row *with, gc_err *err);
     int (*ping)(gc_store *s, gc_err *err);
     int (*count_expiring)(gc_store *s, gc_arena *a, const gc_entity_type *t, int64_t from_ticks,
@@ -146,20 +146,20 @@ int gc_store_get(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *
 int gc_store_list(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                   const gc_store_query *q, gc_record **out, size_t *n_out, gc_err *err);
 /* Rows matching q (limit/offset ignored). */
-int gc_store_count(gc_store *s, const gc_entity_type *t, const char *tenant,
+int gc_store_count(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                    const gc_store_query *q, int64_t *out, gc_err *err);
 /* Inserts obj (which holds the key). GC_E_CONFLICT when the tenant already has that id. */
-int gc_store_insert(gc_store *s, const gc_entity_type *t, const char *tenant,
+int gc_store_insert(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                     const struct json_t *obj, int64_t *version_out, gc_err *err);
 /* Replaces the row with obj when its version is still expect_version. old, when not NULL, is
  * the record as read at that version (with secrets): then only the columns of properties whose
  * value differs from old are written, which spares unchanged indexes. A property absent from
  * obj is left as it is. GC_E_NOT_FOUND when gone, GC_E_STALE when the version moved on. */
-int gc_store_update(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+int gc_store_update(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, const struct json_t *old, const struct json_t *obj,
                     int64_t *version_out, gc_err *err);
 /* Deletes the row; expect_version 0 means any version. GC_E_NOT_FOUND / GC_E_STALE as above. */
-int gc_store_remove(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
+int gc_store_remove(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                     int64_t expect_version, gc_err *err);
 
 /* A cheap check that the store answers (for /healthz and /readyz): 0, or -1 with a message that
@@ -168,14 +168,16 @@ int gc_store_ping(gc_store *s, gc_err *err);
 /* The same three writes, with a row of the same tenant written in the write's own transaction
  * (see gc_store_row): the row is there exactly when the write succeeded. A row that cannot be
  * made from its record → the write fails before anything is written. */
-int gc_store_insert_with(gc_store *s, const gc_entity_type *t, const char *tenant,
+int gc_store_insert_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                          const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
                          gc_err *err);
-int gc_store_update_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                         int64_t expect_version, const struct json_t *old, const struct json_t *obj,
-                         const gc_store_row *with, int64_t *version_out, gc_err *err);
-int gc_store_remove_with(gc_store *s, const gc_entity_type *t, const char *tenant, const char *id,
-                         int64_t expect_version, const gc_store_row *with, gc_err *err);
+int gc_store_update_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                         const char *id, int64_t expect_version, const struct json_t *old,
+                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
+                         gc_err *err);
+int gc_store_remove_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
+                         const char *id, int64_t expect_version, const gc_store_row *with,
+                         gc_err *err);
 /* For t (whose t->expiry names a DATETIME property), per tenant that has any: the number of
  * entities whose expiry lies in [from_ticks, until_ticks[i]], for each of the n_windows
  * (1..GC_STORE_MAX_WINDOWS, ascending) windows. One grouped query; *out is an arena array of

@@ -3,8 +3,10 @@ the token subcommand, log output, and a graceful stop on SIGTERM/SIGINT that fin
 request in flight."""
 import hashlib
 import hmac
+import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -155,7 +157,7 @@ class Cli(gctest.GCTestCase):
             t = srv.tenant()
             for _ in range(3):
                 self.assertEqual(t.get(ECSC).status, 200)
-            time.sleep(0.2)
+            srv.stop()  # the log is complete once the server has exited
             self.assertFalse([x for x in srv.log_records() if "status" in x and "method" in x],
                              "access log lines written at --log-level error")
         finally:
@@ -165,7 +167,7 @@ class Cli(gctest.GCTestCase):
         try:
             t = srv.tenant()
             r = t.get(ECSC)
-            time.sleep(0.2)
+            srv.stop()
             self.assertTrue([x for x in srv.log_records() if x.get("request-id") == r.header("request-id")])
         finally:
             srv.finish()
@@ -188,17 +190,43 @@ class Cli(gctest.GCTestCase):
                 return data
             data += chunk
 
+    def _wait_until(self, what, cond, srv):
+        """Waits (bounded) for an event the server makes visible; fails naming it otherwise."""
+        deadline = time.monotonic() + 30 * gctest.SLOW
+        while not cond():
+            if time.monotonic() > deadline:
+                self.fail("timed out waiting for %s\n%s" % (what, srv.log_tail()))
+            time.sleep(0.01)
+
+    def _open_connections(self, admin_port):
+        conn = http.client.HTTPConnection("127.0.0.1", admin_port, timeout=30)
+        try:
+            conn.request("GET", "/metrics")
+            text = conn.getresponse().read().decode()
+        finally:
+            conn.close()
+        m = re.search(r"^graphcerts_http_open_connections (\d+)$", text, re.M)
+        return int(m.group(1)) if m else 0
+
     def test_sigterm_and_sigint_finish_in_flight_then_exit_0(self):
         for sig in (signal.SIGTERM, signal.SIGINT):
             with self.subTest(sig=sig):
-                srv = gctest.Server("cli-sig")
+                srv = gctest.Server("cli-sig", args=["--admin-listen", "127.0.0.1:0"])
                 srv.start()
+                m = re.search(r'"admin listening on http://127\.0\.0\.1:(\d+)"', srv.log_text())
+                self.assertTrue(m, srv.log_tail())
+                admin_port = int(m.group(1))
                 body = json.dumps({"subjectName": "in flight " + "x" * 500}).encode()
                 tenant = str(uuid.uuid4())
                 s = self._slow_request(srv, body, tenant)
-                time.sleep(0.3)
+                # the server holds the request (its connection is open) ...
+                self._wait_until("the slow request's connection",
+                                 lambda: self._open_connections(admin_port) >= 1, srv)
                 srv.proc.send_signal(sig)
-                time.sleep(0.3)
+                # ... and has taken the signal before the rest of the body arrives
+                name = "SIGINT" if sig == signal.SIGINT else "SIGTERM"
+                self._wait_until("the server to take " + name,
+                                 lambda: "received %s" % name in srv.log_text(), srv)
                 try:
                     s.sendall(body[len(body) // 2:])
                     resp = self._read_all(s)

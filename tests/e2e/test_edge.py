@@ -24,6 +24,10 @@ def raise_fd_limit():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+# A normal client's answer beside 2,000 idle or trickling connections (issue 11): within 1 s;
+# under valgrind (GC_VALGRIND=1, every instruction ~20-50x slower) the bound scales with it.
+ANSWER_WITHIN = 1.0 * gctest.SLOW
+
 class Wire:
     """A raw connection that parses the answers it reads (Content-Length framed)."""
 
@@ -451,14 +455,14 @@ class Lockout(EdgeCase):
 
     def timed_get(self, t):
         start = time.monotonic()
-        r = t.get(ECSC, timeout=5)
+        r = t.get(ECSC, timeout=5 * gctest.SLOW)
         return r.status, time.monotonic() - start
 
     def open_many(self, n, sources, trickle=False):
         conns = []
         for i in range(n):
             try:
-                w = Wire(self.srv.port, source=sources[i % len(sources)], timeout=5)
+                w = Wire(self.srv.port, source=sources[i % len(sources)], timeout=5 * gctest.SLOW)
             except OSError:
                 break
             conns.append(w)
@@ -474,7 +478,7 @@ class Lockout(EdgeCase):
         conns = self.open_many(2000, ["127.0.0.2"], trickle=True)
         status, took = self.timed_get(t)
         self.assertEqual(status, 200)
-        self.assertLess(took, 1.0)
+        self.assertLess(took, ANSWER_WITHIN)
         # past its 100, that address was refused with a Graph 503
         refused = conns[-1]
         r = refused.response()
@@ -492,7 +496,7 @@ class Lockout(EdgeCase):
         for _ in range(3):  # past the cap of 600, the oldest idle ones make room
             status, took = self.timed_get(t)
             self.assertEqual(status, 200)
-            self.assertLess(took, 1.0)
+            self.assertLess(took, ANSWER_WITHIN)
         for w in conns:
             w.close()
 

@@ -138,7 +138,8 @@ class Cli(gctest.GCTestCase):
         self.assertTrue(usage.startswith("usage: graphcerts serve "), usage)
         for n in names:
             if n != "--help":
-                self.assertIn("[" + n + " ", usage, "usage line lacks " + n)
+                # an option with a value ("[--db DSN]") or a flag ("[--no-console]")
+                self.assertRegex(usage, r"\[" + re.escape(n) + r"[ \]]", "usage line lacks " + n)
         self.assertTrue(all(len(l) <= 100 for l in usage.splitlines()), usage)
 
     def test_startup_error_printed_once(self):

@@ -33,16 +33,17 @@ static const gc_entity_type *pfx_user(void)
 
 /* ---- an s-expression dump of the AST, for exact comparison ---- */
 
-static void dump_value(gc_buf *b, const gc_filter_value *v)
+static void dump_value(gc_buf *b, const gc_value *v)
 {
     switch (v->kind) {
-    case GC_FILTER_LIT_NULL: gc_buf_appendf(b, "null"); break;
-    case GC_FILTER_LIT_INT: gc_buf_appendf(b, "%lld", (long long)v->i); break;
-    case GC_FILTER_LIT_BOOL: gc_buf_appendf(b, "%s", v->i ? "true" : "false"); break;
-    case GC_FILTER_LIT_STRING:
+    case GC_VALUE_NULL: gc_buf_appendf(b, "null"); break;
+    case GC_VALUE_INT: gc_buf_appendf(b, "%lld", (long long)v->i); break;
+    case GC_VALUE_BOOL: gc_buf_appendf(b, "%s", v->i ? "true" : "false"); break;
+    case GC_VALUE_TEXT:
         assert_int_equal(strlen(v->s), v->len);
         gc_buf_appendf(b, "'%s'", v->s);
         break;
+    case GC_VALUE_BLOB: fail_msg("a filter literal is never a blob"); break;
     }
 }
 
@@ -377,7 +378,7 @@ static void test_import_tool_filter(void **state)
     assert_int_equal(f->left->left->left->pos, 8);
     assert_int_equal(f->right->pos, 53);
     assert_int_equal(f->right->left->left->pos, 61);
-    assert_int_equal(f->right->vals[0].kind, GC_FILTER_LIT_STRING);
+    assert_int_equal(f->right->vals[0].kind, GC_VALUE_TEXT);
     assert_int_equal(f->right->vals[0].len, 40);
     gc_arena_free(a);
 }

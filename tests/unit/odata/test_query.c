@@ -54,7 +54,7 @@ static int teardown(void **state)
 static void ok_as(fixture *f, const gc_entity_type *t, const char *raw, bool beta)
 {
     gc_err_clear(&f->err);
-    int rc = gc_odata_query_parse(f->a, t, raw, beta, &f->q, &f->err);
+    int rc = gc_odata_query_split(f->a, t, raw, beta, &f->q, &f->err);
     if (rc != 0)
         fail_msg("'%s' refused: %s", raw, f->err.message);
 }
@@ -70,7 +70,7 @@ static void refused_as(fixture *f, const char *raw, bool beta, gc_errkind kind, 
 {
     gc_err_clear(&f->err);
     memset(&f->q, 0xA5, sizeof f->q);
-    int rc = gc_odata_query_parse(f->a, user_pfx(), raw, beta, &f->q, &f->err);
+    int rc = gc_odata_query_split(f->a, user_pfx(), raw, beta, &f->q, &f->err);
     if (rc != -1)
         fail_msg("'%s' accepted", raw);
     assert_int_equal(f->err.kind, kind);
@@ -125,8 +125,8 @@ static void test_filter_raw_spaces_and_quotes(void **state)
     ok(f, raw);
     assert_int_equal(f->q.present, BIT_FILTER);
     assert_true(gc_odata_query_has(&f->q, GC_ODATA_OPT_FILTER));
-    assert_string_equal(f->q.filter, text);
-    assert_int_equal(f->q.filter_len, strlen(text));
+    assert_string_equal(f->q.filter_text, text);
+    assert_int_equal(f->q.filter_text_len, strlen(text));
     assert_int_equal(f->q.n_params, 1);
     assert_int_equal(f->q.params[0].opt, GC_ODATA_OPT_FILTER);
     assert_string_equal(f->q.params[0].value, text);
@@ -137,19 +137,19 @@ static void test_filter_percent_decoding(void **state)
 {
     fixture *f = *state;
     ok(f, "%24filter=userPrincipalName%20eq%20%27o%27%27neil%40x.com%27");
-    assert_string_equal(f->q.filter, "userPrincipalName eq 'o''neil@x.com'");
-    assert_int_equal(f->q.filter_len, 36);
+    assert_string_equal(f->q.filter_text, "userPrincipalName eq 'o''neil@x.com'");
+    assert_int_equal(f->q.filter_text_len, 36);
     /* '+' stays '+'; '=' after the first belongs to the value. */
     ok(f, "$filter=a+b eq 'x=y'");
-    assert_string_equal(f->q.filter, "a+b eq 'x=y'");
+    assert_string_equal(f->q.filter_text, "a+b eq 'x=y'");
     /* Lower-case hex; a '%' without two hex digits stays literal. */
     ok(f, "$filter=%2a%zz%4");
-    assert_string_equal(f->q.filter, "*%zz%4");
+    assert_string_equal(f->q.filter_text, "*%zz%4");
     ok(f, "$filter=100%");
-    assert_string_equal(f->q.filter, "100%");
+    assert_string_equal(f->q.filter_text, "100%");
     /* UTF-8 bytes pass through. */
     ok(f, "$filter=%C3%A9");
-    assert_string_equal(f->q.filter, "\xC3\xA9");
+    assert_string_equal(f->q.filter_text, "\xC3\xA9");
     /* An encoded NUL cannot be carried. */
     refused(f, "$filter=a%00b", "", "The query string contains an encoded NUL character (%00).");
     refused(f, "$fil%00ter=a", "", "The query string contains an encoded NUL character (%00).");
@@ -209,7 +209,7 @@ static void test_select_errors(void **state)
     refused(f, raw, "$select", want);
     /* The type named is the collection's. */
     gc_err_clear(&f->err);
-    assert_int_equal(gc_odata_query_parse(f->a, code_signing(), "$select=thumbprint", false,
+    assert_int_equal(gc_odata_query_split(f->a, code_signing(), "$select=thumbprint", false,
                                           &f->q, &f->err),
                      -1);
     assert_string_equal(f->err.message, "Could not find a property named 'thumbprint' on type "
@@ -343,7 +343,7 @@ static void test_option_names_are_case_insensitive(void **state)
     ok(f, "$Filter=Id eq 'X'&$TOP=3&$OrderBy=id DESC&$sKiP=1&$COUNT=true&$Select=ID&$SkipToken=t");
     assert_int_equal(f->q.present, BIT_FILTER | BIT_TOP | BIT_ORDERBY | BIT_SKIP | BIT_COUNT |
                                        BIT_SELECT | BIT_SKIPTOKEN);
-    assert_string_equal(f->q.filter, "Id eq 'X'"); /* values keep their case */
+    assert_string_equal(f->q.filter_text, "Id eq 'X'"); /* values keep their case */
     assert_int_equal(f->q.top, 3);
     assert_true(f->q.orderby[0].desc);
     assert_int_equal(f->q.skip, 1);
@@ -371,7 +371,7 @@ static void test_beta_accepts_options_without_dollar(void **state)
           true);
     assert_int_equal(f->q.present, BIT_FILTER | BIT_SELECT | BIT_ORDERBY | BIT_TOP | BIT_SKIP |
                                        BIT_COUNT | BIT_SKIPTOKEN);
-    assert_string_equal(f->q.filter, "a eq 'b'");
+    assert_string_equal(f->q.filter_text, "a eq 'b'");
     assert_int_equal(f->q.top, 3);
     assert_int_equal(f->q.skip, 2);
     assert_int_equal(f->q.n_params, 7);
@@ -395,7 +395,7 @@ static void test_v1_ignores_options_without_dollar(void **state)
     assert_int_equal(f->q.n_params, 0);
     ok_as(f, code_signing(), "$filter=a&filter=b&$top=2&top=3", false);
     assert_int_equal(f->q.present, BIT_FILTER | BIT_TOP);
-    assert_string_equal(f->q.filter, "a");
+    assert_string_equal(f->q.filter_text, "a");
     assert_int_equal(f->q.top, 2);
     /* '$' options are the same on v1.0. */
     refused_as(f, "$search=x", false, GC_E_BAD_REQUEST, "$search",
@@ -454,7 +454,7 @@ static void test_length_bound(void **state)
     memset(raw + 8, 'a', n - 8);
     raw[n] = '\0';
     ok(f, raw);
-    assert_int_equal(f->q.filter_len, n - 8);
+    assert_int_equal(f->q.filter_text_len, n - 8);
     raw[n] = 'a';
     raw[n + 1] = '\0';
     refused_as(f, raw, true, GC_E_URI_TOO_LONG, "",
@@ -484,7 +484,7 @@ static void test_encode_value(void **state)
     assert_int_equal(gc_odata_query_encode_value(f->a, in, strlen(in), &out), 0);
     char *raw = gc_arena_printf(f->a, "$filter=%s&$top=1", out);
     ok(f, raw);
-    assert_string_equal(f->q.filter, in);
+    assert_string_equal(f->q.filter_text, in);
     assert_int_equal(f->q.top, 1);
 }
 

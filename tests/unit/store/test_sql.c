@@ -15,7 +15,7 @@
 #include "store/sql.h"
 
 static const gc_enum_member level_members[] = {{"low", 10}, {"high", 20}};
-static const gc_enum_type level_enum = {"testLevel", level_members, 2};
+static const gc_enum_type level_enum = {"testLevel", level_members, 2, false};
 
 static const gc_prop thing_props[] = {
     {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY},

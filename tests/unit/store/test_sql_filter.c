@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "store/sql.h"
 #include "store/sql_filter.h"
 
 #include "odata/filter.h"
@@ -341,7 +342,8 @@ static void bind_param(sqlite3_stmt *st, int idx, const gc_sql_value *v)
 {
     switch (v->kind) {
     case GC_SQL_NULL: sqlite3_bind_null(st, idx); break;
-    case GC_SQL_INT: sqlite3_bind_int64(st, idx, v->i); break;
+    case GC_SQL_INT:
+    case GC_VALUE_BOOL: sqlite3_bind_int64(st, idx, v->i); break;
     case GC_SQL_TEXT: sqlite3_bind_text64(st, idx, v->p, v->len, SQLITE_STATIC, SQLITE_UTF8); break;
     case GC_SQL_BLOB: sqlite3_bind_blob64(st, idx, v->p ? v->p : "", v->len, SQLITE_STATIC); break;
     }

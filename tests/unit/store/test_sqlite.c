@@ -1,4 +1,4 @@
-/* Tests of the SQLite store backend (src/store/sqlite.c) against a real database file under
+/* Tests of the SQLite store backend (src/store/sqlite/) against a real database file under
  * $GC_TEST_TMP: the column mapping of every EDM type, tenant isolation, conflicts and versions,
  * ordering and paging, group commit under 32 concurrent writers, partial updates that write only
  * changed columns, reads without write-only values, checkpoints that bound the WAL, reopen and
@@ -28,7 +28,7 @@
 /* ---- a test entity type with one property of every EDM type ---- */
 
 static const gc_enum_member color_members[] = {{"red", 5}, {"green", 1}, {"blue", 3}};
-static const gc_enum_type color_enum = {"testColor", color_members, 3};
+static const gc_enum_type color_enum = {"testColor", color_members, 3, false};
 
 static const gc_prop widget_props[] = {
     {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY},
@@ -148,11 +148,31 @@ static json_t *mk(const char *id, const char *name)
     return json_pack("{s:s,s:s?}", "id", id, "name", name);
 }
 
+/* The store's calls take the caller's arena: these make one for a single call (threads, and
+ * tests without a fixture). */
+static int insert_in(gc_store *s, const gc_entity_type *t, const char *tenant, json_t *obj,
+                     int64_t *version, gc_err *err)
+{
+    gc_arena *a = gc_arena_new();
+    int rc = gc_store_insert(s, a, t, tenant, obj, version, err);
+    gc_arena_free(a);
+    return rc;
+}
+
+static int count_in(gc_store *s, const gc_entity_type *t, const char *tenant,
+                    const gc_store_query *q, int64_t *n, gc_err *err)
+{
+    gc_arena *a = gc_arena_new();
+    int rc = gc_store_count(s, a, t, tenant, q, n, err);
+    gc_arena_free(a);
+    return rc;
+}
+
 static int64_t insert_ok(gc_store *s, const char *tenant, json_t *obj)
 {
     gc_err err = {0};
     int64_t v = 0;
-    int rc = gc_store_insert(s, &widget, tenant, obj, &v, &err);
+    int rc = insert_in(s, &widget, tenant, obj, &v, &err);
     json_decref(obj);
     if (rc != 0)
         fail_msg("insert: %s", err.message);
@@ -191,7 +211,7 @@ static int64_t count_of(fx *f, const char *tenant)
     int64_t n = -1;
     gc_err err = {0};
     gc_store_query q = {0};
-    assert_int_equal(gc_store_count(f->s, &widget, tenant, &q, &n, &err), 0);
+    assert_int_equal(gc_store_count(f->s, f->a, &widget, tenant, &q, &n, &err), 0);
     return n;
 }
 
@@ -285,7 +305,7 @@ static void test_bad_values_refused(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *obj = json_loads(cases[i].json, 0, NULL);
         gc_err err = {0};
-        assert_int_equal(gc_store_insert(f->s, &widget, "t", obj, NULL, &err), -1);
+        assert_int_equal(gc_store_insert(f->s, f->a, &widget, "t", obj, NULL, &err), -1);
         json_decref(obj);
         assert_int_equal(err.kind, GC_E_BAD_REQUEST);
         assert_string_equal(err.target, cases[i].target);
@@ -319,18 +339,18 @@ static void test_tenant_isolation(void **state)
 
     /* update/remove in the wrong tenant: not found, and the other tenant's row is untouched */
     json_t *obj = mk("only-b", "hijack");
-    assert_int_equal(gc_store_update(f->s, &widget, "tA", "only-b", vb, NULL, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "tA", "only-b", vb, NULL, obj, NULL, &err), -1);
     json_decref(obj);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
-    assert_int_equal(gc_store_remove(f->s, &widget, "tA", "only-b", 0, &err), -1);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "tA", "only-b", 0, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     obj = mk("same", "a2");
-    assert_int_equal(gc_store_update(f->s, &widget, "tA", "same", va, NULL, obj, NULL, &err), 0);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "tA", "same", va, NULL, obj, NULL, &err), 0);
     json_decref(obj);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "tB", "same", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "b");
     assert_int_equal(r.version, vb);
-    assert_int_equal(gc_store_remove(f->s, &widget, "tB", "same", 0, &err), 0);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "tB", "same", 0, &err), 0);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "tA", "same", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "a2");
 }
@@ -341,7 +361,7 @@ static void test_duplicate_insert_conflicts(void **state)
     gc_err err = {0};
     int64_t v = insert_ok(f->s, "t", mk("dup", "first"));
     json_t *obj = mk("dup", "second");
-    assert_int_equal(gc_store_insert(f->s, &widget, "t", obj, NULL, &err), -1);
+    assert_int_equal(gc_store_insert(f->s, f->a, &widget, "t", obj, NULL, &err), -1);
     json_decref(obj);
     assert_int_equal(err.kind, GC_E_CONFLICT);
     gc_record r = {0};
@@ -394,7 +414,7 @@ static void test_reads_by_id_whatever_the_rowid_cache_holds(void **state)
     assert_name(f, "t", "a", "first");
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "u", "a", 0, &r, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
-    assert_int_equal(gc_store_remove(f->s, &widget, "t", "a", 0, &err), 0);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "t", "a", 0, &err), 0);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "a", 0, &r, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     assert_name(f, "t", "other", "second");
@@ -411,7 +431,7 @@ static void test_update_versions(void **state)
 
     json_t *obj = json_pack("{s:s,s:s,s:i,s:s}", "id", "u", "name", "two", "size", 7, "color", "red");
     int64_t v2 = 0;
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, NULL, obj, &v2, &err), 0);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "u", v1, NULL, obj, &v2, &err), 0);
     json_decref(obj);
     assert_true(v2 > v1);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", GC_STORE_WITH_SECRETS, &r, &err), 0);
@@ -422,20 +442,20 @@ static void test_update_versions(void **state)
 
     /* the old version is stale now */
     obj = mk("u", "three");
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v1, NULL, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "u", v1, NULL, obj, NULL, &err), -1);
     assert_int_equal(err.kind, GC_E_STALE);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "u", GC_STORE_WITH_SECRETS, &r, &err), 0);
     assert_string_equal(json_string_value(json_object_get(r.obj, "name")), "two");
     json_decref(obj);
 
     obj = mk("gone", "x");
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "gone", v2, NULL, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "gone", v2, NULL, obj, NULL, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     json_decref(obj);
 
     /* the key cannot be changed through update */
     obj = mk("other", "x");
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "u", v2, NULL, obj, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "u", v2, NULL, obj, NULL, &err), -1);
     assert_int_equal(err.kind, GC_E_BAD_REQUEST);
     json_decref(obj);
 }
@@ -489,7 +509,7 @@ static gc_record update_from(fx *f, const gc_record *cur, json_t *next)
 {
     gc_err err = {0};
     int64_t v = 0;
-    if (gc_store_update(f->s, &widget, "t", "w1", cur->version, cur->obj, next, &v, &err) != 0)
+    if (gc_store_update(f->s, f->a, &widget, "t", "w1", cur->version, cur->obj, next, &v, &err) != 0)
         fail_msg("update: %s", err.message);
     json_decref(next);
     assert_true(v > cur->version);
@@ -549,11 +569,11 @@ static void test_update_writes_only_changed_columns(void **state)
      * obj need not repeat the key */
     json_t *obj = json_pack("{s:s,s:s}", "id", "w1", "color", "red");
     int64_t v = 0;
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", cur.version, NULL, obj, &v, &err), 0);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "w1", cur.version, NULL, obj, &v, &err), 0);
     json_decref(obj);
     assert_string_equal(touched(db, buf, sizeof buf), "color");
     obj = json_pack("{s:n,s:b}", "pin", "enabled", 0);
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", v, NULL, obj, &v, &err), 0);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "w1", v, NULL, obj, &v, &err), 0);
     json_decref(obj);
     assert_string_equal(touched(db, buf, sizeof buf), "enabled,pin");
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &cur, &err), 0);
@@ -567,13 +587,13 @@ static void test_update_writes_only_changed_columns(void **state)
     next = json_deep_copy(cur.obj);
     json_object_set_new(next, "name", json_string("x"));
     json_object_set_new(next, "blob", json_string("not base64!"));
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", cur.version, cur.obj, next, NULL, &err), -1);
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "w1", cur.version, cur.obj, next, NULL, &err), -1);
     json_decref(next);
     assert_int_equal(err.kind, GC_E_BAD_REQUEST);
     assert_string_equal(err.target, "blob");
     assert_string_equal(touched(db, buf, sizeof buf), "");
     /* a stale version still fails when nothing differs */
-    assert_int_equal(gc_store_update(f->s, &widget, "t", "w1", cur.version - 1, cur.obj, cur.obj,
+    assert_int_equal(gc_store_update(f->s, f->a, &widget, "t", "w1", cur.version - 1, cur.obj, cur.obj,
                                      NULL, &err), -1);
     assert_int_equal(err.kind, GC_E_STALE);
     assert_string_equal(touched(db, buf, sizeof buf), "");
@@ -682,7 +702,7 @@ static void test_update_many_column_sets(void **state)
             json_object_set(want, props[b], val);
             json_object_set_new(obj, props[b], val);
         }
-        if (gc_store_update(f->s, &widget, "t", "w1", v, NULL, obj, &v, &err) != 0)
+        if (gc_store_update(f->s, f->a, &widget, "t", "w1", v, NULL, obj, &v, &err) != 0)
             fail_msg("update %d: %s", i, err.message);
         json_decref(obj);
     }
@@ -702,17 +722,17 @@ static void test_remove(void **state)
     int64_t v = insert_ok(f->s, "t", mk("r1", NULL));
     insert_ok(f->s, "t", mk("r2", NULL));
 
-    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v - 1, &err), -1);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "t", "r1", v - 1, &err), -1);
     assert_int_equal(err.kind, GC_E_STALE);
-    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v, &err), 0);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "t", "r1", v, &err), 0);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "r1", GC_STORE_WITH_SECRETS, &r, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
-    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", 0, &err), -1);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "t", "r1", 0, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
-    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r1", v, &err), -1);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "t", "r1", v, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     /* expect_version 0: any version */
-    assert_int_equal(gc_store_remove(f->s, &widget, "t", "r2", 0, &err), 0);
+    assert_int_equal(gc_store_remove(f->s, f->a, &widget, "t", "r2", 0, &err), 0);
     assert_int_equal(count_of(f, "t"), 0);
 }
 
@@ -770,7 +790,7 @@ static void test_limit_offset(void **state)
     /* count ignores limit and offset */
     int64_t n = -1;
     gc_err err = {0};
-    assert_int_equal(gc_store_count(f->s, &widget, "t", &q, &n, &err), 0);
+    assert_int_equal(gc_store_count(f->s, f->a, &widget, "t", &q, &n, &err), 0);
     assert_int_equal(n, 10);
 }
 
@@ -794,7 +814,7 @@ static void *writer_thread(void *p)
         snprintf(id, sizeof id, "w%02d-%02d", w->thread, i);
         json_t *obj = json_pack("{s:s,s:i}", "id", id, "size", i);
         gc_err err = {0};
-        if (gc_store_insert(w->s, &widget, "t", obj, &w->versions[i], &err) != 0)
+        if (insert_in(w->s, &widget, "t", obj, &w->versions[i], &err) != 0)
             w->failures++;
         json_decref(obj);
     }
@@ -819,7 +839,7 @@ static void *reader_thread(void *p)
         gc_store_query q = {.limit = 5};
         gc_record *rows;
         size_t n_rows;
-        if (gc_store_count(r->s, &widget, "t", &q, &n, &err) != 0 || n < last ||
+        if (gc_store_count(r->s, a, &widget, "t", &q, &n, &err) != 0 || n < last ||
             gc_store_list(r->s, a, &widget, "t", &q, &rows, &n_rows, &err) != 0)
             r->failures++;
         last = n;
@@ -856,7 +876,7 @@ static void *racer_thread(void *p)
         snprintf(name, sizeof name, "n%02d-by-%02d", i, r->thread);
         json_t *obj = json_pack("{s:s,s:s,s:s}", "id", id, "name", name, "color", "red");
         gc_err err = {0};
-        if (gc_store_insert(r->s, &widget, "t", obj, NULL, &err) == 0)
+        if (insert_in(r->s, &widget, "t", obj, NULL, &err) == 0)
             r->wins++;
         else if (err.kind == GC_E_CONFLICT)
             r->conflicts++;
@@ -966,7 +986,7 @@ static void test_failed_commit_is_invisible(void **state)
 
     gc_store_sqlite_fail_commits(f->s, 1);
     json_t *obj = mk("lost", "l");
-    assert_int_equal(gc_store_insert(f->s, &widget, "t", obj, NULL, &err), -1);
+    assert_int_equal(gc_store_insert(f->s, f->a, &widget, "t", obj, NULL, &err), -1);
     json_decref(obj);
     assert_int_equal(err.kind, GC_E_INTERNAL);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "lost", GC_STORE_WITH_SECRETS, &r, &err), -1);
@@ -993,7 +1013,7 @@ static int64_t log_count(fx *f, const char *tenant)
     int64_t n = -1;
     gc_err err = {0};
     gc_store_query q = {0};
-    assert_int_equal(gc_store_count(f->s, &logrow, tenant, &q, &n, &err), 0);
+    assert_int_equal(gc_store_count(f->s, f->a, &logrow, tenant, &q, &n, &err), 0);
     return n;
 }
 
@@ -1005,7 +1025,7 @@ static void test_json_properties_round_trip(void **state)
     json_t *keep;
     gc_store_row row = log_of(&keep, "l1", "made");
     int64_t v = 0;
-    assert_int_equal(gc_store_insert(f->s, &logrow, "t", row.obj, &v, &err), 0);
+    assert_int_equal(gc_store_insert(f->s, f->a, &logrow, "t", row.obj, &v, &err), 0);
     gc_record r = {0};
     assert_int_equal(gc_store_get(f->s, f->a, &logrow, "t", "l1", 0, &r, &err), 0);
     char *text = json_dumps(r.obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -1014,12 +1034,12 @@ static void test_json_properties_round_trip(void **state)
     gc_json_text_free(text);
     /* the wrong JSON shape is refused before anything is written */
     json_t *bad = json_pack("{s:s,s:[],s:[]}", "id", "l2", "who", "tags");
-    assert_int_equal(gc_store_insert(f->s, &logrow, "t", bad, &v, &err), -1);
+    assert_int_equal(gc_store_insert(f->s, f->a, &logrow, "t", bad, &v, &err), -1);
     assert_int_equal(err.kind, GC_E_BAD_REQUEST);
     assert_string_equal(err.target, "who");
     json_decref(bad);
     bad = json_pack("{s:s,s:{}}", "id", "l3", "tags");
-    assert_int_equal(gc_store_insert(f->s, &logrow, "t", bad, &v, &err), -1);
+    assert_int_equal(gc_store_insert(f->s, f->a, &logrow, "t", bad, &v, &err), -1);
     assert_string_equal(err.target, "tags");
     json_decref(bad);
     /* text that is not the property's JSON reads as an internal error, not as garbage */
@@ -1039,14 +1059,14 @@ static void test_row_written_with_each_write(void **state)
     json_t *keep, *obj = mk("w1", "one");
     gc_store_row row = log_of(&keep, "c1", "create");
     int64_t v = 0;
-    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), 0);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), 0);
     json_decref(keep);
     assert_int_equal(log_count(f, "t"), 1);
     assert_int_equal(log_count(f, "other"), 0);
 
     /* a failed create (conflict) writes no row */
     row = log_of(&keep, "c2", "create again");
-    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), -1);
     assert_int_equal(err.kind, GC_E_CONFLICT);
     json_decref(keep);
     json_decref(obj);
@@ -1055,13 +1075,13 @@ static void test_row_written_with_each_write(void **state)
     /* update: stale → no row; current → one */
     json_t *next = mk("w1", "two");
     row = log_of(&keep, "u1", "stale");
-    assert_int_equal(gc_store_update_with(f->s, &widget, "t", "w1", v + 1000, NULL, next, &row, &v,
+    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", v + 1000, NULL, next, &row, &v,
                                           &err), -1);
     assert_int_equal(err.kind, GC_E_STALE);
     json_decref(keep);
     assert_int_equal(log_count(f, "t"), 1);
     row = log_of(&keep, "u2", "update");
-    assert_int_equal(gc_store_update_with(f->s, &widget, "t", "w1", v, NULL, next, &row, &v, &err), 0);
+    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", v, NULL, next, &row, &v, &err), 0);
     json_decref(keep);
     json_decref(next);
     assert_int_equal(log_count(f, "t"), 2);
@@ -1069,11 +1089,11 @@ static void test_row_written_with_each_write(void **state)
 
     /* delete: missing → no row; present → one */
     row = log_of(&keep, "d1", "missing");
-    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "nope", 0, &row, &err), -1);
+    assert_int_equal(gc_store_remove_with(f->s, f->a, &widget, "t", "nope", 0, &row, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     json_decref(keep);
     row = log_of(&keep, "d2", "delete");
-    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "w1", 0, &row, &err), 0);
+    assert_int_equal(gc_store_remove_with(f->s, f->a, &widget, "t", "w1", 0, &row, &err), 0);
     json_decref(keep);
     assert_int_equal(log_count(f, "t"), 3);
     assert_int_equal(count_of(f, "t"), 0);
@@ -1091,7 +1111,7 @@ static void test_write_undone_when_its_row_fails(void **state)
     gc_store_row row = log_of(&keep, "taken", "first");
     json_t *obj = mk("w2", "two");
     int64_t v = 0;
-    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), 0);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), 0);
     json_decref(obj);
     json_decref(keep);
 
@@ -1099,15 +1119,15 @@ static void test_write_undone_when_its_row_fails(void **state)
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &cur, &err), 0);
     json_t *next = mk("w1", "changed");
     row = log_of(&keep, "taken", "again");
-    assert_int_equal(gc_store_update_with(f->s, &widget, "t", "w1", cur.version, cur.obj, next, &row,
+    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", cur.version, cur.obj, next, &row,
                                           &v, &err), -1);
     assert_int_equal(err.kind, GC_E_INTERNAL);
     assert_name(f, "t", "w1", "one");
     obj = mk("w3", "three");
-    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), -1);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w3", 0, &cur, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
-    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "w2", 0, &row, &err), -1);
+    assert_int_equal(gc_store_remove_with(f->s, f->a, &widget, "t", "w2", 0, &row, &err), -1);
     assert_name(f, "t", "w2", "two");
     json_decref(keep);
     json_decref(next);
@@ -1115,7 +1135,7 @@ static void test_write_undone_when_its_row_fails(void **state)
     assert_int_equal(log_count(f, "t"), 1);
     /* the store carries on */
     row = log_of(&keep, "fresh", "after");
-    assert_int_equal(gc_store_remove_with(f->s, &widget, "t", "w2", 0, &row, &err), 0);
+    assert_int_equal(gc_store_remove_with(f->s, f->a, &widget, "t", "w2", 0, &row, &err), 0);
     json_decref(keep);
     assert_int_equal(log_count(f, "t"), 2);
 }
@@ -1129,10 +1149,10 @@ static void test_lost_commit_loses_write_and_row(void **state)
     gc_store_row row = log_of(&keep, "c1", "create");
     int64_t v = 0;
     gc_store_sqlite_fail_commits(f->s, 1);
-    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), -1);
     assert_int_equal(count_of(f, "t"), 0);
     assert_int_equal(log_count(f, "t"), 0);
-    assert_int_equal(gc_store_insert_with(f->s, &widget, "t", obj, &row, &v, &err), 0);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), 0);
     assert_int_equal(count_of(f, "t"), 1);
     assert_int_equal(log_count(f, "t"), 1);
     json_decref(keep);
@@ -1157,7 +1177,7 @@ static void *blob_writer_thread(void *p)
         snprintf(id, sizeof id, "b%02d-%03d", w->thread, i);
         json_t *obj = json_pack("{s:s,s:s,s:s}", "id", id, "name", id, "blob", b64);
         gc_err err = {0};
-        if (gc_store_insert(w->s, &widget, "t", obj, NULL, &err) != 0)
+        if (insert_in(w->s, &widget, "t", obj, NULL, &err) != 0)
             w->failures++;
         json_decref(obj);
     }
@@ -1449,7 +1469,7 @@ static void test_open_by_dsn_creates_directory_and_schema(void **state)
     sqlite3_close(db);
     int64_t n = -1;
     gc_store_query q = {0};
-    assert_int_equal(gc_store_count(s, gc_schema_types[0], "t", &q, &n, &err), 0);
+    assert_int_equal(count_in(s, gc_schema_types[0], "t", &q, &n, &err), 0);
     assert_int_equal(n, 0);
     gc_store_close(s);
     assert_int_equal(meta_value(path, "schema_version"), 1);

@@ -1,7 +1,7 @@
-/* Small accessors on the request and response records the adapter hands to handlers: header
- * lookup on a request, header append on a response. No allocation: strings stay owned by
+/* Small accessors on the request and response records (request.h): header lookup on a
+ * request, header append on a response. No allocation: strings stay owned by
  * whoever owns them (the request arena). */
-#include "http/http.h"
+#include "api/request.h"
 
 #include "core/util.h"
 
