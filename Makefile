@@ -1,5 +1,6 @@
 # Front door: `make` builds build/graphcerts, `make run` serves a dev instance, `make test` runs
-# every test (the sanitizer build's too with `make test-asan`; the end-to-end suite with the server
+# every test (the end-to-end suite on SQLite and again on a throwaway PostgreSQL server; the
+# sanitizer build's too with `make test-asan`; the end-to-end suite on SQLite with the server
 # under valgrind memcheck with `make test-valgrind`, slow), `make bench` the benchmarks,
 # `make fuzz` each libFuzzer target for FUZZ_SECONDS (FUZZ_TARGETS: a subset, e.g. "jwt body"),
 # `make install` (PREFIX=/usr/local, DESTDIR) the binary, man page, systemd unit and completion.
@@ -40,7 +41,7 @@ test-valgrind:
 	scripts/deps.sh valgrind
 	cmake -S . -B $(VALGRIND_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGC_E2E_TIMEOUT=3600 >/dev/null
 	cmake --build $(VALGRIND_BUILD) -j $(JOBS)
-	cd $(VALGRIND_BUILD) && GC_VALGRIND=1 ctest --output-on-failure -j $(JOBS) -R '^e2e_'
+	cd $(VALGRIND_BUILD) && GC_VALGRIND=1 ctest --output-on-failure -j $(JOBS) -R '^e2e_test_'
 
 install:
 	@test -x $(BUILD)/graphcerts || $(MAKE) build

@@ -34,7 +34,7 @@ WORK=$(mktemp -d /tmp/graphcerts-bench.XXXXXX)
 chmod 755 "$WORK" # nginx's workers run as an unprivileged user and read www/ under it
 RAW=$WORK/raw.txt
 : >"$RAW"
-GC_PID="" NGINX_PID="" JS_PID="" NPM_PID="" FLOOR_PID="" CHILD=""
+GC_PID="" NGINX_PID="" JS_PID="" NPM_PID="" FLOOR_PID="" CHILD="" PG_STATE=""
 
 since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.0f", a - b }'; }
 say() { printf '[bench %4ss] %s\n' "$(since "$T_START")" "$*" >&2; }
@@ -73,6 +73,7 @@ cleanup() {
   stop_pid "$JS_PID"
   stop_pid "$NPM_PID"
   stop_pid "$FLOOR_PID"
+  [ -n "${PG_STATE:-}" ] && "$ROOT/scripts/pg-test-server.sh" destroy "$PG_STATE" >/dev/null 2>&1
   if [ "$rc" -eq 130 ] || [ "$rc" -eq 143 ]; then
     echo "bench: interrupted; every process it started is stopped" >&2
   elif [ "$rc" -ne 0 ]; then
@@ -92,7 +93,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for tool in wrk nginx node npm python3 cc cmake awk; do
+for tool in wrk nginx node npm python3 cc cmake awk psql pgbench; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/deps.sh bench)" >&2; exit 1; }
 done
 
@@ -309,6 +310,52 @@ for _ in $(seq "$RUNS"); do
     say "  store_$mode: $(cat "$WORK/store.txt")"
   done
 done
+
+# ---- 9, 10, 11: the same GET, PATCH and POST on PostgreSQL, against pgbench ----
+# A throwaway PostgreSQL server (scripts/pg-test-server.sh, synchronous_commit=on), the rows of the
+# SQLite store copied in, graphcerts on it; pgbench runs the single-row UPDATE and INSERT a PATCH
+# and a POST make, with the same indexes and 64 clients, no HTTP in front. Runs alternate.
+say "PostgreSQL: starting a throwaway server and copying the $N entities into it"
+PG_STATE=$WORK/pg
+PG_TEST_SHARED_BUFFERS=512MB child /dev/null "$ROOT/scripts/pg-test-server.sh" up "$PG_STATE"
+PG_ADMIN=$(cat "$PG_STATE/dsn")
+PG_DSN=${PG_ADMIN%/postgres}/bench
+child /dev/null psql -X -q -d "$PG_ADMIN" -c "CREATE DATABASE bench"
+start_gc_pg() {
+  "$BIN" serve --listen "127.0.0.1:$GC_PORT" --db "$PG_DSN" --jwt-secret-file "$SECRET" \
+    --log-level warn </dev/null 2>>"$WORK/graphcerts.log" &
+  GC_PID=$!
+  child /dev/null python3 "$BENCH/helpers.py" wait "$GC_URL/healthz" "$GC_PID" 60
+}
+start_gc_pg
+stop_gc
+child /dev/stderr python3 "$BENCH/seed_pg.py" "$DB" "$PG_DSN" "$WORK/ids.txt"
+start_gc_pg
+NIDS=$(wc -l <"$WORK/ids.txt")
+# One pgbench measurement: LABEL SCRIPT
+run_pgbench() {
+  local label=$1 script=$2 tps
+  child "$WORK/pgbench.out" timeout -k 5 $((DUR + 60)) pgbench -n -M prepared -c 64 -j "$THREADS" \
+    -T "$DUR" -D "tenant=$TENANT" -D "nids=$NIDS" -f "$BENCH/$script" "$PG_DSN" 2>>"$WORK/pgbench.log"
+  tps=$(awk '/^tps = /{print $3; exit}' "$WORK/pgbench.out")
+  [ -n "$tps" ] || { echo "bench: pgbench printed no tps: $(cat "$WORK/pgbench.out")" >&2; return 1; }
+  [ -n "$label" ] && echo "pgbench $label tps=$tps" >>"$RAW" && say "  $label: tps=$tps"
+  return 0
+}
+say "scenarios 9, 10, 11: GET, PATCH and POST on PostgreSQL, 64 connections, vs pgbench's UPDATE and INSERT, 64 clients ($RUNS runs each)"
+BENCH_PREFIX=$SET/ run_wrk "" 64 get.lua "$GC_URL" "$WARM"
+BENCH_PREFIX=$SET/ run_wrk "" 64 patch.lua "$GC_URL" "$WARM"
+run_pgbench "" pg_update.sql
+for _ in $(seq "$RUNS"); do
+  BENCH_PREFIX=$SET/ run_wrk get_gc_pg 64 get.lua "$GC_URL"
+  run_pgbench pgbench_update pg_update.sql
+  BENCH_PREFIX=$SET/ run_wrk patch_gc_pg 64 patch.lua "$GC_URL"
+  run_pgbench pgbench_insert pg_insert.sql
+  BENCH_PREFIX=$SET run_wrk post_gc_pg 64 post.lua "$GC_URL"
+done
+stop_gc
+child /dev/null "$ROOT/scripts/pg-test-server.sh" destroy "$PG_STATE"
+PG_STATE=""
 
 # ---- report ----
 RUNTIME=$(since "$T_START")

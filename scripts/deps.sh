@@ -6,7 +6,8 @@ set -euo pipefail
 level=${1:-build}
 pkgs=(cmake make gcc pkg-config libjansson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libpq-dev)
 case "$level" in
-  test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm chromium) ;;
+  # postgresql: the end-to-end suite runs a second time on a throwaway PostgreSQL server
+  test|bench|fuzz|valgrind) pkgs+=(libcmocka-dev python3 openssl nodejs npm chromium postgresql) ;;
 esac
 case "$level" in
   bench) pkgs+=(wrk nginx-light) ;;

@@ -63,6 +63,7 @@ extern const gc_cli_cmd gc_cli_cmd_backup;
 extern const gc_cli_cmd gc_cli_cmd_restore;
 extern const gc_cli_cmd gc_cli_cmd_import;
 extern const gc_cli_cmd gc_cli_cmd_export;
+extern const gc_cli_cmd gc_cli_cmd_migrate;
 
 /* The subcommand table (main_cmds.c), NULL-terminated. */
 extern const gc_cli_cmd *const gc_cli_commands[];

@@ -7,7 +7,8 @@
 const gc_cli_cmd *const gc_cli_commands[] = {&gc_cli_cmd_serve, &gc_cli_cmd_token,
                                              &gc_cli_cmd_pfx, &gc_cli_cmd_backup,
                                              &gc_cli_cmd_restore, &gc_cli_cmd_import,
-                                             &gc_cli_cmd_export, &gc_cli_cmd_version,
+                                             &gc_cli_cmd_export, &gc_cli_cmd_migrate,
+                                             &gc_cli_cmd_version,
                                              &gc_cli_cmd_completion, NULL};
 
 static void usage(FILE *f, const gc_cli_cmd *const *cmds, const char *prog, const char *noun)

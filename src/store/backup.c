@@ -15,8 +15,12 @@
 static const char *sqlite_path(const char *dsn, gc_err *err)
 {
     if (strncmp(dsn, "sqlite:", 7) != 0 || !dsn[7]) {
-        gc_err_set(err, GC_E_BAD_REQUEST, "db", "Backup and restore need an sqlite:PATH store, got '%.40s'.",
-                   dsn);
+        /* the scheme only: the rest of another store's DSN may hold a password */
+        const char *colon = strchr(dsn, ':');
+        gc_err_set(err, GC_E_BAD_REQUEST, "db",
+                   "Backup and restore need an sqlite:PATH store, got a '%.*s' one (PostgreSQL: "
+                   "use pg_dump or a base backup, see docs/scaling.md).",
+                   colon ? (int)(colon - dsn > 32 ? 32 : colon - dsn) : 0, dsn);
         return NULL;
     }
     return dsn + 7;

@@ -143,6 +143,11 @@ int gc_sql_create_index(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type
     if (n < 0 || (size_t)n >= sizeof name)
         return gc_err_set(err, GC_E_INTERNAL, p->name, "Index name for %s.%s is too long.",
                           t->table, p->column);
+    if (d->max_ident && (size_t)n > d->max_ident) { /* the engine would cut it, maybe into a twin */
+        size_t keep = d->max_ident - 17;
+        snprintf(name + keep, sizeof name - keep, "_%016llx",
+                 (unsigned long long)gc_hash64(0, name, (size_t)n));
+    }
     gc_sqlw w = gc_sqlw_start(b, d, true, NULL, 0);
     gc_sqlw_str(&w, "CREATE INDEX IF NOT EXISTS ");
     gc_sqlw_ident(&w, name, NULL);

@@ -11,6 +11,15 @@ const gc_sql_dialect gc_sql_dialect_sqlite = {
     .numbered_params = false,
 };
 
+const gc_sql_dialect gc_sql_dialect_postgres = {
+    .text_type = "TEXT COLLATE \"C\"",
+    .int32_type = "INTEGER",
+    .int64_type = "BIGINT",
+    .blob_type = "BYTEA",
+    .numbered_params = true,
+    .max_ident = 63,
+};
+
 int gc_sql_ident(gc_buf *b, const char *name, const char *suffix)
 {
     const char *parts[2] = {name, suffix ? suffix : ""};

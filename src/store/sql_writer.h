@@ -22,9 +22,14 @@ typedef struct gc_sql_dialect {
     const char *int64_type;  /* DATETIME ticks, version */
     const char *blob_type;   /* BINARY */
     bool numbered_params;    /* $1, $2, ... (PostgreSQL) instead of ? */
+    size_t max_ident;        /* longest identifier kept, in bytes (0: no limit): a longer index
+                              * name is cut and ends in a hash of the whole, so two never clash */
 } gc_sql_dialect;
 
 extern const gc_sql_dialect gc_sql_dialect_sqlite;
+/* Text columns compare and sort bytewise (COLLATE "C"), as SQLite's BINARY does, whatever the
+ * database's locale. */
+extern const gc_sql_dialect gc_sql_dialect_postgres;
 
 /* One column value: the schema's typed value (schema/value.h), under the names the backends
  * use. p/len for TEXT (not necessarily NUL-terminated) and BLOB; the memory belongs to whoever

@@ -13,19 +13,31 @@
         return rc_;                                                                                \
     } while (0)
 
-static const gc_store_backend *const backends[] = {&gc_store_sqlite};
+static const gc_store_backend *const backends[] = {&gc_store_sqlite, &gc_store_postgres};
+/* Other spellings of a scheme (libpq takes both). */
+static const struct {
+    const char *alias, *scheme;
+} aliases[] = {{"postgres", "postgresql"}};
 
 static int store_open(const char *dsn, bool read_only, gc_store **out, gc_err *err)
 {
     const char *colon = strchr(dsn, ':');
     if (!colon)
         return gc_err_set(err, GC_E_BAD_REQUEST, "db",
-                          "The database must be given as SCHEME:LOCATION, e.g. sqlite:./var/graphcerts.db.");
+                          "The database must be given as SCHEME:LOCATION, e.g. sqlite:./var/graphcerts.db "
+                          "or postgresql://user@host:5432/graphcerts.");
     size_t n = (size_t)(colon - dsn);
+    const char *scheme = dsn;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strlen(aliases[i].alias) == n && strncmp(dsn, aliases[i].alias, n) == 0) {
+            scheme = aliases[i].scheme;
+            n = strlen(scheme);
+        }
     for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
-        if (strlen(backends[i]->scheme) == n && strncmp(dsn, backends[i]->scheme, n) == 0)
+        if (strlen(backends[i]->scheme) == n && strncmp(scheme, backends[i]->scheme, n) == 0)
             return backends[i]->open(colon + 1, read_only, out, err);
-    return gc_err_set(err, GC_E_BAD_REQUEST, "db", "Unknown database scheme '%.*s' (supported: sqlite).",
+    return gc_err_set(err, GC_E_BAD_REQUEST, "db",
+                      "Unknown database scheme '%.*s' (supported: sqlite, postgresql).",
                       (int)(n > 32 ? 32 : n), dsn);
 }
 

@@ -7,7 +7,7 @@
  * Writes return only once they are durable (synced to disk). Concurrent writes are grouped
  * into one transaction and one sync. Reads never wait for writes.
  *
- * Backends are function tables in their own files (sqlite/, later postgres.c); gc_store_open
+ * Backends are function tables in their own files (sqlite/, postgres.c); gc_store_open
  * picks one from the DSN scheme. All functions are safe to call from many threads at once.
  *
  * One arena convention: every call that reads or writes entities takes the caller's arena right
@@ -191,5 +191,9 @@ const gc_hist *gc_store_latency(const gc_store *s, gc_store_op op);
 const char *gc_store_op_name(gc_store_op op);
 
 extern const gc_store_backend gc_store_sqlite;
+/* "postgresql:" (or "postgres:") followed by the rest of a libpq URI, e.g.
+ * postgresql://graphcerts@db.example:5432/graphcerts; the PG* environment variables give what it
+ * leaves out. Creates and migrates the schema under an advisory lock (postgres.c). */
+extern const gc_store_backend gc_store_postgres;
 
 #endif

@@ -6,6 +6,12 @@ offers assertions for the Graph wire rules. Environment: GRAPHCERTS_BIN (the bin
 GC_TEST_TMP (scratch root), GC_SOURCE_DIR (repository root); GC_KEEP_TMP=1 keeps scratch dirs;
 GC_VALGRIND=1 runs the server under valgrind memcheck (a memory error or a definite leak makes
 its exit code VALGRIND_EXIT, which finish() reports).
+
+Backends: by default each Server has its own SQLite file. With GC_TEST_PG (a libpq URI of a
+PostgreSQL server whose user may create databases) or GC_TEST_PG_DIR (the state directory of
+scripts/pg-test-server.sh, holding such a URI in its file dsn), each Server gets its own fresh
+database on that server instead (dropped by cleanup()); PG is then that URI, and tests that only
+make sense on SQLite skip themselves with @sqlite_only.
 """
 import atexit
 import base64
@@ -43,6 +49,55 @@ VALGRIND_ARGV = ["valgrind", "--tool=memcheck", "--error-exitcode=%d" % VALGRIND
                  "--trace-children=no"]
 # Under valgrind the server is ~20-50x slower: waits for it to start scale by this much.
 SLOW = 10 if VALGRIND else 1
+
+
+def _pg_from_env():
+    if os.environ.get("GC_TEST_PG"):
+        return os.environ["GC_TEST_PG"]
+    d = os.environ.get("GC_TEST_PG_DIR")
+    if d:
+        with open(os.path.join(d, "dsn")) as f:
+            return f.read().strip()
+    return None
+
+
+# The PostgreSQL server the suite runs against (URI of its admin database), or None for SQLite.
+PG = _pg_from_env()
+
+
+def sqlite_only(reason):
+    """Skips a test or class when the suite runs on PostgreSQL: it inspects or breaks the SQLite
+    file itself."""
+    return unittest.skipIf(PG is not None, "SQLite only: " + reason)
+
+
+def pg_uri(base, dbname):
+    """base (a postgresql:// URI) with its database replaced by dbname."""
+    p = urllib.parse.urlsplit(base)
+    return urllib.parse.urlunsplit((p.scheme, p.netloc, "/" + dbname, p.query, p.fragment))
+
+
+def psql(uri, sql, check=True):
+    """Runs sql with psql on uri; returns the rows (lists of text, None for NULL; bytea as bytes)."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-F", "\x1f",
+                        "-P", "null=\x1e", "-d", uri, "-c", sql],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                       env=dict(os.environ, PGCONNECT_TIMEOUT="10"))
+    if check and r.returncode != 0:
+        raise RuntimeError("psql %r failed: %s" % (sql[:200], r.stderr.decode(errors="replace")))
+
+    def value(v):
+        if v == "\x1e":
+            return None
+        if v.startswith("\\x"):
+            return bytes.fromhex(v[2:])
+        return v
+    out = r.stdout.decode("utf-8")
+    return [[value(v) for v in line.split("\x1f")] for line in out.split("\n") if line]
+
+
+def sql_literal(v):
+    return "'" + str(v).replace("'", "''") + "'"
 
 JSON_CT = ("application/json;odata.metadata=minimal;odata.streaming=true;"
            "IEEE754Compatible=false;charset=utf-8")
@@ -374,9 +429,18 @@ class Server:
     """One graphcerts process (and its restarts) with its own scratch dir and database."""
 
     def __init__(self, name="gc", args=(), env=None, tls=False, jwks=None, secret=None,
-                 db=True, secret_file=True):
+                 db=True, secret_file=True, pg=None, share_db_of=None):
+        """pg: a PostgreSQL server URI for this server's database (default: PG, the suite's);
+        share_db_of: another Server whose database and token secret this one uses (a second
+        node on the same PostgreSQL database)."""
         os.makedirs(TMP_ROOT, exist_ok=True)
         self.dir = tempfile.mkdtemp(prefix="e2e-%s-" % name, dir=TMP_ROOT)
+        if share_db_of is not None:
+            secret = share_db_of.secret
+        self.pg = share_db_of.pg if share_db_of is not None else (pg or PG)
+        self.pg_db = share_db_of.pg_db if share_db_of is not None else "gc_%s" % uuid.uuid4().hex[:16]
+        self.pg_owner = share_db_of is None  # creates and drops the database
+        self.pg_made = share_db_of is not None
         self.secret = secret or os.urandom(24).hex().encode()
         self.secret_path = os.path.join(self.dir, "jwt.secret")
         with open(self.secret_path, "wb") as f:
@@ -406,7 +470,7 @@ class Server:
         a = (vg if VALGRIND else []) + [
             BIN, "serve", "--listen", "127.0.0.1:%d" % (self.fixed_port or 0)]
         if self.use_db:
-            a += ["--db", "sqlite:" + self.db_path]
+            a += ["--db", self.dsn]
         if self.use_secret:
             a += ["--jwt-secret-file", self.secret_path]
         if self.jwks:
@@ -415,9 +479,39 @@ class Server:
             a += ["--tls-cert", self.tls_files[0], "--tls-key", self.tls_files[1]]
         return a + self.args
 
+    @property
+    def dsn(self):
+        """The --db this server runs on: its SQLite file, or its PostgreSQL database."""
+        if self.pg:
+            return pg_uri(self.pg, self.pg_db)
+        return "sqlite:" + self.db_path
+
+    def make_db(self):
+        """Creates the PostgreSQL database (once); nothing for SQLite."""
+        if self.pg and not self.pg_made:
+            psql(self.pg, "CREATE DATABASE %s" % self.pg_db)
+            self.pg_made = True
+
+    def query(self, sql, params=()):
+        """Rows of sql (with ? placeholders) read from this server's database behind its back:
+        sqlite3 on the file, or psql (values then come back as text, bytea as bytes)."""
+        if self.pg:
+            parts = sql.split("?")
+            assert len(parts) == len(params) + 1
+            text = parts[0] + "".join(sql_literal(v) + rest for v, rest in zip(params, parts[1:]))
+            return [tuple(r) for r in psql(self.dsn, text)]
+        import sqlite3
+        db = sqlite3.connect("file:%s?mode=ro" % self.db_path, uri=True)
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
     def start(self, timeout=45):
         if not os.path.exists(BIN):
             raise RuntimeError("graphcerts binary not found at %s (set GRAPHCERTS_BIN)" % BIN)
+        if self.use_db:
+            self.make_db()
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRAPHCERTS_")}
         env.update(self.env)
         self.starts += 1
@@ -503,6 +597,9 @@ class Server:
     def cleanup(self):
         if not KEEP_TMP:
             shutil.rmtree(self.dir, ignore_errors=True)
+            if self.pg and self.pg_made and self.pg_owner:
+                psql(self.pg, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pg_db, check=False)
+                self.pg_made = False
 
     # ---- logs
 

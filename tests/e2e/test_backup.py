@@ -2,6 +2,7 @@
 while the backup runs; every create acknowledged before the backup started is in the restored
 store (read back over HTTP by a server started on it), the backup is one self-contained file (no
 WAL beside it), and a damaged backup is refused by restore."""
+# gctest: sqlite-only (SQLite online backup and restore of the database file)
 import os
 import subprocess
 import sys

@@ -2,6 +2,7 @@
 SIGKILLed at random moments, again and again on one SQLite file. After each kill the file passes
 `PRAGMA integrity_check`, and after each restart every acknowledged (2xx) write is there, intact.
 GC_CRASH_SEED=N replays a run (the seed is printed); GC_CRASH_ROUNDS sets the number of kills."""
+# gctest: sqlite-only (reads the SQLite file after SIGKILL)
 import os
 import random
 import sqlite3

@@ -3,7 +3,6 @@ derived fields of the four entity types (contract sections 1.1-1.4 and 2)."""
 import base64
 import calendar
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -187,13 +186,10 @@ class UserPfx(gctest.ServerTest):
         self.assertEqual(p2["providerName"], "Other KSP")
 
     def stored_secrets(self, entity_id):
-        """The write-only values as stored: never answered over HTTP, so read from the file."""
-        db = sqlite3.connect("file:%s?mode=ro" % self.srv.db_path, uri=True)
-        try:
-            return db.execute("SELECT encrypted_pfx_blob, encrypted_pfx_password "
-                              "FROM user_pfx_certificates WHERE id = ?", (entity_id,)).fetchone()
-        finally:
-            db.close()
+        """The write-only values as stored: never answered over HTTP, so read from the database."""
+        rows = self.srv.query("SELECT encrypted_pfx_blob, encrypted_pfx_password "
+                              "FROM user_pfx_certificates WHERE id = ?", (entity_id,))
+        return rows[0] if rows else None
 
     def test_patch_keeps_or_changes_write_only_values(self):
         # An update reads the stored secrets only when its body names one (api.c

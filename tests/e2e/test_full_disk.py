@@ -4,6 +4,7 @@ answer 507 InsufficientStorage (never 500) and change nothing, reads and /health
 the filler is removed writes work again without a restart; after a restart every acknowledged
 write is there and the database passes integrity_check. Needs root and mount namespaces; exits
 77 (skipped) saying why when they are not to be had."""
+# gctest: sqlite-only (the SQLite file on a full tmpfs)
 import errno
 import os
 import shutil

@@ -263,6 +263,7 @@ class Metrics(gctest.GCTestCase):
         self.assertGraphError(r, 405, "MethodNotAllowed")
         self.assertEqual(r.header("Allow"), "GET")
 
+    @gctest.sqlite_only("moves the database file away (test_pg_outage.py stops PostgreSQL)")
     def test_readyz_503_when_the_database_file_is_gone(self):
         moved = self.srv.db_path + ".moved"
         os.rename(self.srv.db_path, moved)

@@ -9,7 +9,6 @@ import calendar
 import json
 import os
 import socket
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -379,12 +378,10 @@ class PfxTool(gctest.ServerTest):
         return self.srv.base + "/beta"
 
     def stored_secrets(self, entity_id):
-        db = sqlite3.connect("file:%s?mode=ro" % self.srv.db_path, uri=True)
-        try:
-            return db.execute("SELECT encrypted_pfx_blob, encrypted_pfx_password FROM "
-                              "user_pfx_certificates WHERE id = ?", (entity_id,)).fetchone()
-        finally:
-            db.close()
+        """The write-only values as stored: never answered over HTTP, so read from the database."""
+        rows = self.srv.query("SELECT encrypted_pfx_blob, encrypted_pfx_password "
+                              "FROM user_pfx_certificates WHERE id = ?", (entity_id,))
+        return rows[0] if rows else None
 
     def test_import_then_update_in_place(self):
         upn = "Alice.%s@Contoso.example" % uuid.uuid4().hex[:6]

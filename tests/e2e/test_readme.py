@@ -6,6 +6,7 @@ directory is what `make run` leaves behind (var/dev-jwt-secret, var/dev-tenant, 
 var/graphcerts.db, $TOKEN exported), with build/graphcerts the binary under test; 127.0.0.1:8080
 becomes the test server's free port. Each block runs in its own `bash -e -o pipefail` where curl
 fails on an HTTP error (--fail-with-body), so a 4xx in an example fails the test."""
+# gctest: sqlite-only (the README's examples run against make run's SQLite store)
 import json
 import os
 import re

@@ -2,6 +2,7 @@
 clear message, a kill -9 frees the file), /healthz reporting a store that answers errors, a store
 locked by another program (503 with Retry-After, reads go on) and a file size limit (507
 InsufficientStorage, nothing half-written). The really full filesystem is in test_full_disk.py."""
+# gctest: sqlite-only (the SQLite file lock, a replaced file, a locked file, a file size limit)
 import os
 import shutil
 import sqlite3

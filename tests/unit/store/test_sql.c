@@ -1,6 +1,7 @@
 /* Tests of the backend-neutral SQL text and value mapping (src/store/sql.c): identifier quoting,
  * exact statement text for both parameter styles (write-only columns read as NULL, updates of
- * chosen columns), record <-> column value conversion and what an update writes. */
+ * chosen columns), record <-> column value conversion and what an update writes; the
+ * PostgreSQL dialect's DDL (bytewise collation, index names cut to its 63 bytes without clashes). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +112,50 @@ static void test_ddl(void **state)
     assert_int_equal(gc_sql_create_index(&b, &gc_sql_dialect_sqlite, &thing, &thing_props[1], &err), 0);
     assert_string_equal(b.data, "CREATE INDEX IF NOT EXISTS \"things_la\"\"bel_idx\" ON \"things\" "
                                 "(\"tenant\", \"la\"\"bel\", \"id\")");
+    gc_buf_free(&b);
+}
+
+/* two indexed columns whose index names share their first 63 bytes */
+static const gc_prop long_props[] = {
+    {.name = "id", .column = "id", .type = GC_EDM_STRING, .flags = GC_P_KEY},
+    {.name = "a", .column = "certificate_expiration_date_time_of_the_first_kind", .type = GC_EDM_STRING,
+     .flags = GC_P_INDEX},
+    {.name = "b", .column = "certificate_expiration_date_time_of_the_second_kind", .type = GC_EDM_STRING,
+     .flags = GC_P_INDEX},
+};
+static const gc_entity_type long_type = {
+    .name = "long", .table = "managed_devices", .props = long_props, .n_props = 3};
+
+static void test_postgres_dialect(void **state)
+{
+    (void)state;
+    expect_sql(gc_sql_create_table, &gc_sql_dialect_postgres,
+               "CREATE TABLE IF NOT EXISTS \"things\" (\"tenant\" TEXT COLLATE \"C\" NOT NULL, "
+               "\"id\" TEXT COLLATE \"C\" NOT NULL, \"la\"\"bel\" TEXT COLLATE \"C\", "
+               "\"at\" TEXT COLLATE \"C\", \"at_ticks\" BIGINT, \"level\" INTEGER, \"data\" BYTEA, "
+               "\"version\" BIGINT NOT NULL, PRIMARY KEY (\"tenant\", \"id\"))");
+    gc_buf b;
+    gc_err err = {0};
+    gc_buf_init(&b, GC_SQL_MAX_LEN);
+    /* a short name is kept as it is */
+    assert_int_equal(gc_sql_create_index(&b, &gc_sql_dialect_postgres, &thing, &thing_props[2], &err), 0);
+    assert_string_equal(b.data, "CREATE INDEX IF NOT EXISTS \"things_at_ticks_idx\" ON \"things\" "
+                                "(\"tenant\", \"at_ticks\", \"id\")");
+    /* long ones: 63 bytes, a shared head, a hash of the whole name: never the same */
+    char names[2][128];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(gc_sql_create_index(&b, &gc_sql_dialect_postgres, &long_type,
+                                             &long_props[1 + i], &err), 0);
+        const char *open = strchr(b.data, '"'), *close = strchr(open + 1, '"');
+        assert_int_equal(close - open - 1, 63);
+        memcpy(names[i], open + 1, 63);
+        names[i][63] = '\0';
+        assert_memory_equal(names[i], "managed_devices_certificate_expiration_date_", 44);
+    }
+    assert_string_not_equal(names[0], names[1]);
+    /* SQLite keeps names whole */
+    assert_int_equal(gc_sql_create_index(&b, &gc_sql_dialect_sqlite, &long_type, &long_props[1], &err), 0);
+    assert_non_null(strstr(b.data, "\"managed_devices_certificate_expiration_date_time_of_the_first_kind_idx\""));
     gc_buf_free(&b);
 }
 
@@ -375,6 +420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ident_quoting),
         cmocka_unit_test(test_ddl),
+        cmocka_unit_test(test_postgres_dialect),
         cmocka_unit_test(test_statements),
         cmocka_unit_test(test_count_expiring),
         cmocka_unit_test(test_values_round_trip),
