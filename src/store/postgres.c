@@ -378,7 +378,7 @@ static PGresult *run(conn *c, const char *sql, bool prepared, const gc_sql_value
             vals[i] = NULL;
             break;
         case GC_SQL_INT:
-        case GC_VALUE_BOOL: /* not given to backends (sql_writer.h), but bound as 0/1 all the same */
+        case GC_VALUE_BOOL: /* never given (booleans are bound as INT), but the same text */
             snprintf(ints + 24 * i, 24, "%lld", (long long)v->i);
             vals[i] = ints + 24 * i;
             break;
@@ -898,8 +898,8 @@ static int prepare_with(pg_store *s, const gc_store_row *with, write_op *op, gc_
     return 0;
 }
 
-static int pg_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                     const json_t *obj, const gc_store_row *with, int64_t *version_out, gc_err *err)
+static int pg_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const json_t *obj,
+                     const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
@@ -917,8 +917,8 @@ done:
     return result;
 }
 
-static int pg_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                     const char *id, int64_t expect_version, const json_t *old, const json_t *obj,
+static int pg_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
+                     int64_t expect_version, const json_t *old, const json_t *obj,
                      const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
@@ -945,8 +945,8 @@ done:
     return result;
 }
 
-static int pg_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                     const char *id, int64_t expect_version, const gc_store_row *with, gc_err *err)
+static int pg_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
+                     int64_t expect_version, const gc_store_row *with, gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
