@@ -15,7 +15,8 @@ typedef struct backup_cfg {
 static const gc_opt backup_opts[] = {
     {"db", GC_OPT_STRING, "sqlite:./var/graphcerts.db", 0, 0, "DSN", "the store to back up",
      offsetof(backup_cfg, db), 1},
-    {"out", GC_OPT_ARG, NULL, 0, 0, "OUT", "the new file to write the backup to", offsetof(backup_cfg, out), 0},
+    {"out", GC_OPT_ARG, NULL, 0, 0, "OUT", "the new file to write the backup to",
+     offsetof(backup_cfg, out), 0},
 };
 #define N_BACKUP_OPTS (sizeof backup_opts / sizeof backup_opts[0])
 

@@ -27,7 +27,8 @@ static const gc_opt export_opts[] = {
      offsetof(export_cfg, db), 1},
     {"tenant", GC_OPT_STRING, NULL, 0, 0, "GUID", "the tenant whose entities to write",
      offsetof(export_cfg, tenant), 0},
-    {"file", GC_OPT_ARG, NULL, 0, 0, "FILE", "the new file to write, mode 0600 (default: standard output)", offsetof(export_cfg, file), 0},
+    {"file", GC_OPT_ARG, NULL, 0, 0, "OUT", "the new file to write, mode 0600 (default: standard output)",
+     offsetof(export_cfg, file), 0},
 };
 #define N_EXPORT_OPTS (sizeof export_opts / sizeof export_opts[0])
 

@@ -28,7 +28,8 @@ static const gc_opt import_opts[] = {
      offsetof(import_cfg, db), 1},
     {"tenant", GC_OPT_STRING, NULL, 0, 0, "GUID", "the tenant the entities go to",
      offsetof(import_cfg, tenant), 0},
-    {"file", GC_OPT_ARG, NULL, 0, 0, "FILE", "the JSON Lines to read (default: standard input)", offsetof(import_cfg, file), 0},
+    {"file", GC_OPT_ARG, NULL, 0, 0, "IN", "the JSON Lines to read (default: standard input)",
+     offsetof(import_cfg, file), 0},
 };
 #define N_IMPORT_OPTS (sizeof import_opts / sizeof import_opts[0])
 

@@ -14,7 +14,8 @@ typedef struct restore_cfg {
 static const gc_opt restore_opts[] = {
     {"db", GC_OPT_STRING, "sqlite:./var/graphcerts.db", 0, 0, "DSN", "the store to replace",
      offsetof(restore_cfg, db), 1},
-    {"backup", GC_OPT_ARG, NULL, 0, 0, "BACKUP", "the backup file to restore from", offsetof(restore_cfg, backup), 0},
+    {"backup", GC_OPT_ARG, NULL, 0, 0, "BACKUP", "the backup file to restore from",
+     offsetof(restore_cfg, backup), 0},
 };
 #define N_RESTORE_OPTS (sizeof restore_opts / sizeof restore_opts[0])
 
