@@ -61,9 +61,7 @@ typedef struct conn {
 } conn;
 
 /* The statements of one type that depend on nothing else, made once at open. */
-typedef struct type_sql {
-    char *get, *get_secrets, *version, *insert, *remove, *remove_version;
-} type_sql;
+typedef gc_sql_fixed type_sql; /* the fixed statements of one type */
 
 typedef struct pg_store {
     gc_store base;
@@ -486,59 +484,6 @@ static int row_record(const gc_entity_type *t, const PGresult *r, int row, bool 
 }
 
 /* ---- statement texts ---- */
-
-static char *make_sql(int (*gen)(gc_buf *, const gc_sql_dialect *, const gc_entity_type *, gc_err *),
-                      const gc_entity_type *t, gc_err *err)
-{
-    gc_buf b;
-    gc_buf_init(&b, GC_SQL_MAX_LEN);
-    char *sql = gen(&b, &gc_sql_dialect_postgres, t, err) == 0 ? b.data : NULL;
-    if (!sql)
-        gc_buf_free(&b);
-    return sql;
-}
-
-static int gen_get(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
-{
-    return gc_sql_select_one(b, d, t, false, NULL, err);
-}
-
-static int gen_get_secrets(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
-{
-    return gc_sql_select_one(b, d, t, true, NULL, err);
-}
-
-static int gen_remove(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
-{
-    return gc_sql_delete(b, d, t, false, err);
-}
-
-static int gen_remove_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                              gc_err *err)
-{
-    return gc_sql_delete(b, d, t, true, err);
-}
-
-static void type_sql_free(type_sql *q)
-{
-    free(q->get);
-    free(q->get_secrets);
-    free(q->version);
-    free(q->insert);
-    free(q->remove);
-    free(q->remove_version);
-}
-
-static int type_sql_make(type_sql *q, const gc_entity_type *t, gc_err *err)
-{
-    return (q->get = make_sql(gen_get, t, err)) && (q->get_secrets = make_sql(gen_get_secrets, t, err)) &&
-                   (q->version = make_sql(gc_sql_select_version, t, err)) &&
-                   (q->insert = make_sql(gc_sql_insert, t, err)) &&
-                   (q->remove = make_sql(gen_remove, t, err)) &&
-                   (q->remove_version = make_sql(gen_remove_version, t, err))
-               ? 0
-               : -1;
-}
 
 static const type_sql *sql_of(pg_store *s, const gc_entity_type *t, gc_err *err)
 {
@@ -1080,7 +1025,7 @@ static void pg_close(gc_store *gs)
         gc_log(GC_LOG_ERROR, NULL, "postgresql: store closed while %zu connections were in use",
                s->n_conns);
     for (size_t i = 0; s->sql && i < s->n_types; i++)
-        type_sql_free(&s->sql[i]);
+        gc_sql_fixed_free(&s->sql[i]);
     free(s->sql);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->lock);
@@ -1136,7 +1081,7 @@ static int open_store(const char *location, const gc_entity_type *const *types, 
         goto done;
     }
     for (size_t i = 0; i < n_types; i++)
-        if (type_sql_make(&s->sql[i], types[i], err) != 0)
+        if (gc_sql_fixed_make(&s->sql[i], &gc_sql_dialect_postgres, types[i], NULL, err) != 0)
             goto done;
     if (!(c = acquire(s, false, err))) {
         gc_err_set(err, GC_E_UNAVAILABLE, "db",

@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t gc_sql_n_values(const gc_entity_type *t)
@@ -575,4 +576,48 @@ int gc_sql_record_from_values(const gc_entity_type *t, const gc_sql_value *value
 done:
     json_decref(obj);
     return rc;
+}
+
+typedef enum fixed_kind { F_GET, F_GET_SECRETS, F_VERSION, F_INSERT, F_REMOVE, F_REMOVE_VERSION } fixed_kind;
+
+/* One fixed statement's text as a malloc'ed string, or NULL with err. */
+static char *fixed_text(fixed_kind k, const gc_sql_dialect *d, const gc_entity_type *t,
+                        const char *extra_col, gc_err *err)
+{
+    gc_buf b;
+    gc_buf_init(&b, GC_SQL_MAX_LEN);
+    int rc = k == F_GET || k == F_GET_SECRETS ? gc_sql_select_one(&b, d, t, k == F_GET_SECRETS, extra_col, err)
+             : k == F_VERSION                 ? gc_sql_select_version(&b, d, t, err)
+             : k == F_INSERT                  ? gc_sql_insert(&b, d, t, err)
+                                              : gc_sql_delete(&b, d, t, k == F_REMOVE_VERSION, err);
+    if (rc == 0)
+        return b.data;
+    gc_buf_free(&b);
+    return NULL;
+}
+
+int gc_sql_fixed_make(gc_sql_fixed *f, const gc_sql_dialect *d, const gc_entity_type *t,
+                      const char *extra_col, gc_err *err)
+{
+    memset(f, 0, sizeof *f);
+    if ((f->get = fixed_text(F_GET, d, t, extra_col, err)) &&
+        (f->get_secrets = fixed_text(F_GET_SECRETS, d, t, extra_col, err)) &&
+        (f->version = fixed_text(F_VERSION, d, t, extra_col, err)) &&
+        (f->insert = fixed_text(F_INSERT, d, t, extra_col, err)) &&
+        (f->remove = fixed_text(F_REMOVE, d, t, extra_col, err)) &&
+        (f->remove_version = fixed_text(F_REMOVE_VERSION, d, t, extra_col, err)))
+        return 0;
+    gc_sql_fixed_free(f);
+    return -1;
+}
+
+void gc_sql_fixed_free(gc_sql_fixed *f)
+{
+    free(f->get);
+    free(f->get_secrets);
+    free(f->version);
+    free(f->insert);
+    free(f->remove);
+    free(f->remove_version);
+    memset(f, 0, sizeof *f);
 }

@@ -76,6 +76,20 @@ int gc_sql_update(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, c
 int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, bool check_version,
                   gc_err *err);
 
+/* The statements of t that no request changes, made once per type when a store opens; each a
+ * malloc'ed string. */
+typedef struct gc_sql_fixed {
+    char *get, *get_secrets;        /* gc_sql_select_one without and with write-only values */
+    char *version;                  /* gc_sql_select_version */
+    char *insert;                   /* gc_sql_insert */
+    char *remove, *remove_version;  /* gc_sql_delete without and with the version check */
+} gc_sql_fixed;
+/* extra_col: a column the two gets select after the version (SQLite's "rowid"), or NULL.
+ * -1 with err, f left all NULL. */
+int gc_sql_fixed_make(gc_sql_fixed *f, const gc_sql_dialect *d, const gc_entity_type *t,
+                      const char *extra_col, gc_err *err);
+void gc_sql_fixed_free(gc_sql_fixed *f);
+
 /* Record (canonical wire form) → gc_sql_n_values(t) values; absent or null properties become
  * NULL. Byte and text buffers live in a or in obj. A value of the wrong JSON type, an invalid
  * date-time, invalid base64, an unknown enum member or a missing key → GC_E_BAD_REQUEST naming

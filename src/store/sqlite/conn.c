@@ -270,27 +270,6 @@ int gc_sqlite_row_record(const gc_entity_type *t, sqlite3_stmt *st, bool in_orde
 
 /* ---- statement texts ---- */
 
-static char *make_sql(int (*gen)(gc_buf *, const gc_sql_dialect *, const gc_entity_type *, gc_err *),
-                      const gc_entity_type *t, gc_err *err)
-{
-    gc_buf b;
-    gc_buf_init(&b, GC_SQL_MAX_LEN);
-    char *sql = gen(&b, &gc_sql_dialect_sqlite, t, err) == 0 ? b.data : NULL;
-    if (!sql)
-        gc_buf_free(&b);
-    return sql;
-}
-
-static int gen_get(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
-{
-    return gc_sql_select_one(b, d, t, false, "rowid", err);
-}
-
-static int gen_get_secrets(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
-{
-    return gc_sql_select_one(b, d, t, true, "rowid", err);
-}
-
 /* sql (a statement by tenant and id) narrowed to one rowid, a third parameter. */
 static char *at_rowid(const char *sql)
 {
@@ -306,36 +285,17 @@ static char *at_rowid(const char *sql)
     return k;
 }
 
-static int gen_remove(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, gc_err *err)
-{
-    return gc_sql_delete(b, d, t, false, err);
-}
-
-static int gen_remove_version(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
-                              gc_err *err)
-{
-    return gc_sql_delete(b, d, t, true, err);
-}
-
 void gc_sqlite_type_sql_free(type_sql *q)
 {
-    free(q->get);
-    free(q->get_secrets);
+    gc_sql_fixed_free(&q->f);
     free(q->get_at);
     free(q->get_secrets_at);
-    free(q->version);
-    free(q->insert);
-    free(q->remove);
-    free(q->remove_version);
 }
 
 int gc_sqlite_type_sql_make(type_sql *q, const gc_entity_type *t, gc_err *err)
 {
-    if ((q->get = make_sql(gen_get, t, err)) && (q->get_secrets = make_sql(gen_get_secrets, t, err)) &&
-        (q->get_at = at_rowid(q->get)) && (q->get_secrets_at = at_rowid(q->get_secrets)) &&
-        (q->version = make_sql(gc_sql_select_version, t, err)) &&
-        (q->insert = make_sql(gc_sql_insert, t, err)) && (q->remove = make_sql(gen_remove, t, err)) &&
-        (q->remove_version = make_sql(gen_remove_version, t, err))) {
+    if (gc_sql_fixed_make(&q->f, &gc_sql_dialect_sqlite, t, "rowid", err) == 0 &&
+        (q->get_at = at_rowid(q->f.get)) && (q->get_secrets_at = at_rowid(q->f.get_secrets))) {
         q->rowid_seed = gc_hash64(ROWID_SEED, t->table, strlen(t->table));
         return 0;
     }

@@ -45,7 +45,7 @@ int gc_sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char
     bool at = gc_sqlite_rowid_cached(s, h, &rowid);
     if (!(c = gc_sqlite_reader_acquire(s, err)) ||
         !(st = gc_sqlite_stmt_get(c, at ? (secrets ? q->get_secrets_at : q->get_at)
-                              : (secrets ? q->get_secrets : q->get),
+                              : (secrets ? q->f.get_secrets : q->f.get),
                         &cached, err)))
         goto done;
     gc_sqlite_bind_text(st, 1, tenant);
@@ -55,7 +55,7 @@ int gc_sqlite_get(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char
     int rc = sqlite3_step(st);
     if (rc == SQLITE_DONE && at) { /* not there (any more): through the index */
         gc_sqlite_stmt_put(st, cached);
-        if (!(st = gc_sqlite_stmt_get(c, secrets ? q->get_secrets : q->get, &cached, err)))
+        if (!(st = gc_sqlite_stmt_get(c, secrets ? q->f.get_secrets : q->f.get, &cached, err)))
             goto done;
         gc_sqlite_bind_text(st, 1, tenant);
         gc_sqlite_bind_text(st, 2, id);

@@ -101,12 +101,9 @@ typedef struct write_op {
 
 /* The statements of one type that depend on nothing else, made once at open. */
 typedef struct type_sql {
-    char *get, *get_secrets; /* gc_sql_select_one, with the rowid after the version */
-    char *get_at, *get_secrets_at; /* the same, at a rowid (a third parameter; see rowid_cache) */
+    gc_sql_fixed f;                /* its gets select the rowid after the version */
+    char *get_at, *get_secrets_at; /* those gets at a rowid (a third parameter; see rowid_cache) */
     uint64_t rowid_seed;           /* the type's start of rowid_hash */
-    char *version;           /* gc_sql_select_version */
-    char *insert;
-    char *remove, *remove_version; /* gc_sql_delete without and with the version check */
 } type_sql;
 
 typedef enum conn_role { ROLE_WRITER, ROLE_READER, ROLE_WARM_READER, ROLE_CHECKPOINT } conn_role;

@@ -269,7 +269,7 @@ static int prepare_with(sqlite_store *s, const gc_store_row *with, gc_arena *a, 
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
     if (!q || gc_sql_values_from_record(with->type, with->obj, a, vals, err) != 0)
         return -1;
-    op->with_sql = q->insert;
+    op->with_sql = q->f.insert;
     op->with_values = vals;
     op->with_n = n;
     return 0;
@@ -286,7 +286,7 @@ int gc_sqlite_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const c
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
     if (!q || gc_sql_values_from_record(t, obj, a, vals, err) != 0)
         goto done;
-    write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = q->insert};
+    write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = q->f.insert};
     if (prepare_with(s, with, a, &op, err) != 0)
         goto done;
     result = submit(s, &op, version_out, err);
@@ -313,7 +313,7 @@ int gc_sqlite_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const c
         gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, set, err) != 0)
         goto done;
     write_op op = {.kind = OP_UPDATE, .tenant = tenant, .id = id, .expect_version = expect_version,
-                   .values = vals, .n_values = n, .sql = sql.data, .version_sql = q->version};
+                   .values = vals, .n_values = n, .sql = sql.data, .version_sql = q->f.version};
     if (prepare_with(s, with, a, &op, err) != 0)
         goto done;
     result = submit(s, &op, version_out, err);
@@ -331,8 +331,8 @@ int gc_sqlite_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const c
     if (!q)
         goto done;
     write_op op = {.kind = OP_REMOVE, .tenant = tenant, .id = id, .expect_version = expect_version,
-                   .sql = expect_version != 0 ? q->remove_version : q->remove,
-                   .version_sql = q->version};
+                   .sql = expect_version != 0 ? q->f.remove_version : q->f.remove,
+                   .version_sql = q->f.version};
     if (prepare_with(s, with, a, &op, err) != 0)
         goto done;
     result = submit(s, &op, NULL, err);
