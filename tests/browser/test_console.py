@@ -10,7 +10,6 @@ the API. It also checks the console's headers and that --no-console answers 404.
 import csv
 import datetime
 import glob
-import hashlib
 import json
 import os
 import re
@@ -43,38 +42,7 @@ USER_PFX_N = 1100  # more than the server's 1,000-entity page
 DEVICE_N = 40
 
 
-def _lock_digest():
-    h = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        with open(os.path.join(HERE, name), "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()
-
-
-def install_js_deps():
-    """`npm ci` into DEPS_DIR unless this lock file is installed there already."""
-    os.makedirs(DEPS_DIR, exist_ok=True)
-    stamp = os.path.join(DEPS_DIR, ".installed-lock-sha256")
-    digest = _lock_digest()
-    for name in JS_FILES:
-        shutil.copyfile(os.path.join(HERE, name), os.path.join(DEPS_DIR, name))
-    try:
-        with open(stamp) as f:
-            if f.read().strip() == digest and os.path.isdir(os.path.join(DEPS_DIR, "node_modules", "playwright-core")):
-                return 0.0
-    except FileNotFoundError:
-        pass
-    if os.path.exists(stamp):
-        os.unlink(stamp)
-    t0 = time.time()
-    r = subprocess.run([NPM, "ci", "--prefix", DEPS_DIR, "--no-audit", "--no-fund", "--ignore-scripts"],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    if r.returncode != 0:
-        raise AssertionError("npm ci --prefix %s failed (exit %d):\n%s"
-                             % (DEPS_DIR, r.returncode, r.stdout.decode(errors="replace")[-3000:]))
-    with open(stamp, "w") as f:
-        f.write(digest + "\n")
-    return time.time() - t0
+DEPS = gctest.NpmDeps(HERE, DEPS_DIR, JS_FILES, "playwright-core")
 
 
 def iso(dt):
@@ -174,7 +142,7 @@ class ConsoleInBrowser(gctest.GCTestCase):
     def setUpClass(cls):
         if not os.access(CHROMIUM, os.X_OK):
             raise AssertionError("%s is missing: `scripts/deps.sh test` installs Debian's chromium" % CHROMIUM)
-        cls.npm_seconds = install_js_deps()
+        cls.npm_seconds = DEPS.install()
         cls.srv = gctest.Server(cls.__name__)
         cls.srv.start()
 
@@ -450,18 +418,10 @@ class ConsoleInBrowser(gctest.GCTestCase):
         self.assertNotIn(t.token.split(".")[2], self.srv.log_text())
 
 
-def registry_reachable():
-    if NPM is None or os.path.isdir(os.path.join(DEPS_DIR, "node_modules", "playwright-core")):
-        return True
-    r = subprocess.run([NPM, "ping", "--fetch-retries=0", "--fetch-timeout=15000"], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-    return r.returncode == 0
-
-
 if __name__ == "__main__":
     # Without the npm registry playwright-core cannot be installed: that is the machine, not
     # graphcerts, so the test says so loudly and is reported skipped. Anything else fails.
-    if NPM is not None and not registry_reachable():
+    if NPM is not None and not DEPS.registry_reachable():
         sys.stderr.write("SKIPPED: the npm registry is unreachable, so playwright-core cannot be installed "
                          "and the console's browser tests did not run\n")
         sys.exit(SKIP)

@@ -319,6 +319,65 @@ def _der_children(value):
     return out
 
 
+class NpmDeps:
+    """The npm packages a test drives (a committed package.json and package-lock.json in src_dir),
+    installed with `npm ci` into deps_dir, outside the source tree, once per lock file; files
+    (the lock pair and the test's scripts) are copied beside node_modules, since ES modules
+    resolve packages from their own folder. marker: a path under node_modules that an install
+    leaves."""
+
+    def __init__(self, src_dir, deps_dir, files, marker):
+        self.src_dir, self.deps_dir, self.files, self.marker = src_dir, deps_dir, files, marker
+        self.npm = shutil.which("npm")
+
+    def _installed(self):
+        return os.path.isdir(os.path.join(self.deps_dir, "node_modules", self.marker))
+
+    def _digest(self):
+        h = hashlib.sha256()
+        for name in ("package.json", "package-lock.json"):
+            with open(os.path.join(self.src_dir, name), "rb") as f:
+                h.update(f.read())
+        return h.hexdigest()
+
+    def registry_reachable(self):
+        """True when the npm registry answers (or the packages are installed already)."""
+        if self.npm is None or self._installed():
+            return True
+        r = subprocess.run([self.npm, "ping", "--fetch-retries=0", "--fetch-timeout=15000"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=60)
+        return r.returncode == 0
+
+    def install(self):
+        """`npm ci` unless this lock file is installed already; returns the seconds it took."""
+        if self.npm is None:
+            raise AssertionError("npm is not installed: cannot install %s" % self.marker)
+        os.makedirs(self.deps_dir, exist_ok=True)
+        stamp = os.path.join(self.deps_dir, ".installed-lock-sha256")
+        digest = self._digest()
+        for name in self.files:
+            shutil.copyfile(os.path.join(self.src_dir, name), os.path.join(self.deps_dir, name))
+        try:
+            with open(stamp) as f:
+                if f.read().strip() == digest and self._installed():
+                    return 0.0
+        except FileNotFoundError:
+            pass
+        if os.path.exists(stamp):
+            os.unlink(stamp)
+        t0 = time.time()
+        r = subprocess.run([self.npm, "ci", "--prefix", self.deps_dir, "--no-audit", "--no-fund",
+                            "--ignore-scripts"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=300)
+        if r.returncode != 0:
+            raise AssertionError("npm ci --prefix %s failed (exit %d); the npm registry must be reachable:\n%s"
+                                 % (self.deps_dir, r.returncode, r.stdout.decode(errors="replace")[-3000:]))
+        with open(stamp, "w") as f:
+            f.write(digest + "\n")
+        return time.time() - t0
+
+
 class KeyPair:
     """An RSA-2048 or EC P-256 key made by the openssl CLI, with its JWK and a JWS signer."""
 

@@ -4,7 +4,6 @@ batches and deletes through the client and checks its errors. The JS dependencie
 once with `npm ci` from the committed lock file into a cache dir outside the source tree (beside
 GC_TEST_TMP, or GC_JS_DEPS_DIR). Skipped only when node is not installed; a failed install fails."""
 import concurrent.futures
-import hashlib
 import json
 import os
 import shutil
@@ -34,46 +33,7 @@ PAGE_SIZE = 1000  # the server's default page size (contract section 3)
 SEED_CONNS = 4
 
 
-def _lock_digest():
-    h = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        with open(os.path.join(JS_SRC, name), "rb") as f:
-            h.update(f.read())
-    return h.hexdigest()
-
-
-def install_js_deps():
-    """`npm ci` into DEPS_DIR unless an install of the same lock file is already there; copies the
-    test script beside node_modules (ES modules resolve packages from the script's folder)."""
-    npm = shutil.which("npm")
-    if npm is None:
-        raise AssertionError("node is installed but npm is not: cannot install the Graph JS client")
-    os.makedirs(DEPS_DIR, exist_ok=True)
-    stamp = os.path.join(DEPS_DIR, ".installed-lock-sha256")
-    digest = _lock_digest()
-    fresh = False
-    try:
-        with open(stamp) as f:
-            fresh = f.read().strip() == digest and os.path.isdir(
-                os.path.join(DEPS_DIR, "node_modules", "@microsoft", "microsoft-graph-client"))
-    except FileNotFoundError:
-        pass
-    for name in JS_FILES:
-        shutil.copyfile(os.path.join(JS_SRC, name), os.path.join(DEPS_DIR, name))
-    if fresh:
-        return 0.0
-    if os.path.exists(stamp):
-        os.unlink(stamp)
-    t0 = time.time()
-    r = subprocess.run([npm, "ci", "--prefix", DEPS_DIR, "--no-audit", "--no-fund", "--ignore-scripts"],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=300)
-    if r.returncode != 0:
-        raise AssertionError("npm ci --prefix %s failed (exit %d); the npm registry must be reachable:\n%s"
-                             % (DEPS_DIR, r.returncode, r.stdout.decode(errors="replace")[-3000:]))
-    with open(stamp, "w") as f:
-        f.write(digest + "\n")
-    return time.time() - t0
+DEPS = gctest.NpmDeps(JS_SRC, DEPS_DIR, JS_FILES, os.path.join("@microsoft", "microsoft-graph-client"))
 
 
 def node_major():
@@ -89,7 +49,7 @@ class GraphJsClient(gctest.GCTestCase):
         major = node_major()
         if major < 18:
             raise AssertionError("node %d is too old: the Graph JS client needs a global fetch (Node 18+)" % major)
-        cls.npm_seconds = install_js_deps()
+        cls.npm_seconds = DEPS.install()
         cls.srv = gctest.Server(cls.__name__, tls=True)
         # The client checks the certificate against the name it connects to: localhost.
         cls.srv.tls_files = gctest.make_self_signed(
@@ -195,22 +155,11 @@ class GraphJsClient(gctest.GCTestCase):
 SKIP = 77
 
 
-def registry_reachable():
-    """True when the npm registry answers (or the dependencies are already installed)."""
-    npm = shutil.which("npm")
-    if npm is None or os.path.isdir(os.path.join(DEPS_DIR, "node_modules", "@microsoft")):
-        return True
-    r = subprocess.run([npm, "ping", "--fetch-retries=0", "--fetch-timeout=15000"],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
-    return r.returncode == 0
-
-
 if __name__ == "__main__":
     # A machine that cannot reach the npm registry cannot install Microsoft's client: that is
     # the environment, not graphcerts, so the test is reported skipped (loudly) instead of
     # failing. Everything else, a failed `npm ci` included, fails.
-    if NODE is not None and not registry_reachable():
+    if NODE is not None and not DEPS.registry_reachable():
         sys.stderr.write("SKIPPED: the npm registry is unreachable, so @microsoft/microsoft-graph-client "
                          "cannot be installed\n")
         sys.exit(SKIP)
