@@ -22,7 +22,10 @@ typedef struct edm_kind {
     int (*in)(const gc_entity_type *t, const gc_prop *p, const json_t *v, gc_arena *a,
               json_t **canon, gc_value *out, gc_err *err);
     json_t *(*out)(const gc_prop *p, const gc_value *v, gc_arena *a);
+    /* the $filter literals it takes: literal(), or else literals of kind lit only, as the
+     * storage domain says (plain_literal); GC_LIT_NULL: none */
     gc_literal_fit (*literal)(const gc_prop *p, const gc_literal *l, gc_arena *a, gc_value *out);
+    gc_literal_kind lit;
 } edm_kind;
 
 static const edm_kind *kind_of(const gc_prop *p);
@@ -56,11 +59,19 @@ static int wrong_type(const gc_entity_type *t, const gc_prop *p, const json_t *i
                       p->name, t->name, expects, gc_value_edm_name(p), json_kind(in));
 }
 
-static gc_literal_fit wrong_literal(const gc_prop *p, const gc_literal *l, gc_arena *a,
-                                    gc_value *out)
+/* A literal of the one kind a type takes, in the storage domain (schema/expr.h): a string as
+ * its text, an integer within Int32, a Boolean, a date-time as its instant. */
+static gc_literal_fit plain_literal(gc_literal_kind takes, const gc_literal *l, gc_value *out)
 {
-    (void)p, (void)l, (void)a, (void)out;
-    return GC_LIT_WRONG_TYPE;
+    if (takes == GC_LIT_NULL || l->kind != takes)
+        return GC_LIT_WRONG_TYPE;
+    if (l->kind == GC_LIT_STRING)
+        *out = gc_value_text(l->s, l->len);
+    else if (l->kind == GC_LIT_INT && (l->i < INT32_MIN || l->i > INT32_MAX))
+        return GC_LIT_OUT_OF_RANGE;
+    else
+        *out = (gc_value){.kind = l->kind == GC_LIT_BOOL ? GC_VALUE_BOOL : GC_VALUE_INT, .i = l->i};
+    return GC_LIT_FITS;
 }
 
 /* ---- String ---- */
@@ -102,16 +113,6 @@ static json_t *text_out(const gc_prop *p, const gc_value *v, gc_arena *a)
     return v->kind == GC_VALUE_TEXT ? json_stringn_nocheck(v->s, v->len) : NULL;
 }
 
-static gc_literal_fit string_literal(const gc_prop *p, const gc_literal *l, gc_arena *a,
-                                     gc_value *out)
-{
-    (void)p, (void)a;
-    if (l->kind != GC_LIT_STRING)
-        return GC_LIT_WRONG_TYPE;
-    *out = gc_value_text(l->s, l->len);
-    return GC_LIT_FITS;
-}
-
 /* ---- Int32 ---- */
 
 static int int32_in(const gc_entity_type *t, const gc_prop *p, const json_t *v, gc_arena *a,
@@ -149,18 +150,6 @@ static json_t *int_out(const gc_prop *p, const gc_value *v, gc_arena *a)
     return v->kind == GC_VALUE_INT ? json_integer((json_int_t)v->i) : NULL;
 }
 
-static gc_literal_fit int32_literal(const gc_prop *p, const gc_literal *l, gc_arena *a,
-                                    gc_value *out)
-{
-    (void)p, (void)a;
-    if (l->kind != GC_LIT_INT)
-        return GC_LIT_WRONG_TYPE;
-    if (l->i < INT32_MIN || l->i > INT32_MAX)
-        return GC_LIT_OUT_OF_RANGE;
-    *out = gc_value_int(l->i);
-    return GC_LIT_FITS;
-}
-
 /* ---- Boolean ---- */
 
 static int bool_in(const gc_entity_type *t, const gc_prop *p, const json_t *v, gc_arena *a,
@@ -179,16 +168,6 @@ static json_t *bool_out(const gc_prop *p, const gc_value *v, gc_arena *a)
 {
     (void)p, (void)a;
     return v->kind == GC_VALUE_INT ? json_boolean(v->i != 0) : NULL;
-}
-
-static gc_literal_fit bool_literal(const gc_prop *p, const gc_literal *l, gc_arena *a,
-                                   gc_value *out)
-{
-    (void)p, (void)a;
-    if (l->kind != GC_LIT_BOOL)
-        return GC_LIT_WRONG_TYPE;
-    *out = (gc_value){.kind = GC_VALUE_BOOL, .i = l->i};
-    return GC_LIT_FITS;
 }
 
 /* ---- Guid ---- */
@@ -243,16 +222,6 @@ static int datetime_in(const gc_entity_type *t, const gc_prop *p, const json_t *
     out[0] = gc_value_text(json_string_value(v), json_string_length(v));
     out[1] = gc_value_int(ticks);
     return 0;
-}
-
-static gc_literal_fit datetime_literal(const gc_prop *p, const gc_literal *l, gc_arena *a,
-                                       gc_value *out)
-{
-    (void)p, (void)a;
-    if (l->kind != GC_LIT_DATETIME)
-        return GC_LIT_WRONG_TYPE;
-    *out = gc_value_int(l->i);
-    return GC_LIT_FITS;
 }
 
 /* ---- Binary ---- */
@@ -459,15 +428,15 @@ static json_t *json_out(const gc_prop *p, const gc_value *v, gc_arena *a)
 /* ---- the table ---- */
 
 static const edm_kind kinds[] = {
-    [GC_EDM_STRING] = {"Edm.String", GC_VALUE_TEXT, 1, string_in, text_out, string_literal},
-    [GC_EDM_INT32] = {"Edm.Int32", GC_VALUE_INT, 1, int32_in, int_out, int32_literal},
-    [GC_EDM_BOOLEAN] = {"Edm.Boolean", GC_VALUE_INT, 1, bool_in, bool_out, bool_literal},
-    [GC_EDM_GUID] = {"Edm.Guid", GC_VALUE_TEXT, 1, guid_in, text_out, guid_literal},
-    [GC_EDM_DATETIME] = {"Edm.DateTimeOffset", GC_VALUE_TEXT, 2, datetime_in, text_out,
-                         datetime_literal},
-    [GC_EDM_BINARY] = {"Edm.Binary", GC_VALUE_BLOB, 1, binary_in, binary_out, wrong_literal},
-    [GC_EDM_ENUM] = {NULL, GC_VALUE_INT, 1, enum_in, enum_out, enum_literal},
-    [GC_EDM_COMPLEX] = {NULL, GC_VALUE_TEXT, 1, json_in, json_out, wrong_literal},
+    [GC_EDM_STRING] = {"Edm.String", GC_VALUE_TEXT, 1, string_in, text_out, NULL, GC_LIT_STRING},
+    [GC_EDM_INT32] = {"Edm.Int32", GC_VALUE_INT, 1, int32_in, int_out, NULL, GC_LIT_INT},
+    [GC_EDM_BOOLEAN] = {"Edm.Boolean", GC_VALUE_INT, 1, bool_in, bool_out, NULL, GC_LIT_BOOL},
+    [GC_EDM_GUID] = {"Edm.Guid", GC_VALUE_TEXT, 1, guid_in, text_out, guid_literal, GC_LIT_NULL},
+    [GC_EDM_DATETIME] = {"Edm.DateTimeOffset", GC_VALUE_TEXT, 2, datetime_in, text_out, NULL,
+                         GC_LIT_DATETIME},
+    [GC_EDM_BINARY] = {"Edm.Binary", GC_VALUE_BLOB, 1, binary_in, binary_out, NULL, GC_LIT_NULL},
+    [GC_EDM_ENUM] = {NULL, GC_VALUE_INT, 1, enum_in, enum_out, enum_literal, GC_LIT_NULL},
+    [GC_EDM_COMPLEX] = {NULL, GC_VALUE_TEXT, 1, json_in, json_out, NULL, GC_LIT_NULL},
 };
 _Static_assert(sizeof kinds / sizeof kinds[0] == GC_EDM__COUNT, "every EDM type has its row");
 
@@ -533,7 +502,8 @@ json_t *gc_value_to_wire(const gc_prop *p, const gc_value *v, gc_arena *a)
 gc_literal_fit gc_value_from_literal(const gc_prop *p, const gc_literal *l, gc_arena *a,
                                      gc_value *out)
 {
-    return kind_of(p)->literal(p, l, a, out);
+    const edm_kind *k = kind_of(p);
+    return k->literal ? k->literal(p, l, a, out) : plain_literal(k->lit, l, out);
 }
 
 /* ---- the memo ---- */
