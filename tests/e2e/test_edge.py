@@ -24,9 +24,13 @@ def raise_fd_limit():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-# A normal client's answer beside 2,000 idle or trickling connections (issue 11): within 1 s;
-# under valgrind (GC_VALGRIND=1, every instruction ~20-50x slower) the bound scales with it.
-ANSWER_WITHIN = 1.0 * gctest.SLOW
+# A normal client's answer beside 2,000 idle or trickling connections (issue 11). What this
+# guards against is an answer only once those connections time out (the head deadline is
+# 10 s) or none at all (the 5 s timeout), so the bound sits well below 10 s and well above the
+# noise of a loaded 2-core machine running a sanitizer build (1.6 s seen under ASan with a
+# parallel build; 0.002 s unloaded); under valgrind (GC_VALGRIND=1, every instruction ~20-50x
+# slower) it scales with it.
+ANSWER_WITHIN = 4.0 * gctest.SLOW
 
 class Wire:
     """A raw connection that parses the answers it reads (Content-Length framed)."""
