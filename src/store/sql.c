@@ -535,6 +535,25 @@ int gc_sql_update_values(const gc_entity_type *t, const char *key, const json_t 
     return 0;
 }
 
+int gc_sql_update_prepare(const gc_sql_dialect *d, const gc_entity_type *t, const char *id,
+                          const json_t *old, const json_t *obj, const gc_value_memo *memo,
+                          gc_arena *a, const char **sql, gc_sql_value **values, size_t *n_values,
+                          gc_err *err)
+{
+    bool *set = gc_arena_alloc(a, t->n_props * sizeof *set);
+    *values = gc_arena_alloc(a, gc_sql_n_values(t) * sizeof **values);
+    gc_buf b;
+    gc_buf_init(&b, GC_SQL_MAX_LEN);
+    int rc = -1;
+    if (gc_sql_update_values(t, id, old, obj, memo, a, set, *values, n_values, err) == 0 &&
+        gc_sql_update(&b, d, t, set, err) == 0) {
+        *sql = gc_arena_strndup(a, b.data, b.len);
+        rc = 0;
+    }
+    gc_buf_free(&b);
+    return rc;
+}
+
 static int bad_stored(const gc_entity_type *t, const gc_prop *p, gc_err *err)
 {
     return gc_err_set(err, GC_E_INTERNAL, p->name, "Stored value of %s.%s has the wrong type.",

@@ -109,6 +109,13 @@ int gc_sql_values_from_record(const gc_entity_type *t, const struct json_t *obj,
 int gc_sql_update_values(const gc_entity_type *t, const char *key, const struct json_t *old,
                          const struct json_t *obj, const gc_value_memo *memo, gc_arena *a,
                          bool *set, gc_sql_value *values, size_t *n_values, gc_err *err);
+/* All an update of the row with key id needs, for dialect d: gc_sql_update_values, then the
+ * UPDATE statement for the properties it writes (gc_sql_update). *sql, *values (*n_values of
+ * them) live in a. */
+int gc_sql_update_prepare(const gc_sql_dialect *d, const gc_entity_type *t, const char *id,
+                          const struct json_t *old, const struct json_t *obj,
+                          const gc_value_memo *memo, gc_arena *a, const char **sql,
+                          gc_sql_value **values, size_t *n_values, gc_err *err);
 /* gc_sql_n_values(t) stored values → a new record holding every property (NULL → JSON null),
  * owned by a: an object by property name, or with in_order an array in schema order (see
  * GC_STORE_VALUES). A stored value that cannot be one of the property's → GC_E_INTERNAL. Stored

@@ -303,24 +303,18 @@ int gc_sqlite_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const c
                          gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
-    int result = -1;
     const type_sql *q = gc_sqlite_sql_of(s, t, err);
-    gc_buf sql;
-    gc_buf_init(&sql, GC_SQL_MAX_LEN);
-    bool *set = gc_arena_alloc(a, t->n_props * sizeof *set);
-    gc_sql_value *vals = gc_arena_alloc(a, gc_sql_n_values(t) * sizeof *vals);
+    const char *sql;
+    gc_sql_value *vals;
     size_t n = 0;
-    if (!q || gc_sql_update_values(t, id, old, obj, memo, a, set, vals, &n, err) != 0 ||
-        gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, set, err) != 0)
-        goto done;
+    if (!q || gc_sql_update_prepare(&gc_sql_dialect_sqlite, t, id, old, obj, memo, a, &sql, &vals,
+                                    &n, err) != 0)
+        return -1;
     write_op op = {.kind = OP_UPDATE, .tenant = tenant, .id = id, .expect_version = expect_version,
-                   .values = vals, .n_values = n, .sql = sql.data, .version_sql = q->f.version};
+                   .values = vals, .n_values = n, .sql = sql, .version_sql = q->f.version};
     if (prepare_with(s, with, a, &op, err) != 0)
-        goto done;
-    result = submit(s, &op, version_out, err);
-done:
-    gc_buf_free(&sql);
-    return result;
+        return -1;
+    return submit(s, &op, version_out, err);
 }
 
 int gc_sqlite_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
