@@ -109,6 +109,7 @@ static void check_value(const gc_prop *p, const gc_value *v, bool null_ok)
         CHECK(!"Binary is not filterable");
         break;
     case GC_EDM_COMPLEX:
+    case GC_EDM__COUNT:
         CHECK(!"complex values are not filterable");
         break;
     }

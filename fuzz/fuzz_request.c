@@ -133,10 +133,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *obj;
     if (gc_odata_parse_body(a, (const unsigned char *)body, strlen(body), &obj, &err) == 0) {
         json_t *rec = gc_arena_json(a, json_object());
-        if (gc_odata_apply_body(r.type, obj, rec, true, NULL, a, &err) != 0)
+        if (gc_odata_apply_body(r.type, obj, rec, true, NULL, NULL, a, &err) != 0)
             check_error(&err);
         json_t *upd = gc_arena_json(a, json_deep_copy(rec));
-        if (gc_odata_apply_body(r.type, obj, upd, false, "x", a, &err) != 0)
+        if (gc_odata_apply_body(r.type, obj, upd, false, "x", NULL, a, &err) != 0)
             check_error(&err);
     } else {
         check_error(&err);

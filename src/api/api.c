@@ -350,8 +350,10 @@ static int make_id(req_ctx *c, const json_t *rec, char **id, gc_err *err)
     return 0;
 }
 
-/* Sets server-stamped dates and runs the type's hook. */
-static int finish_record(req_ctx *c, const json_t *old, const json_t *body, json_t *next, gc_err *err)
+/* Sets server-stamped dates (remembering their stored values in memo) and runs the type's
+ * hook. */
+static int finish_record(req_ctx *c, const json_t *old, const json_t *body, json_t *next,
+                         gc_value_memo *memo, gc_err *err)
 {
     const gc_entity_type *t = c->route.type;
     int64_t now = gc_now_ticks();
@@ -359,9 +361,13 @@ static int finish_record(req_ctx *c, const json_t *old, const json_t *body, json
     gc_datetime_format_stamp(now, stamp);
     for (size_t i = 0; i < t->n_props; i++) {
         const gc_prop *p = &t->props[i];
-        if ((p->flags & GC_P_STAMP_WRITE) || ((p->flags & GC_P_STAMP_CREATE) && !old))
-            json_object_set_new(next, p->name, json_string(stamp));
-        else if ((p->flags & GC_P_STAMP_CREATE) && old)
+        if ((p->flags & GC_P_STAMP_WRITE) || ((p->flags & GC_P_STAMP_CREATE) && !old)) {
+            json_t *v = json_string(stamp);
+            json_object_set_new(next, p->name, v);
+            gc_value vals[] = {gc_value_text(json_string_value(v), json_string_length(v)),
+                               gc_value_int(now)};
+            gc_value_memo_set(memo, i, v, vals, 2, c->a);
+        } else if ((p->flags & GC_P_STAMP_CREATE) && old)
             json_object_set(next, p->name, json_object_get(old, p->name));
     }
     if (t->hook && t->hook(t, old, body, next, now, c->a, err) < 0)
@@ -376,9 +382,10 @@ static int op_create(req_ctx *c, gc_err *err)
     if (require_json_body(c, &body, err) < 0)
         return -1;
     json_t *rec = gc_arena_json(c->a, json_object());
-    if (gc_odata_apply_body(t, body, rec, true, NULL, c->a, err) < 0)
+    gc_value_memo *memo = gc_value_memo_new(t, c->a);
+    if (gc_odata_apply_body(t, body, rec, true, NULL, memo, c->a, err) < 0)
         return -1;
-    if (finish_record(c, NULL, body, rec, err) < 0)
+    if (finish_record(c, NULL, body, rec, memo, err) < 0)
         return -1;
     char *id = NULL;
     if (make_id(c, rec, &id, err) < 0)
@@ -391,8 +398,8 @@ static int op_create(req_ctx *c, gc_err *err)
     gc_store_row audit;
     if (audit_row(c, "Create", id, ordered, body, &audit, err) < 0)
         return -1;
-    if (gc_store_insert_with(c->api->cfg.store, c->a, t, c->who.tenant, ordered, &audit, &out.version,
-                             err) < 0) {
+    if (gc_store_insert_with(c->api->cfg.store, c->a, t, c->who.tenant, ordered, memo, &audit,
+                             &out.version, err) < 0) {
         if (err->kind == GC_E_CONFLICT)
             gc_err_set(err, GC_E_CONFLICT, "id", "A %s with id '%s' already exists.", t->name, id);
         return -1;
@@ -462,16 +469,17 @@ static int op_update(req_ctx *c, gc_err *err)
             return -1;
         const char *id = json_string_value(json_object_get(cur.obj, gc_schema_key(t)->name));
         json_t *next = gc_arena_json(c->a, json_deep_copy(cur.obj));
-        if (gc_odata_apply_body(t, body, next, false, id, c->a, err) < 0)
+        gc_value_memo *memo = gc_value_memo_new(t, c->a);
+        if (gc_odata_apply_body(t, body, next, false, id, memo, c->a, err) < 0)
             return -1;
-        if (finish_record(c, cur.obj, body, next, err) < 0)
+        if (finish_record(c, cur.obj, body, next, memo, err) < 0)
             return -1;
         gc_record out = {.obj = next};
         gc_store_row audit;
         if (audit_row(c, "Patch", id, next, body, &audit, err) < 0)
             return -1;
         if (gc_store_update_with(c->api->cfg.store, c->a, t, c->who.tenant, id, cur.version, cur.obj,
-                                 next, &audit, &out.version, err) == 0) {
+                                 next, memo, &audit, &out.version, err) == 0) {
             return send_entity(c, 200, &out, err);
         }
         if (err->kind != GC_E_STALE)

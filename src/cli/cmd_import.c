@@ -13,7 +13,7 @@
 
 #include "core/arena.h"
 #include "core/util.h"
-#include "odata/value.h"
+#include "schema/value.h"
 #include "schema/schema.h"
 #include "store/store.h"
 
@@ -91,7 +91,7 @@ static int read_item(gc_store *s, const char *tenant, const char *text, size_t l
             gc_err_set(err, GC_E_BAD_REQUEST, p->name, "the property '%s' is missing", p->name);
             goto done;
         }
-        if (gc_odata_canonical_value(t, p, given, a, &canon, err) < 0)
+        if (gc_value_from_client(t, p, given, a, &canon, NULL, err) < 0)
             goto done;
         json_object_set_new(rec, p->name, canon);
     }

@@ -50,14 +50,11 @@ typedef struct parser {
     gc_err *err;
 } parser;
 
-/* A literal as written, before it meets a property. */
-typedef enum raw_kind { R_NULL, R_BOOL, R_INT, R_STRING, R_ENUM, R_DATETIME, R_GUID } raw_kind;
-
 /* One side of a comparison: an operand node (property, tolower/toupper) or a raw literal. */
 typedef struct operand {
     gc_filter *node; /* NULL for a literal */
-    raw_kind rk;
-    tok lit;         /* the literal's token (R_BOOL: i is 0/1) */
+    gc_literal_kind rk;
+    tok lit;         /* the literal's token (GC_LIT_BOOL: i is 0/1) */
     size_t pos;
 } operand;
 
@@ -87,26 +84,26 @@ static int expected(parser *ps, const char *what)
                       echo(ps->text + ps->cur.pos, ps->cur.len, buf), ps->cur.pos);
 }
 
-static const char *raw_name(raw_kind k)
+static const char *raw_name(gc_literal_kind k)
 {
     switch (k) {
-    case R_NULL: return "null";
-    case R_BOOL: return "a Boolean";
-    case R_INT: return "an integer";
-    case R_STRING: return "a string";
-    case R_ENUM: return "an enum member";
-    case R_DATETIME: return "a date-time";
-    case R_GUID: return "a GUID";
+    case GC_LIT_NULL: return "null";
+    case GC_LIT_BOOL: return "a Boolean";
+    case GC_LIT_INT: return "an integer";
+    case GC_LIT_STRING: return "a string";
+    case GC_LIT_ENUM: return "an enum member";
+    case GC_LIT_DATETIME: return "a date-time";
+    case GC_LIT_GUID: return "a GUID";
     }
     return "?";
 }
 
 /* "Property 'p' expects an Edm.String value, not an integer, at position N." */
-static int type_mismatch(parser *ps, const gc_prop *p, raw_kind k, size_t pos)
+static int type_mismatch(parser *ps, const gc_prop *p, gc_literal_kind k, size_t pos)
 {
     return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                       "Property '%s' expects %s%s value, not %s, at position %zu.", p->name,
-                      p->type == GC_EDM_ENUM ? "a microsoft.graph." : "an ", gc_schema_edm_name(p),
+                      p->type == GC_EDM_ENUM ? "a microsoft.graph." : "an ", gc_value_edm_name(p),
                       raw_name(k), pos);
 }
 
@@ -350,15 +347,6 @@ static int expect(parser *ps, tok_kind kind, const char *what)
 
 /* ---- binding ---- */
 
-static bool qualified_enum_matches(const parser *ps, const tok *k, const gc_enum_type *e)
-{
-    static const char ns[] = "microsoft.graph.";
-    size_t nl = sizeof ns - 1, el = strlen(e->name);
-    const char *s = ps->text + k->pos;
-    return k->type_len == nl + el && strncasecmp(s, ns, nl) == 0 &&
-           strncasecmp(s + nl, e->name, el) == 0;
-}
-
 static int bad_member(parser *ps, const gc_prop *p, const char *what, size_t pos)
 {
     return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
@@ -366,7 +354,8 @@ static int bad_member(parser *ps, const gc_prop *p, const char *what, size_t pos
                       what, p->enum_type->name, p->name, pos);
 }
 
-/* The literal l as a value of property p; null only when allow_null. */
+/* The literal l as a value of property p (schema/value.h decides; this says why not, where);
+ * null only when allow_null. */
 static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow_null,
                       gc_value *out)
 {
@@ -374,76 +363,34 @@ static int bind_value(parser *ps, const gc_prop *p, const operand *l, bool allow
     const tok *k = &l->lit;
     if (count_node(ps, l->pos) != 0)
         return -1;
-    if (l->rk == R_NULL) {
+    if (l->rk == GC_LIT_NULL) {
         if (!allow_null)
             return fail_at(ps, l->pos, "null can only be compared with eq or ne");
         out->kind = GC_VALUE_NULL;
         return 0;
     }
-    switch (p->type) {
-    case GC_EDM_STRING:
-        if (l->rk != R_STRING)
-            break;
-        *out = (gc_value){.kind = GC_VALUE_TEXT, .s = k->s, .len = k->slen};
+    gc_literal lit = {.kind = l->rk, .s = k->s, .len = k->slen, .i = k->i,
+                      .type = ps->text + k->pos, .type_len = k->type_len};
+    switch (gc_value_from_literal(p, &lit, ps->a, out)) {
+    case GC_LIT_FITS:
         return 0;
-    case GC_EDM_GUID:
-        if (l->rk == R_STRING && gc_guid_valid(k->s, k->slen)) {
-            char *s = gc_arena_strndup(ps->a, k->s, k->slen);
-            gc_str_lower(s);
-            *out = (gc_value){.kind = GC_VALUE_TEXT, .s = s, .len = k->slen};
-            return 0;
-        }
-        if (l->rk != R_GUID)
-            break;
-        *out = (gc_value){.kind = GC_VALUE_TEXT, .s = k->s, .len = k->slen};
-        return 0;
-    case GC_EDM_INT32:
-        if (l->rk != R_INT)
-            break;
-        if (k->i < INT32_MIN || k->i > INT32_MAX)
-            return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
-                              "Value %lld is out of range for Edm.Int32 property '%s' at "
-                              "position %zu.", (long long)k->i, p->name, l->pos);
-        *out = (gc_value){.kind = GC_VALUE_INT, .i = k->i};
-        return 0;
-    case GC_EDM_BOOLEAN:
-        if (l->rk != R_BOOL)
-            break;
-        *out = (gc_value){.kind = GC_VALUE_BOOL, .i = k->i};
-        return 0;
-    case GC_EDM_DATETIME:
-        if (l->rk != R_DATETIME)
-            break;
-        *out = (gc_value){.kind = GC_VALUE_INT, .i = k->i};
-        return 0;
-    case GC_EDM_ENUM: {
-        long value;
-        if (l->rk == R_STRING || l->rk == R_ENUM) {
-            if (l->rk == R_ENUM && !qualified_enum_matches(ps, k, p->enum_type)) {
-                return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
-                                  "Property '%s' expects a microsoft.graph.%s value, not a "
-                                  "member of %s, at position %zu.", p->name, p->enum_type->name,
-                                  echo(ps->text + k->pos, k->type_len, buf), l->pos);
-            }
-            if (gc_enum_parse(p->enum_type, k->s, k->slen, &value) != 0) {
-                snprintf(what, sizeof what, "'%s'", echo(k->s, k->slen, buf));
-                return bad_member(ps, p, what, l->pos);
-            }
-        } else if (l->rk == R_INT) {
-            value = (long)k->i;
-            if (k->i < INT32_MIN || k->i > INT32_MAX || !gc_enum_valid(p->enum_type, value)) {
-                snprintf(what, sizeof what, "%lld", (long long)k->i);
-                return bad_member(ps, p, what, l->pos);
-            }
-        } else {
-            break;
-        }
-        *out = (gc_value){.kind = GC_VALUE_INT, .i = value};
-        return 0;
-    }
-    case GC_EDM_BINARY:
-    case GC_EDM_COMPLEX:
+    case GC_LIT_WRONG_TYPE:
         break;
+    case GC_LIT_OUT_OF_RANGE:
+        return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
+                          "Value %lld is out of range for Edm.Int32 property '%s' at "
+                          "position %zu.", (long long)k->i, p->name, l->pos);
+    case GC_LIT_OTHER_ENUM:
+        return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
+                          "Property '%s' expects a microsoft.graph.%s value, not a "
+                          "member of %s, at position %zu.", p->name, p->enum_type->name,
+                          echo(ps->text + k->pos, k->type_len, buf), l->pos);
+    case GC_LIT_NOT_MEMBER:
+        if (l->rk == GC_LIT_INT)
+            snprintf(what, sizeof what, "%lld", (long long)k->i);
+        else
+            snprintf(what, sizeof what, "'%s'", echo(k->s, k->slen, buf));
+        return bad_member(ps, p, what, l->pos);
     }
     return type_mismatch(ps, p, l->rk, l->pos);
 }
@@ -510,7 +457,7 @@ static int parse_case_fn(parser *ps, gc_filter_kind kind, operand *o)
         return gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                           "The function '%s' needs an Edm.String argument; property '%s' is %s "
                           "at position %zu.", fname, arg.node->prop->name,
-                          gc_schema_edm_name(arg.node->prop), arg_pos);
+                          gc_value_edm_name(arg.node->prop), arg_pos);
     if (expect(ps, T_RPAREN, "')'") != 0)
         return -1;
     ps->depth--;
@@ -531,22 +478,22 @@ static int parse_operand(parser *ps, operand *o)
     o->pos = ps->cur.pos;
     o->lit = ps->cur;
     switch (ps->cur.kind) {
-    case T_STRING: o->rk = R_STRING; return next(ps);
-    case T_ENUM: o->rk = R_ENUM; return next(ps);
-    case T_INT: o->rk = R_INT; return next(ps);
-    case T_DATETIME: o->rk = R_DATETIME; return next(ps);
-    case T_GUID: o->rk = R_GUID; return next(ps);
+    case T_STRING: o->rk = GC_LIT_STRING; return next(ps);
+    case T_ENUM: o->rk = GC_LIT_ENUM; return next(ps);
+    case T_INT: o->rk = GC_LIT_INT; return next(ps);
+    case T_DATETIME: o->rk = GC_LIT_DATETIME; return next(ps);
+    case T_GUID: o->rk = GC_LIT_GUID; return next(ps);
     case T_IDENT:
         break;
     default:
         return expected(ps, "a property or a literal");
     }
     if (is_kw(ps, "null")) {
-        o->rk = R_NULL;
+        o->rk = GC_LIT_NULL;
         return next(ps);
     }
     if (is_kw(ps, "true") || is_kw(ps, "false")) {
-        o->rk = R_BOOL;
+        o->rk = GC_LIT_BOOL;
         o->lit.i = is_kw(ps, "true");
         return next(ps);
     }
@@ -678,7 +625,7 @@ static gc_filter *parse_match_fn(parser *ps, gc_filter_kind kind, const char *fn
         gc_err_set(ps->err, GC_E_BAD_REQUEST, TARGET,
                    "The function '%s' needs an Edm.String argument; property '%s' is %s at "
                    "position %zu.", fname, subject.node->prop->name,
-                   gc_schema_edm_name(subject.node->prop), subject.pos);
+                   gc_value_edm_name(subject.node->prop), subject.pos);
         return NULL;
     }
     if (expect(ps, T_COMMA, "','") != 0 || parse_operand(ps, &pattern) != 0)
@@ -736,7 +683,7 @@ static gc_filter *parse_primary(parser *ps)
     if (is_kw(ps, "in"))
         return parse_in(ps, &l);
     if (l.node && l.node->kind == GC_FILTER_PROP && l.node->prop->type == GC_EDM_BOOLEAN) {
-        r = (operand){.rk = R_BOOL, .lit = {.i = 1}, .pos = l.pos};
+        r = (operand){.rk = GC_LIT_BOOL, .lit = {.i = 1}, .pos = l.pos};
         return bind_cmp(ps, &l, GC_FILTER_EQ, &r, l.pos);
     }
     expected(ps, "a comparison operator");

@@ -10,6 +10,7 @@
 
 #include "core/util.h"
 #include "schema/schema.h"
+#include "schema/value.h"
 
 #define NS "microsoft.graph"
 #define METADATA_LIMIT (1u << 20)
@@ -114,7 +115,7 @@ static void put_property(xml_writer *w, const gc_prop *p)
     put_attr(w, "Name", NULL, p->name, NULL);
     char prefix[32];
     snprintf(prefix, sizeof prefix, "%s%s", many ? "Collection(" : "", qualified ? NS "." : "");
-    put_attr(w, "Type", prefix, gc_schema_edm_name(p), many ? ")" : NULL);
+    put_attr(w, "Type", prefix, gc_value_edm_name(p), many ? ")" : NULL);
     if (!(p->flags & GC_P_NULLABLE))
         put(w, " Nullable=\"false\"");
     put(w, " />\n");

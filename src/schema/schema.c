@@ -144,18 +144,3 @@ const char *gc_enum_format(const gc_enum_type *e, long value, gc_arena *a)
     *o = '\0';
     return out;
 }
-
-const char *gc_schema_edm_name(const gc_prop *p)
-{
-    switch (p->type) {
-    case GC_EDM_STRING: return "Edm.String";
-    case GC_EDM_INT32: return "Edm.Int32";
-    case GC_EDM_BOOLEAN: return "Edm.Boolean";
-    case GC_EDM_GUID: return "Edm.Guid";
-    case GC_EDM_DATETIME: return "Edm.DateTimeOffset";
-    case GC_EDM_BINARY: return "Edm.Binary";
-    case GC_EDM_ENUM: return p->enum_type->name;
-    case GC_EDM_COMPLEX: return p->complex->name;
-    }
-    return "?";
-}

@@ -22,6 +22,7 @@ typedef enum gc_edm {
     GC_EDM_BINARY,   /* base64 on the wire, bytes in storage */
     GC_EDM_ENUM,     /* member name on the wire, member value in storage */
     GC_EDM_COMPLEX,  /* a JSON object of prop->complex's properties; stored as JSON text */
+    GC_EDM__COUNT    /* what each type does is its row in schema/value.c */
 } gc_edm;
 
 typedef struct gc_enum_member {
@@ -157,10 +158,6 @@ const gc_prop *gc_schema_find_prop(const gc_entity_type *t, const char *name);
 const gc_prop *gc_schema_key(const gc_entity_type *t);
 /* True when p is stored as JSON text (a complex value or a collection). */
 bool gc_schema_is_json(const gc_prop *p);
-
-/* "Edm.String", "Edm.Int32", ... for p's type; an enum's or complex type's unqualified name
- * (without the Collection(...) of a GC_P_COLLECTION). */
-const char *gc_schema_edm_name(const gc_prop *p);
 
 /* Enum lookups: by member name (case-insensitive) or value. NULL when not a member. */
 const gc_enum_member *gc_enum_by_name(const gc_enum_type *e, const char *name, size_t len);

@@ -834,7 +834,7 @@ static int prepare_with(pg_store *s, const gc_store_row *with, write_op *op, gc_
     const type_sql *q = sql_of(s, with->type, err);
     size_t n = gc_sql_n_values(with->type);
     gc_sql_value *vals = gc_arena_alloc(op->a, n * sizeof *vals);
-    if (!q || gc_sql_values_from_record(with->type, with->obj, op->a, vals, err) != 0)
+    if (!q || gc_sql_values_from_record(with->type, with->obj, NULL, op->a, vals, err) != 0)
         return -1;
     op->with_sql = q->insert;
     op->with_type = with->type;
@@ -844,14 +844,15 @@ static int prepare_with(pg_store *s, const gc_store_row *with, write_op *op, gc_
 }
 
 static int pg_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const json_t *obj,
-                     const gc_store_row *with, int64_t *version_out, gc_err *err)
+                     const gc_value_memo *memo, const gc_store_row *with, int64_t *version_out,
+                     gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
     const type_sql *q = sql_of(s, t, err);
     size_t n = gc_sql_n_values(t);
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
-    if (!q || gc_sql_values_from_record(t, obj, a, vals, err) != 0)
+    if (!q || gc_sql_values_from_record(t, obj, memo, a, vals, err) != 0)
         goto done;
     write_op op = {.kind = OP_INSERT, .t = t, .tenant = tenant, .values = vals, .n_values = n,
                    .sql = q->insert, .a = a, .version = next_version(s, 0)};
@@ -864,7 +865,8 @@ done:
 
 static int pg_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                      int64_t expect_version, const json_t *old, const json_t *obj,
-                     const gc_store_row *with, int64_t *version_out, gc_err *err)
+                     const gc_value_memo *memo, const gc_store_row *with, int64_t *version_out,
+                     gc_err *err)
 {
     pg_store *s = (pg_store *)gs;
     int result = -1;
@@ -874,7 +876,7 @@ static int pg_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const c
     bool *set = gc_arena_alloc(a, t->n_props * sizeof *set);
     gc_sql_value *vals = gc_arena_alloc(a, gc_sql_n_values(t) * sizeof *vals);
     size_t n = 0;
-    if (!q || gc_sql_update_values(t, id, old, obj, a, set, vals, &n, err) != 0 ||
+    if (!q || gc_sql_update_values(t, id, old, obj, memo, a, set, vals, &n, err) != 0 ||
         gc_sql_update(&sql, &gc_sql_dialect_postgres, t, set, err) != 0)
         goto done;
     /* later than the version it replaces, whatever the clocks of the nodes say */

@@ -211,9 +211,6 @@ static int check_query(const gc_entity_type *t, const gc_store_query *q, gc_err 
     return 0;
 }
 
-static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
-                          gc_err *err);
-
 /* The column a sort key compares on: a date-time's instant, otherwise the column itself. */
 static void w_sort_col(gc_sqlw *w, const gc_prop *p)
 {
@@ -227,8 +224,8 @@ static int sort_value(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_val
         *out = (gc_sql_value){.kind = GC_SQL_NULL};
         return 0;
     }
-    gc_sql_value two[2];
-    if (prop_to_values(p, v, a, two, err) != 0)
+    gc_sql_value two[GC_VALUE_MAX_WIDTH];
+    if (gc_value_from_wire(p, v, a, two, err) != 0)
         return gc_err_set(err, GC_E_BAD_REQUEST, "$skiptoken", "The $skiptoken does not fit this request.");
     *out = p->type == GC_EDM_DATETIME ? two[1] : two[0];
     return 0;
@@ -462,15 +459,22 @@ int gc_sql_delete(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t, b
 
 /* ---- values ---- */
 
-/* One property's values (two for DATETIME) from its JSON value v (not null). */
-static int prop_to_values(const gc_prop *p, const json_t *v, gc_arena *a, gc_sql_value *out,
-                          gc_err *err)
+/* The values (two for DATETIME) of property i of t from its JSON value v (not null): the ones
+ * memo remembers of v, else converted here. */
+static int prop_to_values(const gc_entity_type *t, size_t i, const json_t *v,
+                          const gc_value_memo *memo, gc_arena *a, gc_sql_value *out, gc_err *err)
 {
-    return gc_value_from_wire(p, v, a, out, err);
+    const gc_prop *p = &t->props[i];
+    const gc_value *known = gc_value_memo_get(memo, i, v);
+    if (!known)
+        return gc_value_from_wire(p, v, a, out, err);
+    memcpy(out, known, gc_value_width(p) * sizeof *out);
+    return 0;
 }
 
-int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_arena *a,
-                              gc_sql_value *values, gc_err *err)
+int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj,
+                              const gc_value_memo *memo, gc_arena *a, gc_sql_value *values,
+                              gc_err *err)
 {
     if (!json_is_object(obj))
         return gc_err_set(err, GC_E_BAD_REQUEST, "", "A record must be a JSON object.");
@@ -484,7 +488,7 @@ int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_are
                 return gc_err_set(err, GC_E_BAD_REQUEST, p->name, "The record has no '%s'.", p->name);
             for (size_t j = 0; j < width; j++)
                 values[k + j] = (gc_sql_value){.kind = GC_SQL_NULL};
-        } else if (prop_to_values(p, v, a, &values[k], err) != 0) {
+        } else if (prop_to_values(t, i, v, memo, a, &values[k], err) != 0) {
             return -1;
         }
         k += width;
@@ -493,8 +497,8 @@ int gc_sql_values_from_record(const gc_entity_type *t, const json_t *obj, gc_are
 }
 
 int gc_sql_update_values(const gc_entity_type *t, const char *key, const json_t *old,
-                         const json_t *obj, gc_arena *a, bool *set, gc_sql_value *values,
-                         size_t *n_values, gc_err *err)
+                         const json_t *obj, const gc_value_memo *memo, gc_arena *a, bool *set,
+                         gc_sql_value *values, size_t *n_values, gc_err *err)
 {
     *n_values = 0;
     if (!json_is_object(obj))
@@ -522,7 +526,7 @@ int gc_sql_update_values(const gc_entity_type *t, const char *key, const json_t 
         if (json_is_null(v)) {
             for (size_t j = 0; j < width; j++)
                 values[n + j] = (gc_sql_value){.kind = GC_SQL_NULL};
-        } else if (prop_to_values(p, v, a, &values[n], err) != 0) {
+        } else if (prop_to_values(t, i, v, memo, a, &values[n], err) != 0) {
             return -1;
         }
         n += width;

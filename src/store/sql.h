@@ -91,20 +91,24 @@ int gc_sql_fixed_make(gc_sql_fixed *f, const gc_sql_dialect *d, const gc_entity_
 void gc_sql_fixed_free(gc_sql_fixed *f);
 
 /* Record (canonical wire form) → gc_sql_n_values(t) values; absent or null properties become
- * NULL. Byte and text buffers live in a or in obj. A value of the wrong JSON type, an invalid
+ * NULL. A property's values are memo's (schema/value.h; memo may be NULL) when it remembers
+ * the very JSON value obj holds, else converted here. Byte and text buffers live in a, obj or
+ * memo. A value of the wrong JSON type, an invalid
  * date-time, invalid base64, an unknown enum member or a missing key → GC_E_BAD_REQUEST naming
  * the property. */
-int gc_sql_values_from_record(const gc_entity_type *t, const struct json_t *obj, gc_arena *a,
-                              gc_sql_value *values, gc_err *err);
+int gc_sql_values_from_record(const gc_entity_type *t, const struct json_t *obj,
+                              const gc_value_memo *memo, gc_arena *a, gc_sql_value *values,
+                              gc_err *err);
 /* What an update of the row with key `key` writes: property i >= 1 when obj holds it (null
  * included) and, when old is not NULL, its value is not json_equal to old's (absent in old counts
  * as null); properties absent from obj are left as stored. Fills set[0..t->n_props) and values
  * with the written properties' values in property order (as gc_sql_update binds them; at most
- * gc_sql_n_values(t)), *n_values their number. Buffers live in a or obj. obj's key, when
+ * gc_sql_n_values(t)), *n_values their number, taken from memo as above. Buffers live in a, obj
+ * or memo. obj's key, when
  * present, must equal key; errors otherwise as gc_sql_values_from_record. */
 int gc_sql_update_values(const gc_entity_type *t, const char *key, const struct json_t *old,
-                         const struct json_t *obj, gc_arena *a, bool *set, gc_sql_value *values,
-                         size_t *n_values, gc_err *err);
+                         const struct json_t *obj, const gc_value_memo *memo, gc_arena *a,
+                         bool *set, gc_sql_value *values, size_t *n_values, gc_err *err);
 /* gc_sql_n_values(t) stored values → a new record holding every property (NULL → JSON null),
  * owned by a: an object by property name, or with in_order an array in schema order (see
  * GC_STORE_VALUES). A stored value that cannot be one of the property's → GC_E_INTERNAL. Stored

@@ -85,15 +85,15 @@ int gc_store_count(gc_store *s, gc_arena *a, const gc_entity_type *t, const char
 int gc_store_insert(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                     const struct json_t *obj, int64_t *version_out, gc_err *err)
 {
-    return gc_store_insert_with(s, a, t, tenant, obj, NULL, version_out, err);
+    return gc_store_insert_with(s, a, t, tenant, obj, NULL, NULL, version_out, err);
 }
 
 int gc_store_update(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                     const char *id, int64_t expect_version, const struct json_t *old,
                     const struct json_t *obj, int64_t *version_out, gc_err *err)
 {
-    return gc_store_update_with(s, a, t, tenant, id, expect_version, old, obj, NULL, version_out,
-                                err);
+    return gc_store_update_with(s, a, t, tenant, id, expect_version, old, obj, NULL, NULL,
+                                version_out, err);
 }
 
 int gc_store_remove(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
@@ -103,19 +103,19 @@ int gc_store_remove(gc_store *s, gc_arena *a, const gc_entity_type *t, const cha
 }
 
 int gc_store_insert_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
-                         gc_err *err)
+                         const struct json_t *obj, const gc_value_memo *memo,
+                         const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
-    TIMED(s, GC_STORE_OP_CREATE, s->be->insert(s, a, t, tenant, obj, with, version_out, err));
+    TIMED(s, GC_STORE_OP_CREATE, s->be->insert(s, a, t, tenant, obj, memo, with, version_out, err));
 }
 
 int gc_store_update_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                          const char *id, int64_t expect_version, const struct json_t *old,
-                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
-                         gc_err *err)
+                         const struct json_t *obj, const gc_value_memo *memo,
+                         const gc_store_row *with, int64_t *version_out, gc_err *err)
 {
-    TIMED(s, GC_STORE_OP_UPDATE,
-          s->be->update(s, a, t, tenant, id, expect_version, old, obj, with, version_out, err));
+    TIMED(s, GC_STORE_OP_UPDATE, s->be->update(s, a, t, tenant, id, expect_version, old, obj, memo,
+                                               with, version_out, err));
 }
 
 int gc_store_remove_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,

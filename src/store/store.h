@@ -26,6 +26,7 @@
 #include "core/metrics.h"
 #include "schema/expr.h"
 #include "schema/schema.h"
+#include "schema/value.h"
 
 struct json_t;
 typedef struct gc_store gc_store;
@@ -102,12 +103,14 @@ typedef struct gc_store_backend {
     int (*count)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                  const gc_store_query *q, int64_t *out, gc_err *err);
     /* with: NULL, or a row of the same tenant written in the write's transaction */
+    /* memo: NULL, or values already made of obj's (schema/value.h) */
     int (*insert)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                  const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
-                  gc_err *err);
+                  const struct json_t *obj, const gc_value_memo *memo, const gc_store_row *with,
+                  int64_t *version_out, gc_err *err);
     int (*update)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, const struct json_t *old, const struct json_t *obj,
-                  const gc_store_row *with, int64_t *version_out, gc_err *err);
+                  const gc_value_memo *memo, const gc_store_row *with, int64_t *version_out,
+                  gc_err *err);
     int (*remove)(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                   int64_t expect_version, const gc_store_row *with, gc_err *err);
     int (*ping)(gc_store *s, gc_err *err);
@@ -167,14 +170,16 @@ int gc_store_remove(gc_store *s, gc_arena *a, const gc_entity_type *t, const cha
 int gc_store_ping(gc_store *s, gc_err *err);
 /* The same three writes, with a row of the same tenant written in the write's own transaction
  * (see gc_store_row): the row is there exactly when the write succeeded. A row that cannot be
- * made from its record → the write fails before anything is written. */
+ * made from its record → the write fails before anything is written. memo (NULL, or what
+ * gc_odata_apply_body remembered) gives the stored values already made of obj's values, so
+ * that none is parsed twice (schema/value.h). */
 int gc_store_insert_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
-                         gc_err *err);
+                         const struct json_t *obj, const gc_value_memo *memo,
+                         const gc_store_row *with, int64_t *version_out, gc_err *err);
 int gc_store_update_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                          const char *id, int64_t expect_version, const struct json_t *old,
-                         const struct json_t *obj, const gc_store_row *with, int64_t *version_out,
-                         gc_err *err);
+                         const struct json_t *obj, const gc_value_memo *memo,
+                         const gc_store_row *with, int64_t *version_out, gc_err *err);
 int gc_store_remove_with(gc_store *s, gc_arena *a, const gc_entity_type *t, const char *tenant,
                          const char *id, int64_t expect_version, const gc_store_row *with,
                          gc_err *err);

@@ -192,13 +192,14 @@ int gc_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
 
 /* ---- the writer thread, group commit and the writes (writer.c) ---- */
 int gc_sqlite_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                     const json_t *obj, const gc_store_row *with, int64_t *version_out,
-                     gc_err *err);
+                     const json_t *obj, const gc_value_memo *memo, const gc_store_row *with,
+                     int64_t *version_out, gc_err *err);
 int gc_sqlite_remove(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                      int64_t expect_version, const gc_store_row *with, gc_err *err);
 int gc_sqlite_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                      int64_t expect_version, const json_t *old, const json_t *obj,
-                     const gc_store_row *with, int64_t *version_out, gc_err *err);
+                     const gc_value_memo *memo, const gc_store_row *with, int64_t *version_out,
+                     gc_err *err);
 void *gc_sqlite_writer_main(void *arg);
 
 #endif

@@ -267,7 +267,7 @@ static int prepare_with(sqlite_store *s, const gc_store_row *with, gc_arena *a, 
     const type_sql *q = gc_sqlite_sql_of(s, with->type, err);
     size_t n = gc_sql_n_values(with->type);
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
-    if (!q || gc_sql_values_from_record(with->type, with->obj, a, vals, err) != 0)
+    if (!q || gc_sql_values_from_record(with->type, with->obj, NULL, a, vals, err) != 0)
         return -1;
     op->with_sql = q->f.insert;
     op->with_values = vals;
@@ -276,15 +276,15 @@ static int prepare_with(sqlite_store *s, const gc_store_row *with, gc_arena *a, 
 }
 
 int gc_sqlite_insert(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant,
-                         const json_t *obj, const gc_store_row *with, int64_t *version_out,
-                         gc_err *err)
+                         const json_t *obj, const gc_value_memo *memo, const gc_store_row *with,
+                         int64_t *version_out, gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
     const type_sql *q = gc_sqlite_sql_of(s, t, err);
     size_t n = gc_sql_n_values(t);
     gc_sql_value *vals = gc_arena_alloc(a, n * sizeof *vals);
-    if (!q || gc_sql_values_from_record(t, obj, a, vals, err) != 0)
+    if (!q || gc_sql_values_from_record(t, obj, memo, a, vals, err) != 0)
         goto done;
     write_op op = {.kind = OP_INSERT, .tenant = tenant, .values = vals, .n_values = n, .sql = q->f.insert};
     if (prepare_with(s, with, a, &op, err) != 0)
@@ -299,7 +299,8 @@ done:
 
 int gc_sqlite_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const char *tenant, const char *id,
                          int64_t expect_version, const json_t *old, const json_t *obj,
-                         const gc_store_row *with, int64_t *version_out, gc_err *err)
+                         const gc_value_memo *memo, const gc_store_row *with, int64_t *version_out,
+                         gc_err *err)
 {
     sqlite_store *s = (sqlite_store *)gs;
     int result = -1;
@@ -309,7 +310,7 @@ int gc_sqlite_update(gc_store *gs, gc_arena *a, const gc_entity_type *t, const c
     bool *set = gc_arena_alloc(a, t->n_props * sizeof *set);
     gc_sql_value *vals = gc_arena_alloc(a, gc_sql_n_values(t) * sizeof *vals);
     size_t n = 0;
-    if (!q || gc_sql_update_values(t, id, old, obj, a, set, vals, &n, err) != 0 ||
+    if (!q || gc_sql_update_values(t, id, old, obj, memo, a, set, vals, &n, err) != 0 ||
         gc_sql_update(&sql, &gc_sql_dialect_sqlite, t, set, err) != 0)
         goto done;
     write_op op = {.kind = OP_UPDATE, .tenant = tenant, .id = id, .expect_version = expect_version,

@@ -23,7 +23,7 @@ static int create(gc_arena *a, const gc_entity_type *t, const char *text, json_t
     if (gc_odata_parse_body(a, (const unsigned char *)text, strlen(text), &body, err) < 0)
         return -1;
     *rec = gc_arena_json(a, json_object());
-    return gc_odata_apply_body(t, body, *rec, true, NULL, a, err);
+    return gc_odata_apply_body(t, body, *rec, true, NULL, NULL, a, err);
 }
 
 #define VALID_PFX                                                                                  \
@@ -152,16 +152,16 @@ static void test_update_merge(void **state)
     json_t *body;
     const char *patch = "{\"keyName\":\"k\",\"id\":\"ABC\"}";
     assert_int_equal(gc_odata_parse_body(a, (const unsigned char *)patch, strlen(patch), &body, &err), 0);
-    assert_int_equal(gc_odata_apply_body(user_pfx(), body, rec, false, "abc", a, &err), 0);
+    assert_int_equal(gc_odata_apply_body(user_pfx(), body, rec, false, "abc", NULL, a, &err), 0);
     assert_string_equal(json_string_value(json_object_get(rec, "keyName")), "k");
     assert_string_equal(json_string_value(json_object_get(rec, "userPrincipalName")), "a@b.c");
     const char *other_id = "{\"id\":\"xyz\"}";
     assert_int_equal(gc_odata_parse_body(a, (const unsigned char *)other_id, strlen(other_id), &body, &err), 0);
-    assert_int_equal(gc_odata_apply_body(user_pfx(), body, rec, false, "abc", a, &err), -1);
+    assert_int_equal(gc_odata_apply_body(user_pfx(), body, rec, false, "abc", NULL, a, &err), -1);
     assert_string_equal(err.message, "The property 'id' in the body does not match the id in the URL.");
     const char *new_upn = "{\"userPrincipalName\":\"other@b.c\"}";
     assert_int_equal(gc_odata_parse_body(a, (const unsigned char *)new_upn, strlen(new_upn), &body, &err), 0);
-    assert_int_equal(gc_odata_apply_body(user_pfx(), body, rec, false, "abc", a, &err), -1);
+    assert_int_equal(gc_odata_apply_body(user_pfx(), body, rec, false, "abc", NULL, a, &err), -1);
     assert_string_equal(err.target, "userPrincipalName");
     gc_arena_free(a);
 }
@@ -176,7 +176,7 @@ static int canon(gc_arena *a, const char *prop, const char *text, char **out, gc
     gc_arena_json(a, in);
     json_t *v = NULL;
     gc_err_clear(err);
-    int rc = gc_odata_canonical_value(t, gc_schema_find_prop(t, prop), in, a, &v, err);
+    int rc = gc_value_from_client(t, gc_schema_find_prop(t, prop), in, a, &v, NULL, err);
     if (rc == 0) {
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
         *out = gc_arena_strdup(a, s);

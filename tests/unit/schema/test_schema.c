@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "schema/schema.h"
+#include "schema/value.h"
 
 static void check_json_props(const gc_prop *props, size_t n)
 {
@@ -36,8 +37,8 @@ static void test_json_properties_are_never_queried(void **state)
     assert_true(gc_schema_is_json(actor));
     assert_true(gc_schema_is_json(resources));
     assert_false(gc_schema_is_json(category));
-    assert_string_equal(gc_schema_edm_name(actor), "auditActor");
-    assert_string_equal(gc_schema_edm_name(resources), "auditResource");
+    assert_string_equal(gc_value_edm_name(actor), "auditActor");
+    assert_string_equal(gc_value_edm_name(resources), "auditResource");
     assert_true(resources->flags & GC_P_COLLECTION);
 }
 

@@ -277,7 +277,7 @@ static void test_values_round_trip(void **state)
     json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", "k", "label", "L", "at",
                            "2000-01-01T00:00:00.5-01:00", "level", "high", "data", "AAE=");
     gc_sql_value v[6];
-    assert_int_equal(gc_sql_values_from_record(&thing, in, a, v, &err), 0);
+    assert_int_equal(gc_sql_values_from_record(&thing, in, NULL, a, v, &err), 0);
     assert_int_equal(v[0].kind, GC_SQL_TEXT);
     assert_int_equal(v[2].kind, GC_SQL_TEXT);
     assert_int_equal(v[2].len, strlen("2000-01-01T00:00:00.5-01:00"));
@@ -364,7 +364,7 @@ static void test_update_values(void **state)
     /* against old: only what differs, a null included; absent old values count as null */
     json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:n}", "id", "k", "label", "L", "at",
                             "2000-01-01T01:00:00+01:00", "level", "high", "data");
-    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, a, set, v, &n, &err), 0);
+    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, NULL, a, set, v, &n, &err), 0);
     assert_false(set[0]);
     assert_false(set[1]);
     assert_true(set[2]);
@@ -379,7 +379,7 @@ static void test_update_values(void **state)
 
     json_t *old_partial = json_pack("{s:s}", "id", "k");
     obj = json_pack("{s:n,s:s}", "label", "level", "low");
-    assert_int_equal(gc_sql_update_values(&thing, "k", old_partial, obj, a, set, v, &n, &err), 0);
+    assert_int_equal(gc_sql_update_values(&thing, "k", old_partial, obj, NULL, a, set, v, &n, &err), 0);
     assert_false(set[1]);
     assert_true(set[3]);
     assert_int_equal(n, 1);
@@ -389,7 +389,7 @@ static void test_update_values(void **state)
 
     /* without old: everything obj holds */
     obj = json_pack("{s:s,s:s}", "label", "L", "data", "AAE=");
-    assert_int_equal(gc_sql_update_values(&thing, "k", NULL, obj, a, set, v, &n, &err), 0);
+    assert_int_equal(gc_sql_update_values(&thing, "k", NULL, obj, NULL, a, set, v, &n, &err), 0);
     assert_true(set[1]);
     assert_false(set[2]);
     assert_false(set[3]);
@@ -401,17 +401,47 @@ static void test_update_values(void **state)
 
     /* the key cannot change; changed values are checked, unchanged ones are not converted */
     obj = json_pack("{s:s}", "id", "other");
-    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, a, set, v, &n, &err), -1);
+    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, NULL, a, set, v, &n, &err), -1);
     assert_int_equal(err.kind, GC_E_BAD_REQUEST);
     assert_string_equal(err.target, "id");
     json_decref(obj);
     obj = json_pack("{s:s}", "level", "medium");
-    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, a, set, v, &n, &err), -1);
+    assert_int_equal(gc_sql_update_values(&thing, "k", old, obj, NULL, a, set, v, &n, &err), -1);
     assert_int_equal(err.kind, GC_E_BAD_REQUEST);
     assert_string_equal(err.target, "level");
     json_decref(obj);
 
     json_decref(old);
+    gc_arena_free(a);
+}
+
+/* A write parses each value once: the store takes a property's values from the memo when the
+ * record holds the very JSON value they were made of, and converts any other value itself. */
+static void test_values_from_memo(void **state)
+{
+    (void)state;
+    gc_arena *a = gc_arena_new();
+    gc_err err = {0};
+    json_t *in = gc_arena_json(a, json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", "k", "label", "L", "at",
+                                            "2000-01-01T00:00:00Z", "level", "high", "data", "AAE="));
+    gc_value_memo *memo = gc_value_memo_new(&thing, a);
+    /* values no parse of the record would make, so that their use shows */
+    gc_value at[] = {gc_value_text("remembered", 10), gc_value_int(42)};
+    gc_value_memo_set(memo, 2, json_object_get(in, "at"), at, 2, a);
+    gc_value level[] = {gc_value_int(10)};
+    gc_value_memo_set(memo, 3, gc_arena_json(a, json_string("high")), level, 1, a); /* equal, other */
+    gc_sql_value v[6];
+    assert_int_equal(gc_sql_values_from_record(&thing, in, memo, a, v, &err), 0);
+    assert_int_equal(v[2].len, 10);
+    assert_memory_equal(v[2].s, "remembered", 10);
+    assert_true(v[3].i == 42);
+    assert_int_equal(v[4].i, 20); /* "high" parsed here: not the memo's value of another JSON value */
+
+    bool set[5];
+    size_t n = 0;
+    assert_int_equal(gc_sql_update_values(&thing, "k", NULL, in, memo, a, set, v, &n, &err), 0);
+    assert_true(set[2]);
+    assert_true(v[1].kind == GC_SQL_TEXT && v[1].len == 10 && v[2].i == 42);
     gc_arena_free(a);
 }
 
@@ -427,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_secrets_read_as_null),
         cmocka_unit_test(test_update_columns),
         cmocka_unit_test(test_update_values),
+        cmocka_unit_test(test_values_from_memo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -370,7 +370,7 @@ static void open_db(db *d, const gc_entity_type *t, const char *tenant, const ch
         if (!obj)
             fail_msg("row %zu: %s", r, jerr.text);
         gc_arena_json(a, obj);
-        if (gc_sql_values_from_record(t, obj, a, vals, &err) != 0)
+        if (gc_sql_values_from_record(t, obj, NULL, a, vals, &err) != 0)
             fail_msg("row %zu: %s", r, err.message);
         sqlite3_reset(st);
         /* a row whose id starts with "other" belongs to another tenant */

@@ -1059,14 +1059,14 @@ static void test_row_written_with_each_write(void **state)
     json_t *keep, *obj = mk("w1", "one");
     gc_store_row row = log_of(&keep, "c1", "create");
     int64_t v = 0;
-    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), 0);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, NULL, &row, &v, &err), 0);
     json_decref(keep);
     assert_int_equal(log_count(f, "t"), 1);
     assert_int_equal(log_count(f, "other"), 0);
 
     /* a failed create (conflict) writes no row */
     row = log_of(&keep, "c2", "create again");
-    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, NULL, &row, &v, &err), -1);
     assert_int_equal(err.kind, GC_E_CONFLICT);
     json_decref(keep);
     json_decref(obj);
@@ -1075,13 +1075,13 @@ static void test_row_written_with_each_write(void **state)
     /* update: stale → no row; current → one */
     json_t *next = mk("w1", "two");
     row = log_of(&keep, "u1", "stale");
-    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", v + 1000, NULL, next, &row, &v,
+    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", v + 1000, NULL, next, NULL, &row, &v,
                                           &err), -1);
     assert_int_equal(err.kind, GC_E_STALE);
     json_decref(keep);
     assert_int_equal(log_count(f, "t"), 1);
     row = log_of(&keep, "u2", "update");
-    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", v, NULL, next, &row, &v, &err), 0);
+    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", v, NULL, next, NULL, &row, &v, &err), 0);
     json_decref(keep);
     json_decref(next);
     assert_int_equal(log_count(f, "t"), 2);
@@ -1111,7 +1111,7 @@ static void test_write_undone_when_its_row_fails(void **state)
     gc_store_row row = log_of(&keep, "taken", "first");
     json_t *obj = mk("w2", "two");
     int64_t v = 0;
-    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), 0);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, NULL, &row, &v, &err), 0);
     json_decref(obj);
     json_decref(keep);
 
@@ -1119,12 +1119,12 @@ static void test_write_undone_when_its_row_fails(void **state)
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w1", GC_STORE_WITH_SECRETS, &cur, &err), 0);
     json_t *next = mk("w1", "changed");
     row = log_of(&keep, "taken", "again");
-    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", cur.version, cur.obj, next, &row,
+    assert_int_equal(gc_store_update_with(f->s, f->a, &widget, "t", "w1", cur.version, cur.obj, next, NULL, &row,
                                           &v, &err), -1);
     assert_int_equal(err.kind, GC_E_INTERNAL);
     assert_name(f, "t", "w1", "one");
     obj = mk("w3", "three");
-    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, NULL, &row, &v, &err), -1);
     assert_int_equal(gc_store_get(f->s, f->a, &widget, "t", "w3", 0, &cur, &err), -1);
     assert_int_equal(err.kind, GC_E_NOT_FOUND);
     assert_int_equal(gc_store_remove_with(f->s, f->a, &widget, "t", "w2", 0, &row, &err), -1);
@@ -1149,10 +1149,10 @@ static void test_lost_commit_loses_write_and_row(void **state)
     gc_store_row row = log_of(&keep, "c1", "create");
     int64_t v = 0;
     gc_store_sqlite_fail_commits(f->s, 1);
-    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), -1);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, NULL, &row, &v, &err), -1);
     assert_int_equal(count_of(f, "t"), 0);
     assert_int_equal(log_count(f, "t"), 0);
-    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, &row, &v, &err), 0);
+    assert_int_equal(gc_store_insert_with(f->s, f->a, &widget, "t", obj, NULL, &row, &v, &err), 0);
     assert_int_equal(count_of(f, "t"), 1);
     assert_int_equal(log_count(f, "t"), 1);
     json_decref(keep);
