@@ -1,7 +1,8 @@
 /* Entities as data. Each entity type is one table of properties with their EDM type, JSON name,
  * storage column and flags; $metadata, DDL, validation and serialization are all derived from
- * these tables. Each type lives in its own file of schema/entities/ with its hooks; adding one
- * means adding that file (and its tests) and its line in the registry, schema/entities.c. */
+ * these tables. Each type lives in its own file of schema/entities/ with its hooks and its
+ * enums, and registers them there with GC_SCHEMA_REGISTER (schema/entities/entities.h); the
+ * build generates the registry below from those lines, so adding a type is adding one file. */
 #ifndef GC_SCHEMA_SCHEMA_H
 #define GC_SCHEMA_SCHEMA_H
 
@@ -124,14 +125,18 @@ typedef struct gc_entity_type {
                          * the expiring-certificates metrics count), or NULL */
 } gc_entity_type;
 
-/* All entity types, in a stable order. */
+/* The registry, generated at build time (src/schema/registry.cmake) from the
+ * GC_SCHEMA_REGISTER(kind, key, symbol) lines of the files of schema/entities/, each list sorted
+ * by key. */
+/* All stored entity types, in a stable order (of $metadata, the service document and the DDL). */
 extern const gc_entity_type *const gc_schema_types[];
 extern const size_t gc_schema_n_types;
 /* All complex types (for $metadata), nested ones before those that use them. */
 extern const gc_complex_type *const gc_schema_complex[];
 extern const size_t gc_schema_n_complex;
 /* The audit log (GET /{version}/deviceManagement/auditEvents): a read-only set of
- * Intune-style auditEvent records, one per write and per refused authorisation. */
+ * Intune-style auditEvent records, one per write and per refused authorisation; the last of
+ * gc_schema_types. */
 extern const gc_entity_type gc_schema_audit_event;
 /* All enum types (for $metadata). */
 extern const gc_enum_type *const gc_schema_enums[];

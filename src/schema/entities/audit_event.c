@@ -14,6 +14,7 @@ static const gc_prop audit_property_props[] = {
     {.name = "oldValue", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
     {.name = "newValue", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
 };
+GC_SCHEMA_REGISTER(complex, 900, gc_complex_audit_property);
 const gc_complex_type gc_complex_audit_property = {"auditProperty", audit_property_props,
                                                N(audit_property_props)};
 
@@ -28,6 +29,7 @@ static const gc_prop audit_actor_props[] = {
     {.name = "ipAddress", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
     {.name = "userId", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
 };
+GC_SCHEMA_REGISTER(complex, 910, gc_complex_audit_actor);
 const gc_complex_type gc_complex_audit_actor = {"auditActor", audit_actor_props,
                                             N(audit_actor_props)};
 
@@ -39,6 +41,7 @@ static const gc_prop audit_resource_props[] = {
     {.name = "auditResourceType", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
     {.name = "resourceId", .type = GC_EDM_STRING, .flags = GC_P_NULLABLE},
 };
+GC_SCHEMA_REGISTER(complex, 920, gc_complex_audit_resource);
 const gc_complex_type gc_complex_audit_resource = {"auditResource", audit_resource_props,
                                                N(audit_resource_props)};
 
@@ -70,6 +73,7 @@ static const char *const audit_read[] = {"DeviceManagementApps.Read.All",
                                          "DeviceManagementApps.ReadWrite.All", NULL};
 static const char *const nobody[] = {NULL};
 
+GC_SCHEMA_REGISTER(entity, 900, gc_schema_audit_event);
 const gc_entity_type gc_schema_audit_event = {
     .name = "auditEvent",
     .set_path = "deviceManagement/auditEvents",

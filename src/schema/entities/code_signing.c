@@ -9,6 +9,7 @@
 #include "core/util.h"
 
 static const gc_enum_member cert_status_members[] = {{"notProvisioned", 0}, {"provisioned", 1}};
+GC_SCHEMA_REGISTER(enum, 300, gc_enum_cert_status);
 const gc_enum_type gc_enum_cert_status = {"certificateStatus", cert_status_members,
                                          N(cert_status_members), false};
 
@@ -33,6 +34,7 @@ static const gc_prop code_signing_props[] = {
      .flags = QRY, .deflt = MIN_DATE},
 };
 
+GC_SCHEMA_REGISTER(entity, 300, gc_type_code_signing);
 const gc_entity_type gc_type_code_signing = {
     .name = "enterpriseCodeSigningCertificate",
     .set_path = "deviceAppManagement/enterpriseCodeSigningCertificates",

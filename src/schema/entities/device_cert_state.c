@@ -10,6 +10,7 @@
 static const gc_enum_member revocation_members[] = {
     {"none", 0}, {"pending", 1}, {"issued", 2}, {"failed", 3}, {"revoked", 4},
 };
+GC_SCHEMA_REGISTER(enum, 200, gc_enum_revocation_status);
 const gc_enum_type gc_enum_revocation_status = {"certificateRevocationStatus", revocation_members,
                                                N(revocation_members), false};
 
@@ -49,6 +50,7 @@ static const gc_prop device_cert_state_props[] = {
      .type = GC_EDM_DATETIME, .flags = QRY, .deflt = MIN_DATE},
 };
 
+GC_SCHEMA_REGISTER(entity, 200, gc_type_device_cert_state);
 const gc_entity_type gc_type_device_cert_state = {
     .name = "managedAllDeviceCertificateState",
     .set_path = "deviceManagement/deviceConfigurationsAllManagedDeviceCertificateStates",

@@ -43,6 +43,7 @@ static const gc_prop pfx_user_props[] = {
      .flags = GC_P_SERVER | GC_P_NULLABLE | GC_P_VERSION},
 };
 
+GC_SCHEMA_REGISTER(entity, 400, gc_type_pfx_user);
 const gc_entity_type gc_type_pfx_user = {
     .name = "pfxUserCertificate",
     .set_path = "pfxUserCertificates",

@@ -10,6 +10,7 @@
 static const gc_enum_member pfx_purpose_members[] = {
     {"unassigned", 0}, {"smimeEncryption", 1}, {"smimeSigning", 2}, {"vpn", 4}, {"wifi", 8},
 };
+GC_SCHEMA_REGISTER(enum, 100, gc_enum_pfx_purpose);
 const gc_enum_type gc_enum_pfx_purpose = {"userPfxIntendedPurpose", pfx_purpose_members,
                                          N(pfx_purpose_members), false};
 
@@ -17,6 +18,7 @@ static const gc_enum_member pfx_padding_members[] = {
     {"none", 0},       {"pkcs1", 1},      {"oaepSha1", 2},
     {"oaepSha256", 3}, {"oaepSha384", 4}, {"oaepSha512", 5},
 };
+GC_SCHEMA_REGISTER(enum, 110, gc_enum_pfx_padding);
 const gc_enum_type gc_enum_pfx_padding = {"userPfxPaddingScheme", pfx_padding_members,
                                          N(pfx_padding_members), false};
 static const int pfx_padding_refused[] = {1, 2, -1};
@@ -65,6 +67,7 @@ static int user_thumb_id(const gc_entity_type *t, const struct json_t *rec, cons
     return 0;
 }
 
+GC_SCHEMA_REGISTER(entity, 100, gc_type_user_pfx);
 const gc_entity_type gc_type_user_pfx = {
     .name = "userPFXCertificate",
     .set_path = "deviceManagement/userPfxCertificates",
