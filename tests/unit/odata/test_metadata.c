@@ -173,7 +173,7 @@ static void test_beta_lists_every_enum_member_with_its_value(void **state)
     char *doc = gc_odata_metadata_xml(a, GC_V_BETA, NULL);
     for (size_t i = 0; i < gc_schema_n_enums; i++) {
         const gc_enum_type *e = gc_schema_enums[i];
-        char *b = block(a, doc, gc_arena_printf(a, "<EnumType Name=\"%s\">", e->name),
+        char *b = block(a, doc, gc_arena_printf(a, "<EnumType Name=\"%s\"", e->name),
                         "</EnumType>");
         assert_int_equal(count_of(b, "<Member "), e->n_members);
         for (size_t j = 0; j < e->n_members; j++) {
@@ -310,7 +310,7 @@ static void test_every_served_enum_is_declared(void **state)
                 continue;
             for (size_t j = 0; j < t->n_props; j++)
                 if (t->props[j].type == GC_EDM_ENUM)
-                    assert_non_null(strstr(doc, gc_arena_printf(a, "<EnumType Name=\"%s\">",
+                    assert_non_null(strstr(doc, gc_arena_printf(a, "<EnumType Name=\"%s\"",
                                                                 t->props[j].enum_type->name)));
         }
     }
