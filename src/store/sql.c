@@ -365,6 +365,15 @@ int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
     return w_query(b, d, t, q, tenant, a, true, params, n_params, err);
 }
 
+void gc_sql_count_expiring_params(int64_t from_ticks, const int64_t *until_ticks, size_t n_windows,
+                                  gc_sql_value *params)
+{
+    for (size_t i = 0; i < n_windows; i++)
+        params[i] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[i]};
+    params[n_windows] = (gc_sql_value){.kind = GC_SQL_INT, .i = from_ticks};
+    params[n_windows + 1] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[n_windows - 1]};
+}
+
 int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                           size_t n_windows, gc_err *err)
 {

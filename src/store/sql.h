@@ -63,6 +63,9 @@ int gc_sql_count(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
  * expiry >= ? AND expiry <= ? GROUP BY tenant ORDER BY tenant, where expiry is the ticks
  * column of t->expiry. Parameters: the n_windows upper bounds, then the lower bound, then the
  * largest upper bound. t->expiry must name a DATETIME property. */
+/* Those parameters, n_windows + 2 of them, into params. */
+void gc_sql_count_expiring_params(int64_t from_ticks, const int64_t *until_ticks, size_t n_windows,
+                                  gc_sql_value *params);
 int gc_sql_count_expiring(gc_buf *b, const gc_sql_dialect *d, const gc_entity_type *t,
                           size_t n_windows, gc_err *err);
 /* INSERT: tenant, every value, version. */

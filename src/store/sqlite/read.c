@@ -179,10 +179,7 @@ int gc_sqlite_count_expiring(gc_store *gs, gc_arena *a, const gc_entity_type *t,
     gc_buf sql;
     gc_buf_init(&sql, GC_SQL_MAX_LEN);
     gc_sql_value params[GC_STORE_MAX_WINDOWS + 2];
-    for (size_t i = 0; i < n_windows; i++)
-        params[i] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[i]};
-    params[n_windows] = (gc_sql_value){.kind = GC_SQL_INT, .i = from_ticks};
-    params[n_windows + 1] = (gc_sql_value){.kind = GC_SQL_INT, .i = until_ticks[n_windows - 1]};
+    gc_sql_count_expiring_params(from_ticks, until_ticks, n_windows, params);
     if (gc_sql_count_expiring(&sql, &gc_sql_dialect_sqlite, t, n_windows, err) != 0 ||
         !(st = read_stmt(s, sql.data, params, n_windows + 2, &c, &cached, err)))
         goto done;

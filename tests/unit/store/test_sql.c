@@ -251,6 +251,12 @@ static void test_count_expiring(void **state)
                         "SELECT \"tenant\", sum(CASE WHEN \"at_ticks\" <= $1 THEN 1 ELSE 0 END), "
                         "sum(CASE WHEN \"at_ticks\" <= $2 THEN 1 ELSE 0 END) FROM \"things\" WHERE "
                         "\"at_ticks\" >= $3 AND \"at_ticks\" <= $4 GROUP BY \"tenant\" ORDER BY \"tenant\"");
+    /* its parameters in that order: the upper bounds, the lower bound, the largest upper bound */
+    const int64_t until[] = {70, 90};
+    gc_sql_value params[4];
+    gc_sql_count_expiring_params(10, until, 2, params);
+    assert_true(params[0].i == 70 && params[1].i == 90 && params[2].i == 10 && params[3].i == 90);
+    assert_int_equal(params[3].kind, GC_SQL_INT);
     /* no expiry, or one that is not a date-time: refused */
     assert_int_equal(gc_sql_count_expiring(&b, &numbered, &thing, 2, &err), -1);
     static const gc_entity_type wrong = {.name = "thing", .table = "things", .props = thing_props,
