@@ -22,13 +22,13 @@
 #include "core/buf.h"
 #include "core/codec.h"
 #include "store/sql.h"
+#include "store/stmt_cache.h"
 #include "store/store.h"
 
 /* The schema version this code writes and understands (the gc_schema_version table). */
 #define SCHEMA_VERSION 1
 /* Most connections one store opens; a thread that finds none free waits for one. */
 #define MAX_CONNS 128
-#define MAX_CACHED_STMTS 64
 #define CONNECT_TIMEOUT_S "5"
 /* The advisory lock (pg_advisory_xact_lock) held while the schema is made or migrated, so that
  * nodes starting together take turns: "gcschema". */
@@ -41,20 +41,11 @@
 #define OID_INT2 21
 #define OID_INT4 23
 
-typedef struct cached_stmt {
-    uint64_t hash;
-    uint64_t used; /* conn->tick at the last use: the least recently used is evicted */
-    char *sql;
-    size_t len;
-    char name[24];
-} cached_stmt;
-
 /* A connection is used by one thread at a time. */
 typedef struct conn {
     PGconn *pg;
-    cached_stmt stmts[MAX_CACHED_STMTS];
-    size_t n_stmts;
-    uint64_t tick, names;
+    gc_stmt_cache stmts;
+    uint64_t names; /* the number in the last prepared statement's name */
     bool pooled; /* taken from the pool (it may have gone stale since), not opened for this call */
     bool lost;   /* a statement found it unusable (see conn_lost): closed, never pooled again */
     struct conn *next;
@@ -155,8 +146,7 @@ static void conn_close(conn *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_stmts; i++)
-        free(c->stmts[i].sql);
+    gc_stmt_cache_clear(&c->stmts);
     PQfinish(c->pg);
     free(c);
 }
@@ -295,56 +285,39 @@ static bool retry_fresh(const conn *c)
 static const char *stmt_name(conn *c, const char *sql, gc_err *err)
 {
     size_t len = strlen(sql);
-    uint64_t h = gc_hash64(0, sql, len);
-    c->tick++;
-    for (size_t i = 0; i < c->n_stmts; i++)
-        if (c->stmts[i].hash == h && c->stmts[i].len == len && memcmp(c->stmts[i].sql, sql, len) == 0) {
-            c->stmts[i].used = c->tick;
-            return c->stmts[i].name;
-        }
-    char *copy = strdup(sql);
-    if (!copy) {
-        gc_err_set(err, GC_E_INTERNAL, "", "Out of memory preparing a statement.");
-        return NULL;
-    }
-    size_t slot = c->n_stmts;
-    if (slot == MAX_CACHED_STMTS) {
-        slot = 0;
-        for (size_t i = 1; i < c->n_stmts; i++)
-            if (c->stmts[i].used < c->stmts[slot].used)
-                slot = i;
+    uint64_t h;
+    gc_stmt_entry *e = gc_stmt_cache_find(&c->stmts, sql, len, &h);
+    if (e)
+        return e->name;
+    gc_stmt_entry *lru = gc_stmt_cache_full(&c->stmts);
+    if (lru) {
         char dealloc[48];
-        snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", c->stmts[slot].name);
+        snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", lru->name);
         PGresult *r = PQexec(c->pg, dealloc);
         bool ok = res_ok(r);
         if (!ok)
             pg_fail(c, r, "releasing a prepared statement", err);
         PQclear(r);
-        free(c->stmts[slot].sql);
-        c->stmts[slot] = c->stmts[--c->n_stmts]; /* the slot is free either way */
-        slot = c->n_stmts;
-        if (!ok) {
-            free(copy);
+        gc_stmt_cache_remove(&c->stmts, lru); /* the entry is gone either way */
+        if (!ok)
             return NULL;
-        }
     }
-    cached_stmt *st = &c->stmts[slot];
-    snprintf(st->name, sizeof st->name, "gc%llu", (unsigned long long)++c->names);
-    PGresult *r = PQprepare(c->pg, st->name, sql, 0, NULL);
+    e = gc_stmt_cache_add(&c->stmts, sql, len, h);
+    if (!e) {
+        gc_err_set(err, GC_E_INTERNAL, "", "Out of memory preparing a statement.");
+        return NULL;
+    }
+    snprintf(e->name, sizeof e->name, "gc%llu", (unsigned long long)++c->names);
+    PGresult *r = PQprepare(c->pg, e->name, sql, 0, NULL);
     bool ok = res_ok(r);
     if (!ok)
         pg_fail(c, r, "preparing a statement", err);
     PQclear(r);
     if (!ok) {
-        free(copy);
+        gc_stmt_cache_remove(&c->stmts, e);
         return NULL;
     }
-    st->hash = h;
-    st->used = c->tick;
-    st->sql = copy;
-    st->len = len;
-    c->n_stmts++;
-    return st->name;
+    return e->name;
 }
 
 /* Runs sql (prepared and cached on c when `prepared`, else parsed once) with params bound, every

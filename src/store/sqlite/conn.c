@@ -62,36 +62,26 @@ int gc_sqlite_db_fail(sqlite3 *db, int rc, const char *what, gc_err *err)
 sqlite3_stmt *gc_sqlite_stmt_get(conn *c, const char *sql, bool *cached, gc_err *err)
 {
     size_t len = strlen(sql);
-    uint64_t h = gc_hash64(0, sql, len);
-    c->tick++;
-    for (size_t i = 0; i < c->n_stmts; i++)
-        if (c->stmts[i].hash == h && c->stmts[i].len == len && memcmp(c->stmts[i].sql, sql, len) == 0) {
-            c->stmts[i].used = c->tick;
-            *cached = true;
-            return c->stmts[i].st;
-        }
+    uint64_t h;
+    gc_stmt_entry *e = gc_stmt_cache_find(&c->stmts, sql, len, &h);
+    *cached = e != NULL;
+    if (e)
+        return e->st;
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK) {
         gc_sqlite_db_fail(c->db, rc, "preparing a statement", err);
         return NULL;
     }
-    char *copy = strdup(sql);
-    *cached = copy != NULL;
-    if (!copy)
-        return st;
-    size_t slot = c->n_stmts;
-    if (slot == MAX_CACHED_STMTS) {
-        slot = 0;
-        for (size_t i = 1; i < c->n_stmts; i++)
-            if (c->stmts[i].used < c->stmts[slot].used)
-                slot = i;
-        sqlite3_finalize(c->stmts[slot].st);
-        free(c->stmts[slot].sql);
-    } else {
-        c->n_stmts++;
+    gc_stmt_entry *lru = gc_stmt_cache_full(&c->stmts);
+    if (lru) {
+        sqlite3_finalize(lru->st);
+        gc_stmt_cache_remove(&c->stmts, lru);
     }
-    c->stmts[slot] = (cached_stmt){.hash = h, .used = c->tick, .sql = copy, .len = len, .st = st};
+    e = gc_stmt_cache_add(&c->stmts, sql, len, h);
+    *cached = e != NULL;
+    if (e)
+        e->st = st;
     return st;
 }
 
@@ -111,10 +101,9 @@ void gc_sqlite_conn_close(conn *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_stmts; i++) {
-        sqlite3_finalize(c->stmts[i].st);
-        free(c->stmts[i].sql);
-    }
+    for (size_t i = 0; i < c->stmts.n; i++)
+        sqlite3_finalize(c->stmts.e[i].st);
+    gc_stmt_cache_clear(&c->stmts);
     int rc = sqlite3_close(c->db);
     if (rc != SQLITE_OK)
         gc_log(GC_LOG_ERROR, NULL, "sqlite: closing a connection failed: %s", sqlite3_errstr(rc));

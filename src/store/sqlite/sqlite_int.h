@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "store/sql.h"
+#include "store/stmt_cache.h"
 
 #include "store/sqlite.h"
 
@@ -31,7 +32,6 @@
 /* The health check's wait for a lock (a WAL recovery): well below a prober's usual timeout. */
 #define PING_BUSY_TIMEOUT_MS 1000
 #define MAX_READERS 64
-#define MAX_CACHED_STMTS 64
 /* The writer's page cache (KiB; readers keep SQLite's default of 2 MiB): holds the upper
  * levels of the b-trees a write goes through. */
 #define WRITER_CACHE_KIB 8192
@@ -55,21 +55,11 @@
 #define ROWID_MIN_SLOTS (UINT64_C(1) << 12)
 #define ROWID_MAX_SLOTS (UINT64_C(1) << 21)
 
-typedef struct cached_stmt {
-    uint64_t hash;
-    uint64_t used; /* conn->tick at the last use: the least recently used is evicted */
-    char *sql;
-    size_t len; /* of sql */
-    sqlite3_stmt *st;
-} cached_stmt;
-
 /* A connection is used by one thread at a time, and by one cached statement at a time: a
  * statement from stmt_get is put back before the next stmt_get on the same connection. */
 typedef struct conn {
     sqlite3 *db;
-    cached_stmt stmts[MAX_CACHED_STMTS];
-    size_t n_stmts;
-    uint64_t tick;
+    gc_stmt_cache stmts;
     uint64_t snap_gen; /* readers: store->settled when the open read transaction began */
     struct conn *next; /* free list */
 } conn;
