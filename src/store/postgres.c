@@ -389,6 +389,18 @@ static void rollback(conn *c)
         exec_simple(c, "ROLLBACK", "rolling back", NULL);
 }
 
+/* A big-endian two's-complement integer of len (2, 4 or 8) bytes, as PostgreSQL's binary form
+ * of int2, int4 and int8 is. */
+static int64_t be_int(const unsigned char *p, size_t len)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++)
+        v = v << 8 | p[i];
+    if (len < 8 && (v >> (8 * len - 1)) & 1)
+        v |= ~UINT64_C(0) << (8 * len); /* extend the sign */
+    return (int64_t)v;
+}
+
 /* Column col of row in r (binary form); pointers live as long as r. */
 static gc_sql_value column_value(const PGresult *r, int row, int col)
 {
@@ -396,27 +408,13 @@ static gc_sql_value column_value(const PGresult *r, int row, int col)
         return (gc_sql_value){.kind = GC_SQL_NULL};
     const char *p = PQgetvalue(r, row, col);
     size_t len = (size_t)PQgetlength(r, row, col);
-    switch (PQftype(r, col)) {
+    Oid type = PQftype(r, col);
+    switch (type) {
     case OID_INT8:
-        if (len == 8) {
-            uint64_t be;
-            memcpy(&be, p, 8);
-            return (gc_sql_value){.kind = GC_SQL_INT, .i = (int64_t)be64toh(be)};
-        }
-        break;
     case OID_INT4:
-        if (len == 4) {
-            uint32_t be;
-            memcpy(&be, p, 4);
-            return (gc_sql_value){.kind = GC_SQL_INT, .i = (int32_t)ntohl(be)};
-        }
-        break;
     case OID_INT2:
-        if (len == 2) {
-            uint16_t be;
-            memcpy(&be, p, 2);
-            return (gc_sql_value){.kind = GC_SQL_INT, .i = (int16_t)ntohs(be)};
-        }
+        if (len == (type == OID_INT8 ? 8u : type == OID_INT4 ? 4u : 2u))
+            return (gc_sql_value){.kind = GC_SQL_INT, .i = be_int((const unsigned char *)p, len)};
         break;
     case OID_BOOL:
         if (len == 1)

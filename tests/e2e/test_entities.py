@@ -276,6 +276,8 @@ class DeviceCertState(gctest.ServerTest):
             with self.subTest(value=v):
                 e = t.create(MADCS, {"certificateKeyUsages": v})
                 self.assertEqual(e["certificateKeyUsages"], v)
+                # read back from the store too: each backend's integer column, sign included
+                self.assertEqual(t.get(MADCS + "/" + e["id"]).json()["certificateKeyUsages"], v)
         e = t.create(MADCS, {"certificateKeyUsages": 160})
         for bad in (2147483648, -2147483649, 1.5, "4", True, [4], 1e10):
             with self.subTest(bad=bad):
